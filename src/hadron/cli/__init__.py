@@ -1,0 +1,34 @@
+"""``hadron`` command line. Each command lives in its own module and registers on the shared app."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from hadron.cli._app import app, err_console
+from hadron.errors import HadronError
+
+_COMMAND_MODULES = ("chat", "serve", "run", "autoreason", "export", "distill", "nanoflux", "agentic",
+                    "report")
+
+for _name in _COMMAND_MODULES:
+    try:
+        importlib.import_module(f"hadron.cli.{_name}")
+    except ModuleNotFoundError as exc:  # a command module not written yet
+        if exc.name != f"hadron.cli.{_name}":
+            raise
+
+
+def main() -> None:
+    """Entry point: one clear line and exit code 2 for any Hadron error, never a traceback."""
+    try:
+        app()
+    except HadronError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err_console.print("interrupted; run the same command again to resume")
+        sys.exit(130)
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,32 @@
+"""The typer app every command module attaches to. Commands stay thin: parse, call the library, print."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    name="hadron",
+    help="Turn prompts into better-than-the-teacher training data for smaller models.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from hadron import __version__
+
+        console.print(f"hadron {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Hadron: prompts in, training data out."""

@@ -1,0 +1,98 @@
+"""The request and answer types every backend speaks.
+
+A ``ChatRequest`` is the fully rendered call (model, messages, sampling, seed, sample index); its
+``cache_key`` is a hash of exactly that, which is what makes every run resumable (DESIGN.md §2, rule 2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+Message = dict[str, Any]
+"""An OpenAI-style chat message: ``{"role": ..., "content": ..., "tool_calls"?: ..., ...}``."""
+
+
+def canonical_json(value: Any) -> str:
+    """Stable JSON: sorted keys, no whitespace, UTF-8 kept. Used for hashing and seeding."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def stable_hash(*parts: Any) -> int:
+    """A 64-bit hash that is the same in every process (unlike the salted built-in ``hash``)."""
+    digest = hashlib.blake2b(canonical_json(parts).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRequest:
+    """One rendered chat-completions call."""
+
+    messages: list[Message]
+    model: str = ""
+    temperature: float | None = None
+    max_tokens: int | None = None
+    top_p: float | None = None
+    seed: int | None = None
+    stop: list[str] | None = None
+    response_format: dict[str, Any] | None = None
+    """OpenAI form: ``{"type": "json_schema", "json_schema": {"name": ..., "schema": {...}}}``."""
+    tools: list[dict[str, Any]] | None = None
+    tool_choice: str | dict[str, Any] | None = None
+    sample_index: int = 0
+    """Distinguishes N samples of the same prompt in the cache; not sent to the server."""
+    extra_body: dict[str, Any] = field(default_factory=dict)
+
+    def cache_key(self) -> str:
+        return hashlib.sha256(canonical_json(asdict(self)).encode()).hexdigest()
+
+    def to_openai(self) -> dict[str, Any]:
+        """The JSON body for ``POST /chat/completions``."""
+        body: dict[str, Any] = {"model": self.model, "messages": self.messages}
+        for name in ("temperature", "max_tokens", "top_p", "seed", "stop", "response_format", "tools",
+                     "tool_choice"):
+            value = getattr(self, name)
+            if value is not None:
+                body[name] = value
+        body.update(self.extra_body)
+        return body
+
+
+@dataclass(slots=True)
+class TokenUsage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(slots=True)
+class Completion:
+    """What one call returned, after the reasoning was split from the visible text."""
+
+    text: str
+    model: str
+    reasoning: str | None = None
+    usage: TokenUsage = field(default_factory=TokenUsage)
+    finish_reason: str | None = None
+    latency_s: float = 0.0
+    tool_calls: list[dict[str, Any]] | None = None
+    """OpenAI form: ``[{"id", "type": "function", "function": {"name", "arguments": str}}]``."""
+    cached: bool = False
+    attempts: int = 1
+    cost_usd: float = 0.0
+    served_by: str = ""
+    """Which pool member answered (the spec string); equals ``model`` outside pools."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Completion:
+        data = dict(data)
+        data["usage"] = TokenUsage(**data.get("usage") or {})
+        return cls(**data)

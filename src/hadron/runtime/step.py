@@ -1,0 +1,68 @@
+"""A step: declares the columns it reads and writes, and processes one row at a time.
+
+The runtime owns scheduling, timing, stats, retries of model calls (through the client), error records
+and checkpoints; a step writes one ``async process(row, ctx)``. A row is a plain ``dict`` whose ``id``
+key (a string) is stable across runs: seeds, caching and resume hang off it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+if TYPE_CHECKING:
+    from hadron.llm.hub import ModelHub
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """Returned by a step (or a filter's ``keep``) to drop a row on purpose, with a reason."""
+
+    reason: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class StepContext(Protocol):
+    """What the runtime hands each ``process`` call."""
+
+    @property
+    def row_id(self) -> str: ...
+
+    @property
+    def models(self) -> ModelHub: ...
+
+    def seed(self, *parts: Any) -> int:
+        """A reproducible seed from the row id and ``parts`` (stable across processes)."""
+        ...
+
+
+StepOutput = Row | list[Row] | Reject | None
+"""A row (updated), several rows (fan-out), a Reject, or None (= Reject("dropped"))."""
+
+
+class Step:
+    """Base class for pipeline steps. Subclasses set ``inputs``/``outputs`` and write ``process``."""
+
+    kind: ClassVar[str] = ""
+    """Name used in YAML pipelines (``step: <kind>``); registered in ``hadron.runtime.registry``."""
+
+    def __init__(self, name: str | None = None, *, inputs: tuple[str, ...] = (),
+                 outputs: tuple[str, ...] = ()) -> None:
+        self.name = name or self.kind or type(self).__name__
+        self.inputs: tuple[str, ...] = tuple(inputs) or tuple(getattr(type(self), "default_inputs", ()))
+        self.outputs: tuple[str, ...] = tuple(outputs) or tuple(getattr(type(self), "default_outputs", ()))
+
+    async def setup(self, models: ModelHub) -> None:
+        """Called once before the first row (load resources, warm clients)."""
+
+    async def process(self, row: Row, ctx: StepContext) -> StepOutput:
+        raise NotImplementedError
+
+    def config(self) -> dict[str, Any]:
+        """The settings that define this step's output; saved with the run and part of its hash."""
+        return {"kind": self.kind, "name": self.name}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"
