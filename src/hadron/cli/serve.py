@@ -1,0 +1,141 @@
+"""``hadron serve``: the embedded model (or any GGUF) as an OpenAI-compatible server on 127.0.0.1.
+
+It runs llama-cpp-python's own server, so Hadron's HTTP client path, the ``openai`` SDK and any other
+OpenAI-compatible tool can talk to the model that ships with Hadron, with nothing downloaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from hadron.cli._app import app, console
+from hadron.errors import ConfigError
+
+DEFAULT_ALIAS = "smollm2"
+"""The served name of the embedded model: ``http://127.0.0.1:8000/v1#smollm2`` is a model spec."""
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+@app.command()
+def serve(
+    model: str = typer.Option("local", "--model", "-m",
+                              help="'local' for the embedded SmolLM2-135M-Instruct, or a .gguf file."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", "-p", min=1, max=65535, help="Port to listen on."),
+    n_ctx: int = typer.Option(8192, "--n-ctx", min=64, help="Context size in tokens."),
+    alias: str | None = typer.Option(None, "--alias",
+                                     help="Served model name [default: smollm2, or the file's stem]."),
+) -> None:
+    """Serve a local model as an OpenAI-compatible HTTP server (the spec to use is printed)."""
+    from hadron.llm.backends.local import require_llama_cpp, resolve_model_path
+
+    require_llama_cpp()
+    path = resolve_model_path(None if model == "local" else model)
+    name = alias or (DEFAULT_ALIAS if model == "local" else path.stem)
+    _check_port_free(host, port)
+    asgi = build_app(path, name, n_ctx=n_ctx)
+    base_url = f"http://{host}:{port}/v1"
+    console.print(f"serving {path.name} as [bold]{name}[/] on {base_url}  (model spec: {base_url}#{name})",
+                  highlight=False, soft_wrap=True)
+
+    import uvicorn
+
+    uvicorn.run(asgi, host=host, port=port, log_level="warning")
+
+
+def build_app(path: Path, alias: str, *, n_ctx: int) -> ASGIApp:
+    """llama-cpp-python's FastAPI app for one model, taking settings only from these arguments."""
+    from llama_cpp.server.app import create_app
+    from llama_cpp.server.settings import ModelSettings, ServerSettings
+
+    class _Server(ServerSettings):
+        @classmethod
+        def settings_customise_sources(cls, settings_cls: Any, init_settings: Any, **sources: Any) -> Any:
+            return (init_settings,)  # not $API_KEY, $HOST, ... from the environment
+
+    class _Model(ModelSettings):
+        @classmethod
+        def settings_customise_sources(cls, settings_cls: Any, init_settings: Any, **sources: Any) -> Any:
+            return (init_settings,)
+
+    threads = os.cpu_count() or 1
+    model = _Model(model=str(path), model_alias=alias, n_ctx=n_ctx, n_threads=threads,
+                   n_threads_batch=threads, logits_all=False, verbose=False)
+    try:
+        llama_app = create_app(server_settings=_Server(), model_settings=[model])
+    except ValueError as err:  # llama-cpp's error for a file it cannot load
+        raise ConfigError(f"cannot load model file {path}: {err}") from err
+    return OpenAIResponseFormat(llama_app)
+
+
+class OpenAIResponseFormat:
+    """Accept OpenAI's ``response_format: {"type": "json_schema", ...}``, which llama-cpp's server
+    refuses, by rewriting it to llama-cpp's ``{"type": "json_object", "schema": ...}``: the same
+    grammar-constrained decoding, reached with the request every OpenAI client sends."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].endswith(
+                "/chat/completions"):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away before sending its body
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body = rewrite_response_format(b"".join(chunks))
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        headers = [(key, value) for key, value in scope["headers"] if key.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await self.app({**scope, "headers": headers}, replay, send)
+
+
+def rewrite_response_format(body: bytes) -> bytes:
+    """The request body with a ``json_schema`` response format in llama-cpp's form; else unchanged."""
+    from hadron.llm.backends.local import llama_response_format
+
+    try:
+        request = json.loads(body)
+    except ValueError:
+        return body  # let the server answer the malformed body itself
+    fmt = request.get("response_format") if isinstance(request, dict) else None
+    if not isinstance(fmt, dict) or fmt.get("type") != "json_schema":
+        return body
+    request["response_format"] = llama_response_format(fmt)
+    return json.dumps(request).encode()
+
+
+def _check_port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            raise ConfigError(f"cannot listen on {host}:{port}: {err.strerror}",
+                              hint="pick another --port") from err

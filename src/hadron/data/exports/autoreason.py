@@ -1,0 +1,208 @@
+"""Turn AutoReason / baseline rows into neutral records: SFT conversations, DPO pairs, CoT, critic triples.
+
+Each extractor takes one row and returns the records plus the reasons anything was left out, so the
+exporter can report "written 12, skipped void_pass=3 identical_texts=1" instead of dropping silently.
+A row that contradicts the contract (a winner that is not a candidate) raises ``RowError``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, TypeVar
+
+from hadron.data.exports.records import (
+    Conversation,
+    CriticTriple,
+    Message,
+    PairScores,
+    Preference,
+    ReasoningTrace,
+    text_message,
+)
+from hadron.data.exports.rows import PassTrace, RunRow
+from hadron.errors import HadronError
+
+T = TypeVar("T")
+Kind = Literal["sft", "dpo", "cot", "critic"]
+RowLike = Mapping[str, Any] | RunRow
+
+PRODUCER = {"A": "teacher", "B": "author_b", "AB": "synthesizer", "sample": "teacher"}
+"""The role that writes each kind of candidate (A is only ever written by the teacher, at pass 0)."""
+
+REVISIONS = ("B", "AB")
+
+
+class RowError(HadronError):
+    """A row breaks the row contract; names the row id and the field."""
+
+    def __init__(self, row_id: str, field_path: str, message: str) -> None:
+        super().__init__(f"row {row_id!r}: {field_path}: {message}")
+        self.row_id = row_id
+        self.field_path = field_path
+
+
+@dataclass(slots=True)
+class Extraction(Generic[T]):
+    """Records taken from one row, and counts of what was skipped, by reason."""
+
+    records: list[T] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    def skip(self, reason: str) -> Extraction[T]:
+        self.skipped[reason] += 1
+        return self
+
+
+def prompt_messages(row: RunRow) -> list[Message]:
+    """The prompt as chat turns: the row's system text (if any), then the user prompt."""
+    if row.prompt is None:
+        raise RowError(row.id, "prompt", "missing (needed to build a training example)")
+    system = [text_message("system", row.system)] if row.system else []
+    return [*system, text_message("user", row.prompt)]
+
+
+def sft_records(row: RowLike) -> Extraction[Conversation]:
+    """Prompt → final generation; a row that already holds a conversation (``messages``) is used as is."""
+    view = RunRow.of(row)
+    out: Extraction[Conversation] = Extraction()
+    if view.messages is not None:
+        conversation = Conversation.model_validate(
+            {"row_id": view.id, "messages": view.messages, "tools": view.tools})
+        out.records.append(conversation)
+        return out
+    if not (view.generation or "").strip():
+        return out.skip("no_generation")
+    messages = [*prompt_messages(view), text_message("assistant", view.generation or "")]
+    out.records.append(Conversation(row_id=view.id, messages=messages))
+    return out
+
+
+def dpo_records(row: RowLike) -> Extraction[Preference]:
+    """One pair per (winner, loser) of every judged pass; void and short-circuited passes are skipped.
+
+    A pair whose texts are equal (after trimming) teaches nothing and is skipped. So is a pair where the
+    loser scored more Borda points than the winner (the incumbent kept by the margin rule): the judges
+    preferred the "rejected" text, and training against it would invert their verdict.
+    """
+    view = RunRow.of(row)
+    out: Extraction[Preference] = Extraction()
+    if not view.trace:
+        return out.skip("no_trace")
+    prompt = prompt_messages(view)
+    for number, judged in enumerate(view.trace):
+        where = f"trace.{number}"
+        if judged.void:
+            out.skip("void_pass")
+            continue
+        if judged.short_circuit:
+            out.skip("short_circuit_pass")
+            continue
+        scores = judged.scores()
+        if not scores or judged.winner is None:
+            out.skip("unscored_pass")
+            continue
+        texts = judged.candidates()
+        winner = _known(view.id, f"{where}.winner", judged.winner, texts)
+        for loser, text in texts.items():
+            if loser == winner:
+                continue
+            _known(view.id, f"{where}.borda", loser, scores)
+            _known(view.id, f"{where}.borda", winner, scores)
+            if text.strip() == texts[winner].strip():
+                out.skip("identical_texts")
+                continue
+            if scores[loser] > scores[winner]:
+                out.skip("loser_outscored_winner")
+                continue
+            out.records.append(Preference(
+                row_id=view.id, prompt=prompt,
+                chosen=[text_message("assistant", texts[winner])],
+                rejected=[text_message("assistant", text)],
+                scores=PairScores(judged.pass_index, winner, loser, scores)))
+    return out
+
+
+def cot_records(row: RowLike) -> Extraction[ReasoningTrace]:
+    """Prompt → reasoning + final text, from the role that wrote the final text (teacher for A@0,
+    author_b for B@p, synthesizer for AB@p, the teacher's sample i for best_of_n)."""
+    view = RunRow.of(row)
+    out: Extraction[ReasoningTrace] = Extraction()
+    source = view.final_source
+    if not (view.generation or "").strip():
+        return out.skip("no_generation")
+    if source is None:
+        return out.skip("no_final_source")
+    role = PRODUCER.get(source.candidate)
+    if role is None:
+        raise RowError(view.id, "final_source.candidate", f"unknown candidate {source.candidate!r}")
+    reasoning = _reasoning_of(view, role)
+    if not reasoning.strip():
+        return out.skip("no_reasoning")
+    out.records.append(ReasoningTrace(
+        row_id=view.id, prompt=prompt_messages(view), reasoning=reasoning, answer=view.generation or "",
+        role=role, pass_index=source.pass_index, candidate=source.candidate))
+    return out
+
+
+def critic_records(row: RowLike) -> Extraction[CriticTriple]:
+    """(draft, critique, revision) per pass with a critique: the incumbent, the critique, and the
+    revision that won the pass if B or AB won, else B."""
+    view = RunRow.of(row)
+    out: Extraction[CriticTriple] = Extraction()
+    if not view.trace:
+        return out.skip("no_trace")
+    for judged in view.trace:
+        if judged.critique is None or not judged.critique.text.strip():
+            out.skip("no_critique")
+            continue
+        if judged.short_circuit:  # the critic found nothing to fix, so nothing was revised
+            out.skip("short_circuit_pass")
+            continue
+        if judged.incumbent is None:
+            out.skip("no_draft")
+            continue
+        texts = judged.candidates()
+        source = judged.winner if judged.winner in REVISIONS and not judged.void else "B"
+        if source not in texts:
+            out.skip("no_revision")
+            continue
+        out.records.append(CriticTriple(
+            row_id=view.id, pass_index=judged.pass_index, prompt=view.prompt or "",
+            draft=judged.incumbent.text, critique=judged.critique.text, revision=texts[source],
+            revision_source=source, revision_won=source == judged.winner and not judged.void))
+    return out
+
+
+EXTRACTORS: dict[Kind, Callable[[RowLike], Extraction[Any]]] = {
+    "sft": sft_records,
+    "dpo": dpo_records,
+    "cot": cot_records,
+    "critic": critic_records,
+}
+
+
+def _known(row_id: str, field_path: str, label: str, among: Mapping[str, Any]) -> str:
+    if label not in among:
+        raise RowError(row_id, field_path, f"no candidate {label!r} (have {', '.join(among) or 'none'})")
+    return label
+
+
+def _reasoning_of(view: RunRow, role: str) -> str:
+    """The producing role's reasoning: the row's ``reasoning`` list first, then the pass's own record."""
+    source = view.final_source
+    assert source is not None
+    for entry in view.reasoning:
+        if entry.role != role or entry.pass_index != source.pass_index:
+            continue
+        if source.candidate == "sample" and entry.index != source.index:
+            continue
+        return entry.text
+    judged = _pass(view, source.pass_index)
+    produced = {"B": judged.b, "AB": judged.ab}.get(source.candidate) if judged else None
+    return (produced.reasoning or "") if produced else ""
+
+
+def _pass(view: RunRow, pass_index: int) -> PassTrace | None:
+    return next((judged for judged in view.trace if judged.pass_index == pass_index), None)

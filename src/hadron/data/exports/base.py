@@ -1,0 +1,34 @@
+"""What an export format is: a name, the kind of neutral record it reads, a file name, and a renderer
+that turns one neutral record into a validated output model (the schema check before writing)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from hadron.data.exports.autoreason import Kind
+
+
+class OutputModel(BaseModel):
+    """Base of every written record: unknown keys are an error, unset optional keys are left out."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    def to_json_line(self) -> str:
+        record = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return json.dumps(record, ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFormat:
+    """One target format. ``render`` raises pydantic's ValidationError for a record it cannot write."""
+
+    name: str
+    kind: Kind
+    filename: str
+    render: Callable[[Any], OutputModel]
+    summary: str

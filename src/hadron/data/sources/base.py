@@ -1,0 +1,89 @@
+"""A source: a format that yields raw records, and the shared loop that turns them into rows.
+
+A format writes ``records(report)``: a generator of ``Record(line, data)`` in file order that hands every
+malformed record to ``report`` and moves on. The base owns the rest (``shape.py``): column mapping,
+prompt and id checks, stable ids, dedup, head, sample, and the "zero rows" error. ``report`` raises when
+the caller gave no ``on_error`` callback, so the default is to stop at the first bad record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from hadron.data.sources.config import SourceConfig
+from hadron.data.sources.files import require_readable
+from hadron.errors import InputError
+from hadron.runtime.step import Row
+
+ErrorHandler = Callable[[InputError], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One raw record: 1-based line (JSONL, CSV, text) or row number (parquet, hf) and its fields."""
+
+    line: int
+    data: dict[str, Any]
+
+
+@dataclass(slots=True)
+class SourceStats:
+    """Counts from the last ``rows()`` pass, for the manifest."""
+
+    records: int = 0
+    rows: int = 0
+    errors: int = 0
+    duplicates: int = 0
+
+
+def raise_error(err: InputError) -> None:
+    raise err
+
+
+class Source:
+    """Base class for formats. Subclasses set ``format``/``suffixes`` and write ``records``."""
+
+    format: ClassVar[str] = ""
+    suffixes: ClassVar[tuple[str, ...]] = ()
+    checks_columns: bool = False
+    """True when the format checks configured columns itself (header, schema) before any row."""
+
+    def __init__(self, config: SourceConfig) -> None:
+        self.config = config
+        self.path = config.path
+        self.stats = SourceStats()
+
+    def check(self) -> None:
+        """Fail fast (called by ``open_source``): missing, unreadable or empty file, wrong schema."""
+        require_readable(self.path, self.config.storage_options)
+
+    def records(self, report: ErrorHandler) -> Iterator[Record]:
+        raise NotImplementedError
+
+    def rows(self, on_error: ErrorHandler | None = None) -> Iterator[Row]:
+        """Stream rows, each with a string ``id`` and a non-empty ``prompt``.
+
+        Bad records go to ``on_error`` and are skipped; without a callback the first one is raised.
+        """
+        from hadron.data.sources.shape import shape
+
+        self.stats = SourceStats()
+        handler = on_error or raise_error
+
+        def report(err: InputError) -> None:
+            self.stats.errors += 1
+            handler(err)
+
+        yield from shape(self, report)
+
+    def describe(self) -> dict[str, Any]:
+        """Format, path and the options that change which rows come out (no secrets)."""
+        options = self.config.model_dump(exclude={"type", "path", "storage_options"}, exclude_defaults=True)
+        if self.config.storage_options:
+            options["storage_options"] = sorted(self.config.storage_options)  # keys only
+        return {"format": self.format, "path": self.path, "options": options}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.path!r})"

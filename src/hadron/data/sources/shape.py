@@ -1,0 +1,156 @@
+"""From raw records to rows: rename, check, give stable ids, dedup, head, sample.
+
+Memory stays flat whatever the input size, except for one hash per distinct prompt (ids, dedup) or per
+id (duplicate-id check), and the ``sample`` rows the reservoir holds.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from hadron.data.sources.config import SourceConfig
+from hadron.errors import InputError
+from hadron.llm.types import stable_hash
+from hadron.runtime.step import Row
+
+if TYPE_CHECKING:
+    from hadron.data.sources.base import ErrorHandler, Source
+
+
+def shape(source: Source, report: ErrorHandler) -> Iterator[Row]:
+    """The shared row loop behind ``Source.rows``."""
+    config, stats = source.config, source.stats
+    rows = _valid_rows(source, report)
+    if config.sample is not None:
+        rows = iter(reservoir(rows, config.sample, config.seed))
+    yield from rows
+    if stats.rows == 0:
+        skipped = f" ({stats.errors} malformed records skipped)" if stats.errors else ""
+        raise InputError(source.path, f"no rows{skipped}")
+
+
+def _valid_rows(source: Source, report: ErrorHandler) -> Iterator[Row]:
+    config, stats, path = source.config, source.stats, source.path
+    mapping = column_map(config)
+    ids = IdMaker(path, config.id_column)
+    seen_prompts: set[int] = set()
+    records = source.records(report)
+    try:
+        for record in records:
+            stats.records += 1
+            if stats.records == 1 and not source.checks_columns:
+                check_columns(config, record.data.keys(), path, line=record.line)
+            row = {mapping.get(key, key): value for key, value in record.data.items()}
+            problem = prompt_problem(row.get("prompt"), config.prompt_column)
+            row_id, id_problem = ids.parse(row)
+            if problem or id_problem:
+                report(InputError(path, problem or id_problem or "", line=record.line))
+                continue
+            if config.dedup:
+                key = stable_hash(" ".join(row["prompt"].split()))
+                if key in seen_prompts:
+                    stats.duplicates += 1
+                    continue
+                seen_prompts.add(key)
+            row_id, id_problem = ids.claim(row_id, row["prompt"], record.line)
+            if id_problem:
+                report(InputError(path, id_problem, line=record.line))
+                continue
+            row.pop("id", None)
+            stats.rows += 1
+            yield {"id": row_id, **row}
+            if config.head is not None and stats.rows >= config.head:
+                break
+    finally:
+        close = getattr(records, "close", None)
+        if close is not None:
+            close()  # release the file now, not when the generator is collected
+
+
+def column_map(config: SourceConfig) -> dict[str, str]:
+    """Source column -> row key.
+
+    A source column named like a key we fill from elsewhere (``id`` when ids are hashes, ``prompt`` when
+    ``prompt_column`` is another column) is kept as ``source_<name>`` rather than overwritten.
+    """
+    mapping = dict(config.columns)
+    mapping[config.prompt_column] = "prompt"
+    if config.id_column is not None:
+        mapping[config.id_column] = "id"
+    for taken in {*mapping.values(), "id"}:
+        mapping.setdefault(taken, f"source_{taken}")
+    return mapping
+
+
+def check_columns(config: SourceConfig, names: Iterable[str], path: str, *, line: int | None = None) -> None:
+    """Every column the config names must exist; the error lists the ones that do."""
+    available = list(names)
+    wanted = [config.prompt_column, *([config.id_column] if config.id_column else []), *config.columns]
+    for column in wanted:
+        if column not in available:
+            shown = ", ".join(available) or "none"
+            raise InputError(path, f"unknown column {column!r} (columns: {shown})", line=line)
+
+
+def prompt_problem(prompt: Any, column: str) -> str | None:
+    if prompt is None:
+        return f"missing or null column {column!r}"
+    if not isinstance(prompt, str):
+        return f"column {column!r} is {type(prompt).__name__}, expected a string"
+    if not prompt.strip():
+        return f"empty prompt in column {column!r}"
+    return None
+
+
+class IdMaker:
+    """Stable, unique string ids: the id column's value, or a hash of the prompt (+ ``-N`` for repeats)."""
+
+    def __init__(self, path: str, id_column: str | None) -> None:
+        self.path = path
+        self.id_column = id_column
+        self.first_line: dict[int, int] = {}  # id-column mode: hash of id -> line first seen
+        self.repeats: dict[int, int] = {}  # hash mode: prompt hash -> repeats so far (0 = seen once)
+
+    def parse(self, row: Row) -> tuple[str | None, str | None]:
+        """(id, problem): the id column's value as a string, or (None, None) in hash mode."""
+        if self.id_column is None:
+            return None, None
+        value = row.get("id")
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            kind = "missing" if value is None else type(value).__name__
+            return None, f"column {self.id_column!r} is {kind}, expected a string or integer id"
+        text = str(value)
+        if not text.strip():
+            return None, f"empty id in column {self.id_column!r}"
+        return text, None
+
+    def claim(self, row_id: str | None, prompt: str, line: int) -> tuple[str, str | None]:
+        """(id, problem): registers the id; a repeated id-column value is a problem."""
+        if row_id is not None:
+            key = stable_hash(row_id)
+            first = self.first_line.setdefault(key, line)
+            if first != line:
+                return row_id, f"duplicate id {row_id!r} (first seen at line {first})"
+            return row_id, None
+        key = stable_hash(prompt)
+        count = self.repeats.get(key)
+        self.repeats[key] = 0 if count is None else count + 1
+        suffix = "" if count is None else f"-{count + 1}"
+        return f"{key:016x}{suffix}", None
+
+
+def reservoir(rows: Iterable[Row], k: int, seed: int) -> list[Row]:
+    """A uniform seeded sample of ``k`` rows (algorithm R), returned in source order."""
+    rng = random.Random(seed)
+    kept: list[tuple[int, Row]] = []
+    for index, row in enumerate(rows):
+        if index < k:
+            kept.append((index, row))
+        else:
+            slot = rng.randrange(index + 1)
+            if slot < k:
+                kept[slot] = (index, row)
+    kept.sort(key=lambda pair: pair[0])
+    return [row for _, row in kept]

@@ -1,0 +1,188 @@
+"""One call to ``gepa.optimize`` with 0.1.4's traps avoided (DESIGN.md §7).
+
+- A fresh ``run_dir`` every time: an existing one silently resumes an old run.
+- ``cache_evaluation`` stays off: with a separate valset it can serve wrong scores.
+- ``raise_on_exception`` stays on, and a wall-clock stopper plus a reflection-failure stopper bound the
+  loop, because gepa swallows reflection errors and would otherwise spin until the budget is gone.
+- Our own logger: gepa's default one (with a run_dir) swaps ``sys.stdout``/``sys.stderr`` for the whole
+  process from the worker thread.
+- The budget is strict: gepa checks ``max_metric_calls`` only between iterations, so we also stop when
+  the next iteration could overrun it (worst case: two minibatches and a full validation pass).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import gepa
+from gepa.core.result import GEPAResult
+from gepa.utils import ScoreThresholdStopper, TimeoutStopCondition
+
+from hadron.distill.adapter import COMPONENT, DistillAdapter
+from hadron.distill.config import DistillConfig
+from hadron.distill.reflection import FailureStopper, Reflector
+from hadron.distill.split import GoldSplit
+from hadron.errors import ConfigError
+
+if TYPE_CHECKING:
+    from gepa.core.callbacks import GEPACallback
+
+PERFECT = 1.0
+"""Agreement cannot exceed 1: once a candidate agrees fully on the validation set, stop spending."""
+
+ProgressFn = Callable[[int, float], None]
+"""Called with (metric calls used, best validation score so far); may run on gepa's thread."""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    index: int
+    prompt: str
+    parents: list[int | None]
+    val_score: float
+    val_fields: dict[str, float] | None
+    discovered_at: int
+    """Metric calls spent when gepa found it."""
+
+
+@dataclass(frozen=True, slots=True)
+class OptimizeOutcome:
+    best_index: int
+    best_prompt: str
+    candidates: list[Candidate]
+    metric_calls: int
+    stopped_by: str
+    seconds: float
+    run_dir: Path
+    seen_ids: frozenset[str]
+    """Every gold id the optimizer evaluated (never a holdout id)."""
+
+
+def iteration_cost(config: DistillConfig, split: GoldSplit) -> int:
+    """Most metric calls one gepa iteration can spend: parent and child minibatch, then the valset."""
+    return 2 * min(config.minibatch_size, len(split.trainset)) + len(split.valset)
+
+
+def check_budget(config: DistillConfig, split: GoldSplit) -> None:
+    """Refuse a budget that cannot pay for the seed evaluation plus one full iteration."""
+    needed = len(split.valset) + iteration_cost(config, split)
+    if config.max_metric_calls < needed:
+        raise ConfigError(f"budget of {config.max_metric_calls} metric calls cannot pay for one GEPA "
+                          f"iteration: {len(split.valset)} for the seed on the validation set + "
+                          f"{iteration_cost(config, split)} per iteration",
+                          hint=f"raise --budget to at least {needed}")
+
+
+def fresh_run_dir(base: Path) -> Path:
+    """A new, empty directory under ``base``; never an existing one."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for attempt in range(1000):
+        path = base / (stamp if attempt == 0 else f"{stamp}-{attempt}")
+        try:
+            path.mkdir(parents=True, exist_ok=False)
+        except FileExistsError:
+            continue
+        return path
+    raise ConfigError(f"could not create a fresh run directory under {base}")
+
+
+class _Flag:
+    """A stopper that remembers whether it fired, so the outcome can say why the run ended."""
+
+    def __init__(self, name: str, test: Callable[[Any], bool]) -> None:
+        self.name = name
+        self.test = test
+        self.fired = False
+
+    def __call__(self, gepa_state: Any) -> bool:
+        if self.test(gepa_state):
+            self.fired = True
+        return self.fired
+
+
+class _FileLogger:
+    """gepa's ``LoggerProtocol`` writing to one file and nowhere else."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def log(self, message: str) -> None:
+        with self._lock, self.path.open("a", encoding="utf-8") as handle:
+            handle.write(f"{message}\n")
+
+
+class _ProgressCallback:
+    """gepa callback forwarding budget and best validation score to ``ProgressFn``."""
+
+    def __init__(self, progress: ProgressFn) -> None:
+        self.progress = progress
+        self.calls = 0
+        self.best = 0.0
+
+    def on_budget_updated(self, event: dict[str, Any]) -> None:
+        self.calls = int(event["metric_calls_used"])
+        self.progress(self.calls, self.best)
+
+    def on_valset_evaluated(self, event: dict[str, Any]) -> None:
+        self.best = max(self.best, float(event["average_score"]))
+        self.progress(self.calls, self.best)
+
+
+def optimize_prompt(seed_prompt: str, split: GoldSplit, adapter: DistillAdapter, reflector: Reflector,
+                    config: DistillConfig, run_dir: Path, *, cancelled: threading.Event | None = None,
+                    progress: ProgressFn | None = None) -> OptimizeOutcome:
+    """Run gepa (synchronously: call from a worker thread). Only train records are passed in."""
+    if any(os.scandir(run_dir)):
+        raise ConfigError(f"gepa run dir {run_dir} is not empty; it would resume an old run")
+    check_budget(config, split)
+    per_iteration = iteration_cost(config, split)
+    started = time.monotonic()
+    flags = [
+        _Flag("reflection_failed", FailureStopper(reflector)),
+        _Flag("cancelled", lambda _state: cancelled is not None and cancelled.is_set()),
+        _Flag("max_seconds", TimeoutStopCondition(config.max_seconds)),
+        _Flag("perfect", ScoreThresholdStopper(PERFECT)),
+        _Flag("max_metric_calls",
+              lambda state: state.total_num_evals + per_iteration > config.max_metric_calls),
+    ]
+    callbacks = cast("list[GEPACallback]", [_ProgressCallback(progress)]) if progress is not None else None
+    result: GEPAResult[Any, int] = gepa.optimize(
+        seed_candidate={COMPONENT: seed_prompt},
+        trainset=split.trainset,
+        valset=split.valset,
+        adapter=adapter,
+        reflection_lm=reflector,
+        reflection_minibatch_size=config.minibatch_size,
+        perfect_score=PERFECT,
+        max_metric_calls=config.max_metric_calls,
+        stop_callbacks=flags,
+        logger=_FileLogger(run_dir / "gepa.log"),
+        run_dir=str(run_dir),
+        callbacks=callbacks,
+        track_best_outputs=False,
+        display_progress_bar=False,
+        cache_evaluation=False,
+        raise_on_exception=True,
+        seed=config.seed,
+    )
+    subscores = result.val_aggregate_subscores
+    candidates = [
+        Candidate(index=i, prompt=candidate[COMPONENT], parents=list(result.parents[i]),
+                  val_score=float(result.val_aggregate_scores[i]),
+                  val_fields=dict(subscores[i]) if subscores else None,
+                  discovered_at=int(result.discovery_eval_counts[i]))
+        for i, candidate in enumerate(result.candidates)
+    ]
+    stopped_by = next((flag.name for flag in flags if flag.fired), "gepa")
+    return OptimizeOutcome(best_index=result.best_idx, best_prompt=candidates[result.best_idx].prompt,
+                           candidates=candidates, metric_calls=int(result.total_metric_calls or 0),
+                           stopped_by=stopped_by, seconds=time.monotonic() - started, run_dir=run_dir,
+                           seen_ids=frozenset(adapter.seen_ids))

@@ -1,0 +1,107 @@
+"""Files a run leaves in ``--out``: the prompt to deploy, every candidate, per-example holdout scores
+(original ids), and the report as JSON and Markdown."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hadron.distill.gate import ExampleScore
+
+if TYPE_CHECKING:
+    from hadron.distill.run import DistillReport
+
+FILES = ("student_prompt.txt", "winner_prompt.txt", "candidates.jsonl", "holdout_scores.jsonl",
+         "result.json", "report.md")
+
+
+def write_outputs(report: DistillReport) -> None:
+    out = report.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+    _write(out / "student_prompt.txt", report.student_prompt + "\n")
+    _write(out / "winner_prompt.txt", report.winner_prompt + "\n")
+    best = report.optimizer.best_index
+    _write(out / "candidates.jsonl", "".join(
+        json.dumps({"index": c.index, "prompt": c.prompt, "parents": c.parents, "val_score": c.val_score,
+                    "val_fields": c.val_fields, "discovered_at_metric_calls": c.discovered_at,
+                    "best": c.index == best}, ensure_ascii=False) + "\n"
+        for c in report.optimizer.candidates))
+    winner = {score.id: score for score in report.winner_scores}
+    _write(out / "holdout_scores.jsonl", "".join(
+        json.dumps({"id": base.id, "baseline": _example(base), "winner": _example(winner[base.id])},
+                   ensure_ascii=False) + "\n"
+        for base in report.baseline_scores))
+    _write(out / "result.json", json.dumps(result_dict(report), indent=2, ensure_ascii=False) + "\n")
+    _write(out / "report.md", render_markdown(report))
+
+
+def _write(path: Path, text: str) -> None:
+    """Write via a temporary file so a killed run never leaves half a report."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def _example(score: ExampleScore) -> dict[str, Any]:
+    return {"score": score.score, "fields": score.fields, "notes": list(score.notes), "error": score.error}
+
+
+def result_dict(report: DistillReport) -> dict[str, Any]:
+    decision, outcome, config = report.decision, report.optimizer, report.config
+    gate_calls = len(report.split.holdout) * config.reps * (
+        1 if report.winner_prompt == report.baseline_prompt else 2)
+    return {
+        "promoted": decision.promoted,
+        "reason": decision.reason,
+        "gate": {
+            "baseline_mean": decision.baseline_mean, "winner_mean": decision.winner_mean,
+            "delta": decision.delta, "min_delta": decision.min_delta, "n": decision.n,
+            "ci95": [decision.ci_low, decision.ci_high], "reps": config.reps,
+            "fields": {name: {"baseline": base, "winner": win}
+                       for name, (base, win) in decision.fields.items()},
+        },
+        "budget": {
+            "max_metric_calls": config.max_metric_calls, "metric_calls": outcome.metric_calls,
+            "reflection_calls": report.reflection_calls, "gate_student_calls": gate_calls,
+            "max_seconds": config.max_seconds, "optimizer_seconds": round(outcome.seconds, 3),
+            "stopped_by": outcome.stopped_by,
+        },
+        "seconds": round(report.seconds, 3),
+        "split": {"train": len(report.split.trainset), "val": len(report.split.valset),
+                  "holdout": len(report.split.holdout),
+                  "holdout_ids": [record.id for record in report.split.holdout],
+                  "optimizer_saw": sorted(outcome.seen_ids)},
+        "candidates": len(outcome.candidates),
+        "winner_index": outcome.best_index,
+        "prompts": {"student": report.student_prompt, "baseline": report.baseline_prompt,
+                    "winner": report.winner_prompt},
+        "usage": {role: tally.to_dict() for role, tally in sorted(report.usage.items())},
+        "gold": str(report.gold_path),
+        "run_dir": str(outcome.run_dir),
+        "config": config.model_dump(mode="json"),
+    }
+
+
+def render_markdown(report: DistillReport) -> str:
+    d, o = report.decision, report.optimizer
+    verdict = "PROMOTED" if d.promoted else "NOT PROMOTED"
+    lines = [
+        "# Prompt distillation report", "",
+        f"**{verdict}**: {d.reason}.", "",
+        "| | baseline | winner |", "| --- | --- | --- |",
+        f"| holdout agreement (n={d.n}) | {d.baseline_mean:.4f} | {d.winner_mean:.4f} |",
+        *(f"| field `{name}` | {base:.4f} | {win:.4f} |" for name, (base, win) in d.fields.items()),
+        "",
+        f"Delta {d.delta:+.4f}, paired bootstrap 95% CI [{d.ci_low:+.4f}, {d.ci_high:+.4f}], "
+        f"min_delta {d.min_delta:.4f} (strict).", "",
+        f"Budget: {o.metric_calls} / {report.config.max_metric_calls} metric calls, "
+        f"{report.reflection_calls} reflection calls, {o.seconds:.1f} s in the optimizer "
+        f"(stopped by {o.stopped_by}); {len(o.candidates)} candidates; run took {report.seconds:.1f} s.", "",
+        f"Split: {len(report.split.trainset)} train, {len(report.split.valset)} validation, "
+        f"{len(report.split.holdout)} holdout.", "",
+        "## Student prompt (to deploy)", "", "```", report.student_prompt, "```", "",
+    ]
+    if report.winner_prompt != report.student_prompt:
+        lines += ["## GEPA's best prompt (not promoted)", "", "```", report.winner_prompt, "```", ""]
+    return "\n".join(lines)

@@ -1,0 +1,132 @@
+"""One distillation run: gold -> split -> baseline on holdout -> gepa on train -> winner on holdout ->
+gate -> files.
+
+Order matters: everything that can be checked without a model call (gold file, label fields, split,
+budget) is checked first; the baseline's holdout scoring is the first model call, so an unreachable
+student fails before gepa starts. Only ``split.trainset`` and ``split.valset`` are handed to gepa.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hadron.distill.adapter import DistillAdapter
+from hadron.distill.agreement import make_comparator
+from hadron.distill.bridge import LoopBridge
+from hadron.distill.config import DistillConfig
+from hadron.distill.gate import ExampleScore, GateDecision, decide, score_holdout
+from hadron.distill.gold import check_label_fields, load_gold
+from hadron.distill.optimizer import OptimizeOutcome, ProgressFn, check_budget, fresh_run_dir, optimize_prompt
+from hadron.distill.reflection import Reflector
+from hadron.distill.report import write_outputs
+from hadron.distill.split import GoldSplit, split_gold
+from hadron.distill.student import Student, label_spec
+from hadron.errors import ConfigError
+from hadron.llm import ModelHub, Tally
+
+_PROMPT_SUFFIXES = {".txt", ".md", ".j2", ".jinja", ".prompt"}
+
+
+@dataclass(frozen=True, slots=True)
+class DistillReport:
+    """Everything a run decided and measured; ``report.py`` writes it out."""
+
+    gold_path: Path
+    out_dir: Path
+    config: DistillConfig
+    split: GoldSplit
+    baseline_prompt: str
+    winner_prompt: str
+    decision: GateDecision
+    optimizer: OptimizeOutcome
+    baseline_scores: list[ExampleScore]
+    winner_scores: list[ExampleScore]
+    reflection_calls: int
+    seconds: float
+    usage: dict[str, Tally] = field(default_factory=dict)
+
+    @property
+    def student_prompt(self) -> str:
+        """The prompt to deploy: the winner if the gate promoted it, else the baseline."""
+        return self.winner_prompt if self.decision.promoted else self.baseline_prompt
+
+
+def read_prompt(value: str) -> str:
+    """``value`` is a path to a prompt file when such a file exists, else the prompt text itself.
+
+    A single word that looks like a path (``prompts/seed.txt``) but names no file is an error, not a
+    one-word prompt.
+    """
+    path = Path(value)
+    if path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read prompt file {value}: {exc}") from None
+        if not text.strip():
+            raise ConfigError(f"prompt file {value} is empty")
+        return text.strip()
+    looks_like_path = not any(ch.isspace() for ch in value.strip()) and (
+        "/" in value or "\\" in value or path.suffix.lower() in _PROMPT_SUFFIXES)
+    if looks_like_path:
+        raise ConfigError(f"prompt file {value} not found", hint="pass an existing file or the prompt text")
+    if not value.strip():
+        raise ConfigError("the seed prompt is empty")
+    return value.strip()
+
+
+async def distill(gold_path: str | Path, seed_prompt: str, config: DistillConfig, out_dir: str | Path, *,
+                  hub: ModelHub | None = None, progress: ProgressFn | None = None) -> DistillReport:
+    """Run the whole distillation and write its files into ``out_dir``.
+
+    ``out_dir`` keeps the request cache (``cache.sqlite``), so running the same command again replays
+    every answered call; gepa itself always gets a fresh run directory under ``out_dir/gepa``.
+    """
+    started = time.monotonic()
+    gold_path, out_dir = Path(gold_path), Path(out_dir)
+    if not seed_prompt.strip():
+        raise ConfigError("the seed prompt is empty")
+    records = load_gold(gold_path)
+    check_label_fields(records, gold_path, categorical=config.categorical, array=config.array)
+    split = split_gold(records, stride=config.stride, val_stride=config.val_stride)
+    check_budget(config, split)
+    compare = make_comparator(categorical=config.categorical, array=config.array, spec=config.comparator)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    own_hub = hub is None
+    models = hub if hub is not None else ModelHub(cache_path=out_dir / "cache.sqlite")
+    try:
+        spec = label_spec(split.train, categorical=config.categorical, array=config.array)
+        student = Student(models.get(config.student), spec, compare, max_tokens=config.student_max_tokens,
+                          concurrency=config.concurrency, seed=config.seed)
+        baseline_scores = await score_holdout(student, seed_prompt, split.holdout, reps=config.reps)
+
+        bridge = LoopBridge(asyncio.get_running_loop())
+        adapter = DistillAdapter(student, bridge)
+        reflector = Reflector(models.get(config.reflection), bridge,
+                              temperature=config.reflection_temperature,
+                              max_tokens=config.reflection_max_tokens, seed=config.seed)
+        outcome = await bridge.call_in_worker(
+            optimize_prompt, seed_prompt, split, adapter, reflector, config, fresh_run_dir(out_dir / "gepa"),
+            cancelled=bridge.cancelled, progress=progress)
+        if reflector.failure is not None:
+            raise reflector.failure
+
+        winner_prompt = outcome.best_prompt
+        winner_scores = (baseline_scores if winner_prompt == seed_prompt
+                         else await score_holdout(student, winner_prompt, split.holdout, reps=config.reps))
+        decision = decide(baseline_scores, winner_scores, min_delta=config.min_delta,
+                          resamples=config.bootstrap, seed=config.seed)
+        report = DistillReport(
+            gold_path=gold_path, out_dir=out_dir, config=config, split=split, baseline_prompt=seed_prompt,
+            winner_prompt=winner_prompt, decision=decision, optimizer=outcome,
+            baseline_scores=baseline_scores, winner_scores=winner_scores,
+            reflection_calls=reflector.calls, seconds=time.monotonic() - started,
+            usage=models.meter.by_role())
+        write_outputs(report)
+        return report
+    finally:
+        if own_hub:
+            await models.aclose()

@@ -1,0 +1,85 @@
+"""What model calls cost: calls, retries, cache hits, re-asks, tokens, dollars, seconds.
+
+A ``Tally`` is a plain sum that adds with ``+``; a ``Meter`` keeps one per role, per model and per row
+(rows are popped by the runtime when they finish, so memory stays flat on big datasets).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from hadron.llm.errors import LLMError, RetriesExhausted
+from hadron.llm.types import Completion
+
+
+@dataclass(slots=True)
+class Tally:
+    calls: int = 0
+    """Calls asked of the model layer, cache hits included."""
+    retries: int = 0
+    cache_hits: int = 0
+    reasks: int = 0
+    errors: int = 0
+    """Calls that failed after retries (or were rejected)."""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    seconds: float = 0.0
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+
+    @property
+    def requests(self) -> int:
+        """HTTP/model requests actually made: calls that missed the cache plus every retry."""
+        return self.calls - self.cache_hits + self.retries
+
+    @classmethod
+    def of(cls, completion: Completion, *, reask: bool = False) -> Tally:
+        """One call's share. A cache hit cost nothing this run, so it adds no tokens, dollars or time."""
+        if completion.cached:
+            return cls(calls=1, cache_hits=1, reasks=int(reask))
+        return cls(calls=1, retries=max(0, completion.attempts - 1), reasks=int(reask),
+                   prompt_tokens=completion.usage.prompt_tokens,
+                   completion_tokens=completion.usage.completion_tokens,
+                   cost_usd=completion.cost_usd, seconds=completion.latency_s)
+
+    @classmethod
+    def of_error(cls, error: LLMError, *, seconds: float = 0.0) -> Tally:
+        attempts = error.attempts if isinstance(error, RetriesExhausted) else 1
+        return cls(calls=1, errors=1, retries=attempts - 1, seconds=seconds)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Meter:
+    """Sums tallies for a run, by role, by model (``served_by``) and by row."""
+
+    def __init__(self) -> None:
+        self.total = Tally()
+        self._roles: defaultdict[str, Tally] = defaultdict(Tally)
+        self._models: defaultdict[str, Tally] = defaultdict(Tally)
+        self._rows: defaultdict[str, Tally] = defaultdict(Tally)
+
+    def add(self, tally: Tally, *, role: str, model: str, row: str | None = None) -> None:
+        self.total += tally
+        self._roles[role] += tally
+        self._models[model] += tally
+        if row is not None:
+            self._rows[row] += tally
+
+    def by_role(self) -> dict[str, Tally]:
+        return dict(self._roles)
+
+    def by_model(self) -> dict[str, Tally]:
+        return dict(self._models)
+
+    def row(self, row_id: str) -> Tally:
+        return self._rows.get(row_id, Tally())
+
+    def pop_row(self, row_id: str) -> Tally:
+        """The row's tally, forgotten afterwards (call when the row is written)."""
+        return self._rows.pop(row_id, Tally())

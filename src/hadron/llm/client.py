@@ -1,0 +1,113 @@
+"""One model's call path: cache → retry → rate limit → backend, one small function per layer.
+
+Retries sit above the rate limiter so that every attempt, retries included, takes its own request
+and token budget and its own concurrency slot (the server counts retries too), and so that a call
+sleeping in backoff does not hold a slot. Nothing here touches a socket; the backend does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+
+from hadron.llm.backends.base import Backend
+from hadron.llm.cache import RequestCache
+from hadron.llm.config import ModelConfig
+from hadron.llm.errors import RateLimited, Timeout
+from hadron.llm.ratelimit import RateLimiter
+from hadron.llm.retry import RetryPolicy, with_retries
+from hadron.llm.types import ChatRequest, Completion
+
+DEFAULT_OUTPUT_ESTIMATE = 512
+"""Tokens reserved for the answer when a request sets no ``max_tokens`` (tokens/min limits only)."""
+
+
+class Client:
+    """Calls one configured model with caching, retries, rate limits, timing and pricing."""
+
+    def __init__(self, config: ModelConfig, backend: Backend, *, limiter: RateLimiter | None = None,
+                 cache: RequestCache | None = None, prices: tuple[float, float] | None = None,
+                 policy: RetryPolicy | None = None) -> None:
+        self.config = config
+        self.backend = backend
+        self.limiter = limiter or RateLimiter(rpm=config.rpm, tpm=config.tpm,
+                                              max_concurrency=config.max_concurrency,
+                                              adaptive=config.adaptive)
+        self.cache = cache
+        self.prices = prices or (config.price_in_per_mtok, config.price_out_per_mtok)
+        self.policy = policy or RetryPolicy(max_retries=config.max_retries, base_s=config.backoff_s,
+                                            cap_s=config.backoff_cap_s)
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def supports_schema(self) -> bool:
+        return self.backend.supports_schema
+
+    @property
+    def supports_tools(self) -> bool:
+        return self.backend.supports_tools
+
+    def prepare(self, request: ChatRequest) -> ChatRequest:
+        """Fill in this model's id and extra body fields; the result is what gets cached."""
+        extra = {**self.config.extra_body, **request.extra_body}
+        return dataclasses.replace(request, model=request.model or self.config.model, extra_body=extra)
+
+    async def complete(self, request: ChatRequest, route_key: str | None = None, *,
+                       use_cache: bool = True) -> Completion:
+        """Answer ``request``; ``route_key`` only matters to pools and is accepted for symmetry."""
+        request = self.prepare(request)
+        if use_cache:
+            hit = await self._lookup(request)
+            if hit is not None:
+                return hit
+        completion = await self._retried(request)
+        if self.cache is not None:
+            await self.cache.put(request, completion)
+        return completion
+
+    async def lookup(self, request: ChatRequest) -> Completion | None:
+        """A cached answer for ``request`` if there is one; never calls the model."""
+        return await self._lookup(self.prepare(request))
+
+    async def _lookup(self, request: ChatRequest) -> Completion | None:
+        return None if self.cache is None else await self.cache.get(request)
+
+    async def _retried(self, request: ChatRequest) -> Completion:
+        return await with_retries(lambda: self._limited(request), self.policy)
+
+    async def _limited(self, request: ChatRequest) -> Completion:
+        estimate = self._token_estimate(request) if self.limiter.tokens is not None else 0
+        async with self.limiter.slot(estimate) as slot:
+            try:
+                completion = await self._timed(request)
+            except RateLimited:
+                slot.rate_limited()
+                raise
+            slot.done(completion.usage.total_tokens)
+            return completion
+
+    async def _timed(self, request: ChatRequest) -> Completion:
+        start = time.perf_counter()
+        try:
+            async with asyncio.timeout(self.config.timeout_s):
+                completion = await self.backend.complete(request)
+        except TimeoutError as err:
+            raise Timeout(f"{self.name}: no answer within {self.config.timeout_s:g} s") from err
+        completion.latency_s = time.perf_counter() - start
+        completion.served_by = self.name
+        price_in, price_out = self.prices
+        completion.cost_usd = (completion.usage.prompt_tokens * price_in
+                               + completion.usage.completion_tokens * price_out) / 1e6
+        return completion
+
+    @staticmethod
+    def _token_estimate(request: ChatRequest) -> int:
+        chars = sum(len(str(message.get("content") or "")) for message in request.messages)
+        return chars // 4 + (request.max_tokens or DEFAULT_OUTPUT_ESTIMATE)
+
+    async def aclose(self) -> None:
+        await self.backend.aclose()

@@ -1,0 +1,81 @@
+"""``ModelHub``: one per run. Hands out models by spec and owns what they share.
+
+Asking twice for the same spec returns the same ``ChatModel``; every model on one (endpoint, model)
+shares one rate limiter; all share one request cache and one meter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from hadron.llm.accounting import Meter
+from hadron.llm.cache import RequestCache
+from hadron.llm.chat import ChatModel, Completer
+from hadron.llm.client import Client
+from hadron.llm.config import ModelConfig, PoolConfig, parse_spec
+from hadron.llm.pool import Pool
+from hadron.llm.ratelimit import RateLimiter
+from hadron.llm.registry import create_backend
+
+ModelSpec = str | ModelConfig | PoolConfig
+
+
+class ModelHub:
+    def __init__(self, cache_path: Path | str | None = None,
+                 prices: Mapping[str, tuple[float, float]] | None = None) -> None:
+        """``prices``: model id -> (USD per million input tokens, per million output tokens); a
+        model's own ``price_*_per_mtok`` wins when set."""
+        self.cache = RequestCache(cache_path) if cache_path is not None else None
+        self.prices = dict(prices or {})
+        self.meter = Meter()
+        self._models: dict[str, ChatModel] = {}
+        self._clients: dict[str, Client] = {}
+        self._limiters: dict[tuple[str, str], RateLimiter] = {}
+
+    def get(self, spec: ModelSpec) -> ChatModel:
+        """The model for ``spec`` (a spec string, ``ModelConfig`` or ``PoolConfig``), shared per spec."""
+        config = parse_spec(spec) if isinstance(spec, str) else spec
+        key = f"{type(config).__name__}:{config.model_dump_json()}"
+        if key not in self._models:
+            completer: Completer = (self._pool(config) if isinstance(config, PoolConfig)
+                                    else self.client(config))
+            self._models[key] = ChatModel(completer, self.meter)
+        return self._models[key]
+
+    def client(self, config: ModelConfig) -> Client:
+        key = config.model_dump_json()
+        if key not in self._clients:
+            self._clients[key] = Client(config, create_backend(config), limiter=self._limiter(config),
+                                        cache=self.cache, prices=self._prices(config))
+        return self._clients[key]
+
+    def _pool(self, config: PoolConfig) -> Pool:
+        return Pool(config, {member.name: self.client(member.model) for member in config.members})
+
+    def _limiter(self, config: ModelConfig) -> RateLimiter:
+        key = (config.endpoint, config.model)
+        if key not in self._limiters:
+            self._limiters[key] = RateLimiter(rpm=config.rpm, tpm=config.tpm,
+                                              max_concurrency=config.max_concurrency,
+                                              adaptive=config.adaptive)
+        return self._limiters[key]
+
+    def _prices(self, config: ModelConfig) -> tuple[float, float]:
+        if config.price_in_per_mtok or config.price_out_per_mtok:
+            return config.price_in_per_mtok, config.price_out_per_mtok
+        return self.prices.get(config.model, (0.0, 0.0))
+
+    async def aclose(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+        self._clients.clear()
+        self._models.clear()
+        if self.cache is not None:
+            await self.cache.aclose()
+
+    async def __aenter__(self) -> ModelHub:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

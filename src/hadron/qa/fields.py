@@ -1,0 +1,128 @@
+"""Find the common things in a row whatever task wrote it: its text, prompt, category, tool calls.
+
+Tasks name their columns differently (AutoReason ``generation``, agentic ``messages``, NanoFlux
+``question``/``domain``); each lookup tries the known names in order and returns None when none fits,
+so every caller degrades instead of failing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Row = dict[str, Any]
+
+TEXT_FIELDS = ("generation", "response", "completion", "output", "text")
+PROMPT_FIELDS = ("prompt", "question", "instruction", "input", "goal", "query")
+CATEGORY_FIELDS = ("category", "domain", "family", "scenario_family", "skill", "scenario", "task_type",
+                   "difficulty", "language", "source", "split")
+REFERENCE_FIELDS = ("reference", "reference_answer", "gold", "gold_answer", "expected", "target",
+                    "label")
+AGENT_ROLES = ("assistant",)
+
+
+def _as_text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):  # OpenAI content parts
+        parts = [p.get("text", "") for p in value if isinstance(p, dict)]
+        return "".join(parts) if parts else None
+    return None
+
+
+def messages_of(row: Row) -> list[dict[str, Any]]:
+    """The row's chat messages (``messages`` or ShareGPT-style ``conversations``), else []."""
+    for key in ("messages", "conversation", "conversations"):
+        value = row.get(key)
+        if isinstance(value, list) and all(isinstance(m, dict) for m in value):
+            return value
+    return []
+
+
+def text_of(row: Row, field: str | None = None) -> str | None:
+    """The row's answer text: ``field`` if given, else the first known text column, else the last
+    assistant message."""
+    if field is not None:
+        return _as_text(row.get(field))
+    for key in TEXT_FIELDS:
+        text = _as_text(row.get(key))
+        if text is not None:
+            return text
+    for message in reversed(messages_of(row)):
+        if message.get("role") in AGENT_ROLES:
+            text = _as_text(message.get("content"))
+            if text:
+                return text
+    return None
+
+
+def prompt_of(row: Row, field: str | None = None) -> str | None:
+    """The row's prompt: ``field`` if given, else the first known prompt column, else the first user
+    message."""
+    if field is not None:
+        return _as_text(row.get(field))
+    for key in PROMPT_FIELDS:
+        text = _as_text(row.get(key))
+        if text is not None:
+            return text
+    for message in messages_of(row):
+        if message.get("role") == "user":
+            return _as_text(message.get("content"))
+    return None
+
+
+def category_of(row: Row, field: str | None = None) -> str | None:
+    """A short label to break results down by (category, domain, scenario family, ...)."""
+    keys = (field,) if field else CATEGORY_FIELDS
+    for key in keys:
+        value = row.get(key)
+        if isinstance(value, str | int | bool) and not isinstance(value, float) and str(value).strip():
+            return str(value)
+    return None
+
+
+def reference_of(row: Row, field: str | None = None) -> str | None:
+    """A reference answer for verifiable checks, as text (numbers are stringified)."""
+    keys = (field,) if field else REFERENCE_FIELDS
+    for key in keys:
+        value = row.get(key)
+        if isinstance(value, bool):
+            return str(value).lower()
+        if isinstance(value, int | float | str) and str(value).strip():
+            return str(value)
+    return None
+
+
+def tool_calls_of(row: Row) -> list[dict[str, Any]]:
+    """Every tool call the assistant made, in order (OpenAI form)."""
+    calls: list[dict[str, Any]] = []
+    for message in messages_of(row):
+        for call in message.get("tool_calls") or ():
+            if isinstance(call, dict):
+                calls.append(call)
+    return calls
+
+
+def tool_name(call: dict[str, Any]) -> str:
+    function = call.get("function")
+    if isinstance(function, dict) and function.get("name"):
+        return str(function["name"])
+    return str(call.get("name") or "?")
+
+
+def is_agentic(row: Row) -> bool:
+    return bool(tool_calls_of(row))
+
+
+def is_tournament(row: Row) -> bool:
+    return isinstance(row.get("trace"), list) and "final_source" in row
+
+
+def final_source_label(row: Row) -> str | None:
+    """``A (draft)`` for the teacher's untouched draft, else the candidate that produced the text."""
+    source = row.get("final_source")
+    if not isinstance(source, dict):
+        return None
+    candidate = str(source.get("candidate") or "?")
+    if candidate == "A" and source.get("pass") in (0, None):
+        return "A (draft)"
+    return candidate

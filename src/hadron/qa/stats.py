@@ -1,0 +1,430 @@
+"""Headline numbers of a run, gathered in one streaming pass over its rows and logs.
+
+``RunSummary.add_row`` folds one row in; everything kept is a counter or a bounded ``Distribution``,
+so memory stays flat for any number of rows, and two summaries add (shards can be summarized apart).
+The functions at the top read one row each and are what the tests pin.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from hadron.qa import fields as rf
+
+Row = dict[str, Any]
+
+ROLE_OF_TRACE_PART = {"critique": "critic", "b": "author_b", "ab": "synthesizer"}
+SKIP_COLUMNS = frozenset({"id", "prompt", "generation", "method", "trace", "reasoning", "usage", "settings",
+                          "final_source", "messages", "tools", "converged", "passes", "models"})
+MAX_CATEGORY_VALUES = 40
+MAX_CATEGORY_LENGTH = 60
+MAX_FIELDS = 16
+
+
+# --- one row at a time ---------------------------------------------------------------------------
+
+def judged_passes(row: Row) -> list[dict[str, Any]]:
+    """Trace entries that went to the judges (not void, not short-circuited)."""
+    return [p for p in row.get("trace") or () if isinstance(p, dict)
+            and not p.get("void") and not p.get("short_circuit") and p.get("ballots")]
+
+
+def pass_margins(row: Row) -> list[int]:
+    """The recorded Borda margin of each judged pass."""
+    return [int(p["margin"]) for p in judged_passes(row) if isinstance(p.get("margin"), int | float)]
+
+
+def ballot_counts(row: Row) -> dict[str, int]:
+    """Ballots cast, valid, invalid, and re-asks (asks beyond the first) over the whole trace."""
+    counts = {"ballots": 0, "valid": 0, "invalid": 0, "reasks": 0}
+    for entry in row.get("trace") or ():
+        ballots = entry.get("ballots") if isinstance(entry, dict) else None
+        for ballot in ballots or ():
+            counts["ballots"] += 1
+            counts["valid" if ballot.get("valid") else "invalid"] += 1
+            counts["reasks"] += max(0, int(ballot.get("asks") or 1) - 1)
+    return counts
+
+
+def models_by_role(row: Row) -> dict[str, set[str]]:
+    """Which model served each role: from ``settings`` and from the trace itself."""
+    found: dict[str, set[str]] = {}
+    settings = row.get("settings") if isinstance(row.get("settings"), dict) else {}
+    models = settings.get("models") if isinstance(settings.get("models"), dict) else {}
+    for role, spec in models.items():
+        if isinstance(spec, str):
+            found.setdefault(str(role), set()).add(spec)
+    for key, value in settings.items():
+        if key.endswith("_model") and isinstance(value, str):
+            found.setdefault(key.removesuffix("_model"), set()).add(value)
+    for entry in row.get("trace") or ():
+        if not isinstance(entry, dict):
+            continue
+        for part, role in ROLE_OF_TRACE_PART.items():
+            piece = entry.get(part)
+            if isinstance(piece, dict) and piece.get("model"):
+                found.setdefault(role, set()).add(str(piece["model"]))
+        for ballot in entry.get("ballots") or ():
+            if ballot.get("model"):
+                found.setdefault("judge", set()).add(str(ballot["model"]))
+    top = row.get("models") if isinstance(row.get("models"), dict) else {}
+    for role, spec in top.items():
+        if isinstance(spec, str):
+            found.setdefault(str(role), set()).add(spec)
+    for key, value in row.items():
+        if isinstance(value, str) and (key == "model" or key.endswith("_model")):
+            found.setdefault(key.removesuffix("_model"), set()).add(value)
+    return found
+
+
+def numeric_leaves(row: Row) -> dict[str, float]:
+    """Numeric columns (top level and one level down, e.g. ``review.total``), bools excluded."""
+    out: dict[str, float] = {}
+    for key, value in row.items():
+        if key in SKIP_COLUMNS:
+            continue
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            out[key] = float(value)
+        elif isinstance(value, dict):
+            for sub, inner in value.items():
+                if isinstance(inner, int | float) and not isinstance(inner, bool) and math.isfinite(inner):
+                    out[f"{key}.{sub}"] = float(inner)
+    return out
+
+
+def categorical_leaves(row: Row) -> dict[str, str]:
+    """Short string and boolean columns that could be categories (long text is left out)."""
+    out: dict[str, str] = {}
+
+    def visit(key: str, value: Any) -> None:
+        if isinstance(value, bool):
+            out[key] = str(value).lower()
+        elif isinstance(value, str) and 0 < len(value) <= MAX_CATEGORY_LENGTH and "\n" not in value:
+            out[key] = value
+
+    for key, value in row.items():
+        if key in SKIP_COLUMNS:
+            continue
+        if isinstance(value, dict):
+            for sub, inner in value.items():
+                visit(f"{key}.{sub}", inner)
+        else:
+            visit(key, value)
+    return out
+
+
+# --- bounded accumulators ------------------------------------------------------------------------
+
+def _round_sig(value: float, digits: int = 4) -> float:
+    if value == 0 or not math.isfinite(value):
+        return value
+    return round(value, digits - 1 - math.floor(math.log10(abs(value))))
+
+
+@dataclass(slots=True)
+class Distribution:
+    """Count, sum, min, max and a histogram of values rounded to 4 significant digits (bounded)."""
+
+    values: Counter[float] = field(default_factory=Counter)
+    n: int = 0
+    total: float = 0.0
+
+    def add(self, value: float) -> None:
+        self.values[_round_sig(float(value))] += 1
+        self.n += 1
+        self.total += float(value)
+
+    def __add__(self, other: Distribution) -> Distribution:
+        return Distribution(self.values + other.values, self.n + other.n, self.total + other.total)
+
+    @property
+    def mean(self) -> float | None:
+        return self.total / self.n if self.n else None
+
+    @property
+    def minimum(self) -> float | None:
+        return min(self.values) if self.values else None
+
+    @property
+    def maximum(self) -> float | None:
+        return max(self.values) if self.values else None
+
+    def quantile(self, q: float) -> float | None:
+        """The smallest value with at least ``q`` of the mass at or below it."""
+        if not self.n:
+            return None
+        target, seen = q * self.n, 0
+        for value in sorted(self.values):
+            seen += self.values[value]
+            if seen >= target:
+                return value
+        return max(self.values)
+
+    def is_integral(self) -> bool:
+        return all(float(v).is_integer() for v in self.values)
+
+    def histogram(self, bins: int = 12) -> list[tuple[float, float, int]]:
+        """``(low, high, count)`` bins; one bin per value for small integer ranges."""
+        if not self.values:
+            return []
+        lo, hi = min(self.values), max(self.values)
+        if self.is_integral() and hi - lo < 30:
+            return [(v, v, self.values.get(float(v), 0)) for v in range(int(lo), int(hi) + 1)]
+        if lo == hi:
+            return [(lo, hi, self.n)]
+        width = (hi - lo) / bins
+        counts = [0] * bins
+        for value, count in self.values.items():
+            counts[min(bins - 1, int((value - lo) / width))] += count
+        return [(lo + i * width, lo + (i + 1) * width, c) for i, c in enumerate(counts)]
+
+    def describe(self) -> dict[str, float | int | None]:
+        return {"n": self.n, "mean": self.mean, "median": self.quantile(0.5), "min": self.minimum,
+                "max": self.maximum, "p90": self.quantile(0.9)}
+
+
+@dataclass(slots=True)
+class Usage:
+    """Calls, tokens, dollars and seconds for one role (the row's ``usage`` entries summed)."""
+
+    calls: int = 0
+    retries: int = 0
+    cache_hits: int = 0
+    reasks: int = 0
+    errors: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    seconds: float = 0.0
+
+    @classmethod
+    def of(cls, record: dict[str, Any]) -> Usage:
+        kwargs: dict[str, Any] = {}
+        for f in fields(cls):
+            value = record.get(f.name)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                kwargs[f.name] = type(getattr(cls(), f.name))(value)
+        return cls(**kwargs)
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    @property
+    def seconds_per_call(self) -> float | None:
+        paid = self.calls - self.cache_hits
+        return self.seconds / paid if paid > 0 else None
+
+
+def _add_counters(a: dict[str, Counter[Any]], b: dict[str, Counter[Any]]) -> dict[str, Counter[Any]]:
+    out = {k: Counter(v) for k, v in a.items()}
+    for key, counter in b.items():
+        out.setdefault(key, Counter()).update(counter)
+    return out
+
+
+@dataclass(slots=True)
+class RunSummary:
+    rows: int = 0
+    methods: Counter[str] = field(default_factory=Counter)
+    errors: int = 0
+    errors_by_type: Counter[str] = field(default_factory=Counter)
+    errors_by_step: Counter[str] = field(default_factory=Counter)
+    rejects: int = 0
+    reject_reasons: Counter[str] = field(default_factory=Counter)
+    # tournament
+    tournament_rows: int = 0
+    converged: int = 0
+    passes_converged: Counter[int] = field(default_factory=Counter)
+    passes_capped: Counter[int] = field(default_factory=Counter)
+    final_source: Counter[str] = field(default_factory=Counter)
+    final_pass: Counter[int] = field(default_factory=Counter)
+    pass_winners: Counter[str] = field(default_factory=Counter)
+    margins: Distribution = field(default_factory=Distribution)
+    ballots: Counter[str] = field(default_factory=Counter)
+    ballot_errors: Counter[str] = field(default_factory=Counter)
+    passes_total: int = 0
+    void_passes: int = 0
+    short_circuits: int = 0
+    synthesis: Counter[str] = field(default_factory=Counter)
+    # usage
+    usage: dict[str, Usage] = field(default_factory=dict)
+    models: dict[str, Counter[str]] = field(default_factory=dict)
+    # content
+    lengths: Distribution = field(default_factory=Distribution)
+    categories: dict[str, Counter[str]] = field(default_factory=dict)
+    overfull: set[str] = field(default_factory=set)
+    numbers: dict[str, Distribution] = field(default_factory=dict)
+    # agentic
+    agentic_rows: int = 0
+    tool_calls: Distribution = field(default_factory=Distribution)
+    tool_names: Counter[str] = field(default_factory=Counter)
+    turns: Distribution = field(default_factory=Distribution)
+
+    # -- folding in ---------------------------------------------------------------------------------
+
+    def add_row(self, row: Row) -> None:
+        self.rows += 1
+        if row.get("method"):
+            self.methods[str(row["method"])] += 1
+        text = rf.text_of(row)
+        if text is not None:
+            self.lengths.add(len(text))
+        if rf.is_tournament(row):
+            self._add_tournament(row)
+        if rf.messages_of(row):
+            self._add_conversation(row)
+        for role, record in (row.get("usage") or {}).items():
+            if isinstance(record, dict):
+                self.usage[role] = self.usage.get(role, Usage()) + Usage.of(record)
+        for role, specs in models_by_role(row).items():
+            self.models.setdefault(role, Counter()).update(specs)
+        self._add_columns(row)
+
+    def _add_tournament(self, row: Row) -> None:
+        self.tournament_rows += 1
+        passes = int(row.get("passes") or 0)
+        if row.get("converged"):
+            self.converged += 1
+            self.passes_converged[passes] += 1
+        else:
+            self.passes_capped[passes] += 1
+        label = rf.final_source_label(row)
+        if label:
+            self.final_source[label] += 1
+        source = row.get("final_source") or {}
+        if isinstance(source.get("pass"), int):
+            self.final_pass[source["pass"]] += 1
+        settings = row.get("settings") or {}
+        if isinstance(settings, dict) and settings.get("synthesis"):
+            self.synthesis[str(settings["synthesis"])] += 1
+        for entry in row.get("trace") or ():
+            if not isinstance(entry, dict):
+                continue
+            self.passes_total += 1
+            self.void_passes += bool(entry.get("void"))
+            self.short_circuits += bool(entry.get("short_circuit"))
+            if entry.get("winner") is not None and not entry.get("void"):
+                self.pass_winners[str(entry["winner"])] += 1
+            for ballot in entry.get("ballots") or ():
+                if ballot.get("error"):
+                    self.ballot_errors[str(ballot["error"])[:80]] += 1
+        for margin in pass_margins(row):
+            self.margins.add(margin)
+        self.ballots.update(ballot_counts(row))
+
+    def _add_conversation(self, row: Row) -> None:
+        calls = rf.tool_calls_of(row)
+        self.turns.add(sum(1 for m in rf.messages_of(row) if m.get("role") == "assistant"))
+        if calls or row.get("tools"):
+            self.agentic_rows += 1
+            self.tool_calls.add(len(calls))
+            self.tool_names.update(rf.tool_name(c) for c in calls)
+
+    def _add_columns(self, row: Row) -> None:
+        for key, value in categorical_leaves(row).items():
+            if key in self.overfull:
+                continue
+            if key not in self.categories and len(self.categories) >= MAX_FIELDS * 2:
+                continue
+            counter = self.categories.setdefault(key, Counter())
+            counter[value] += 1
+            if len(counter) > MAX_CATEGORY_VALUES:
+                self.overfull.add(key)
+                del self.categories[key]
+        for key, value in numeric_leaves(row).items():
+            if key in self.numbers or len(self.numbers) < MAX_FIELDS:
+                self.numbers.setdefault(key, Distribution()).add(value)
+
+    def add_error(self, record: Row) -> None:
+        self.errors += 1
+        self.errors_by_type[str(record.get("error_type") or record.get("type") or "unknown")] += 1
+        self.errors_by_step[str(record.get("step") or "unknown")] += 1
+
+    def add_reject(self, record: Row) -> None:
+        self.rejects += 1
+        self.reject_reasons[str(record.get("reason") or "unknown")] += 1
+
+    def __add__(self, other: RunSummary) -> RunSummary:
+        out = RunSummary()
+        for f in fields(self):
+            a, b = getattr(self, f.name), getattr(other, f.name)
+            if isinstance(a, dict) and not isinstance(a, Counter):
+                merged: dict[str, Any] = dict(a)
+                for key, value in b.items():
+                    merged[key] = merged[key] + value if key in merged else value
+                setattr(out, f.name, merged)
+            elif isinstance(a, set):
+                setattr(out, f.name, a | b)
+            else:
+                setattr(out, f.name, a + b)
+        for key in out.overfull:
+            out.categories.pop(key, None)
+        return out
+
+    # -- reading out --------------------------------------------------------------------------------
+
+    def coverage(self) -> dict[str, Counter[str]]:
+        """Category-like columns worth a chart: known names first, then any with repeated values."""
+        preferred = [k for k in rf.CATEGORY_FIELDS if k in self.categories]
+        others = [k for k, c in self.categories.items()
+                  if k not in preferred and 1 < len(c) < max(2, self.rows)]
+        return {k: self.categories[k] for k in preferred + sorted(others)}
+
+    def usage_total(self) -> Usage:
+        total = Usage()
+        for usage in self.usage.values():
+            total = total + usage
+        return total
+
+    def usage_by_model(self) -> dict[str, Usage]:
+        """Usage regrouped by the model that served each role (a role with several shows them all)."""
+        out: dict[str, Usage] = {}
+        for role, usage in self.usage.items():
+            specs = sorted(self.models.get(role, ()))
+            label = ", ".join(specs) if specs else "(unknown)"
+            out[label] = out.get(label, Usage()) + usage
+        return out
+
+    def headline(self) -> dict[str, Any]:
+        """The few numbers ``hadron stats`` prints and the report puts on top."""
+        total = self.usage_total()
+        processed = self.rows + self.errors + self.rejects
+        head: dict[str, Any] = {"rows": self.rows, "failed": self.errors, "rejected": self.rejects,
+                                "success_rate": self.rows / processed if processed else None}
+        if self.tournament_rows:
+            passes = self.passes_converged + self.passes_capped
+            head["converged_rate"] = self.converged / self.tournament_rows
+            head["mean_passes"] = sum(k * v for k, v in passes.items()) / self.tournament_rows
+            head["draft_kept_rate"] = self.final_source.get("A (draft)", 0) / self.tournament_rows
+            if self.ballots.get("ballots"):
+                head["valid_ballot_rate"] = self.ballots["valid"] / self.ballots["ballots"]
+                head["reasks"] = self.ballots["reasks"]
+            head["void_passes"] = self.void_passes
+        if self.agentic_rows:
+            head["mean_tool_calls"] = self.tool_calls.mean
+        if self.lengths.n:
+            head["mean_length_chars"] = self.lengths.mean
+        if self.usage:
+            head.update(calls=total.calls, prompt_tokens=total.prompt_tokens,
+                        completion_tokens=total.completion_tokens, cost_usd=total.cost_usd,
+                        model_seconds=total.seconds)
+        return head
+
+
+def summarize(rows: Iterable[Row], errors: Iterable[Row] = (), rejects: Iterable[Row] = ()) -> RunSummary:
+    summary = RunSummary()
+    for row in rows:
+        summary.add_row(row)
+    for record in errors:
+        summary.add_error(record)
+    for record in rejects:
+        summary.add_reject(record)
+    return summary

@@ -1,0 +1,129 @@
+"""The judge panel: N blind ballots in parallel, each re-asked until readable or out of asks.
+
+Used by the tournament (candidates A, B, AB) and by best-of-n (candidates = sample indices). With a
+backend that constrains output to a JSON schema, the ballot's ``ranking`` is an enum of every full
+order of the judge's labels, so even the weakest model returns a valid permutation; elsewhere the judge
+ends with a ``RANKING:`` line that is parsed and, when unreadable, asked for again. Every ask is
+counted; a ballot is never dropped silently and never guessed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import jinja2
+
+from hadron.llm.types import Completion, Message
+from hadron.prompts import load_template, render
+from hadron.tasks.autoreason.ballot import (
+    MAX_ENUM_CANDIDATES,
+    ParsedRanking,
+    ballot_schema,
+    map_back,
+    parse_ballot,
+    parse_order,
+    permutation,
+    text_before_ranking,
+)
+from hadron.tasks.autoreason.config import JudgeConfig
+from hadron.tasks.autoreason.records import BallotRecord
+from hadron.tasks.autoreason.roles import TASK, Ledger, RoleCall, call_seed
+
+if TYPE_CHECKING:
+    from hadron.llm import ChatModel
+
+
+def example_order(label_set: Sequence[str], *, structured: bool) -> str:
+    """A sample ranking for the prompt, deliberately not the display order."""
+    rotated = [*label_set[1:], *label_set[:1]]
+    return " > ".join(rotated) if structured else ", ".join(rotated)
+
+
+@dataclass(frozen=True)
+class JudgePanel:
+    judges: tuple[RoleCall, ...]
+    config: JudgeConfig
+    reask: jinja2.Template
+
+    @classmethod
+    def build(cls, models: Sequence[ChatModel], config: JudgeConfig) -> JudgePanel:
+        judges = tuple(RoleCall.build("judge", model, config, template="judge.j2") for model in models)
+        return cls(judges=judges, config=config, reask=load_template("ballot_reask.j2", task=TASK))
+
+    def structured(self, model: ChatModel, n_candidates: int) -> bool:
+        if n_candidates > MAX_ENUM_CANDIDATES or self.config.ballot == "text":
+            return False
+        return self.config.ballot == "json" or model.supports_schema
+
+    async def vote(self, ledger: Ledger, *, prompt: str, candidates: Mapping[str, str], row_id: str,
+                   pass_index: int) -> list[BallotRecord]:
+        """One ballot per judge, all judges at once."""
+        return list(await asyncio.gather(*(
+            self._ballot(ledger, judge, prompt=prompt, candidates=candidates, row_id=row_id,
+                         pass_index=pass_index)
+            for judge in range(len(self.judges)))))
+
+    async def _ballot(self, ledger: Ledger, judge: int, *, prompt: str, candidates: Mapping[str, str],
+                      row_id: str, pass_index: int) -> BallotRecord:
+        call = self.judges[judge]
+        perm = permutation(list(candidates), row_id=row_id, pass_index=pass_index, judge=judge)
+        label_set = tuple(perm)
+        structured = self.structured(call.model, len(label_set))
+        messages = call.messages(
+            prompt=prompt, candidates=[{"label": label, "text": candidates[c]} for label, c in perm.items()],
+            structured=structured, example=example_order(label_set, structured=structured))
+        seed = call_seed(row_id, "judge", pass_index, judge)
+        if structured:
+            completions, parsed, reasoning = await self._ask_json(call, messages, label_set, row_id=row_id,
+                                                                  seed=seed, judge=judge)
+        else:
+            completions, parsed = await self._ask_text(call, messages, label_set, row_id=row_id, seed=seed,
+                                                       judge=judge)
+            last = completions[-1]
+            reasoning = last.reasoning or (text_before_ranking(last.text) if parsed.order else None)
+        for ask, completion in enumerate(completions):
+            ledger.add("judge", completion, pass_index=pass_index, reask=ask > 0)
+        if parsed.order and reasoning and not completions[-1].reasoning:
+            ledger.note("judge", pass_index, reasoning)
+        return BallotRecord(
+            judge=judge, model=call.served_by(completions[-1]), permutation=perm, raw=completions[-1].text,
+            reasoning=reasoning, ranking=map_back(parsed.order, perm) if parsed.order else None,
+            valid=parsed.order is not None, asks=len(completions), error=parsed.error)
+
+    async def _ask_json(self, call: RoleCall, messages: list[Message], label_set: tuple[str, ...], *,
+                        row_id: str, seed: int, judge: int,
+                        ) -> tuple[list[Completion], ParsedRanking, str | None]:
+        result = await call.model.chat_json(
+            messages, ballot_schema(len(label_set)), max_reasks=self.config.max_reasks, role="judge",
+            route_key=row_id, temperature=self.config.temperature, max_tokens=self.config.max_tokens,
+            seed=seed, sample_index=judge)
+        if result.value is None:
+            return result.completions, ParsedRanking(None, result.error or "no ballot"), None
+        value = result.value
+        parsed = parse_order(str(getattr(value, "ranking", "")), label_set)
+        reasoning = result.completions[-1].reasoning or str(getattr(value, "reasoning", "")).strip() or None
+        return result.completions, parsed, reasoning
+
+    async def _ask_text(self, call: RoleCall, messages: list[Message], label_set: tuple[str, ...], *,
+                        row_id: str, seed: int, judge: int) -> tuple[list[Completion], ParsedRanking]:
+        completions: list[Completion] = []
+        conversation = list(messages)
+        for ask in range(self.config.max_reasks + 1):
+            completion = await call.model.chat(
+                conversation, role="judge", route_key=row_id, temperature=self.config.temperature,
+                max_tokens=self.config.max_tokens, seed=seed, sample_index=judge)
+            completions.append(completion)
+            parsed = parse_ballot(completion.text, label_set, allow_partial=self.config.partial_ballots)
+            if parsed.order is not None or ask == self.config.max_reasks:
+                return completions, parsed
+            reask = render(self.reask, error=parsed.error, labels=label_set,
+                           example=example_order(label_set, structured=False))
+            conversation = [*conversation, {"role": "assistant", "content": completion.text},
+                            {"role": "user", "content": reask}]
+        raise AssertionError("unreachable")  # the loop always returns on its last ask
+
+
+__all__ = ["JudgePanel", "example_order"]

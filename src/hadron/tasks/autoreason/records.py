@@ -1,0 +1,142 @@
+"""The output row of AutoReason and its baselines (contract: /work/briefs/autoreason_row.md).
+
+A row is written as the source columns (``id``, ``prompt``, ...) plus ``MethodColumns.to_columns()``.
+Field ``pass`` is a Python keyword, so models name it ``pass_`` and serialize it by alias.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+Candidate = Literal["A", "B", "AB"]
+Role = Literal["teacher", "critic", "author_b", "synthesizer", "judge"]
+ROLES: tuple[Role, ...] = ("teacher", "critic", "author_b", "synthesizer", "judge")
+Method = Literal["autoreason", "single_shot", "best_of_n"]
+SynthesisMode = Literal["merge", "minimal_repair"]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+
+def _pass_field() -> Any:
+    """``pass_`` in Python, ``pass`` in rows (read from either)."""
+    return Field(validation_alias=AliasChoices("pass", "pass_"), serialization_alias="pass")
+
+
+class PassSource(_Record):
+    """Which candidate of which pass wrote a text (pass 0 = the teacher's draft)."""
+
+    candidate: Literal["A", "B", "AB", "sample"]
+    pass_: int = _pass_field()
+
+
+class FinalSource(PassSource):
+    index: int | None = None
+    """The sample index for best_of_n; null otherwise."""
+
+
+class RoleText(_Record):
+    text: str
+    reasoning: str | None = None
+    model: str
+
+
+class SynthesisText(RoleText):
+    mode: SynthesisMode
+
+
+class Incumbent(_Record):
+    text: str
+    source: PassSource
+
+
+class BallotRecord(_Record):
+    judge: int
+    model: str
+    permutation: dict[str, str]
+    """label -> candidate, in the order the judge saw them."""
+    raw: str
+    """The judge's last reply (the one parsed, or the last one that failed)."""
+    reasoning: str | None = None
+    ranking: list[str] | None = None
+    """Candidates best first, mapped back through the permutation; null when invalid."""
+    valid: bool
+    asks: int
+    """1 = valid (or given up) on the first ask; each re-ask adds one."""
+    error: str | None = None
+
+
+class PassRecord(_Record):
+    pass_: int = _pass_field()
+    incumbent: Incumbent | None
+    critique: RoleText | None = None
+    b: RoleText | None = None
+    ab: SynthesisText | None = None
+    ballots: list[BallotRecord] = Field(default_factory=list)
+    borda: dict[str, int] | None = None
+    winner: str
+    margin: int | None = None
+    void: bool = False
+    short_circuit: bool = False
+
+
+class SamplingPass(PassRecord):
+    """best_of_n's single trace entry: candidates are the sample indices as strings."""
+
+    samples: list[str]
+
+
+class ReasoningEntry(_Record):
+    role: Role
+    pass_: int = _pass_field()
+    text: str
+
+
+class UsageRecord(_Record):
+    calls: int = 0
+    retries: int = 0
+    cache_hits: int = 0
+    reasks: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    seconds: float = 0.0
+
+
+class MethodColumns(_Record):
+    """The columns a method adds to a source row."""
+
+    method: Method
+    generation: str
+    final_source: FinalSource
+    converged: bool
+    passes: int
+    settings: dict[str, Any]
+    trace: list[SamplingPass | PassRecord] = Field(default_factory=list)
+    reasoning: list[ReasoningEntry] = Field(default_factory=list)
+    usage: dict[str, UsageRecord] = Field(default_factory=dict)
+
+    def to_columns(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+__all__ = [
+    "ROLES",
+    "BallotRecord",
+    "Candidate",
+    "FinalSource",
+    "Incumbent",
+    "MethodColumns",
+    "PassRecord",
+    "PassSource",
+    "ReasoningEntry",
+    "Role",
+    "RoleText",
+    "SamplingPass",
+    "SynthesisMode",
+    "SynthesisText",
+    "UsageRecord",
+]

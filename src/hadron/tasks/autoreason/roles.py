@@ -1,0 +1,113 @@
+"""A role is a template, a system prompt, a model and its sampling: render, call, account.
+
+Every call goes through ``ChatModel.chat`` with ``route_key=row_id`` and a seed from
+``stable_hash(row_id, role, pass, sample)``, so the request (and its cache key) is the same on every
+run: a resumed run replays answered calls from the cache for free. Each call's usage and reasoning
+land in the row's ``Ledger`` under the role that made it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+
+from hadron.llm import Tally
+from hadron.llm.types import Completion, Message, stable_hash
+from hadron.prompts import load_template, render
+from hadron.tasks.autoreason.config import RoleConfig
+from hadron.tasks.autoreason.records import ReasoningEntry, Role, UsageRecord
+
+if TYPE_CHECKING:
+    from hadron.llm import ChatModel
+
+TASK = "autoreason"
+
+SYSTEM_PROMPTS: dict[str, str | None] = {
+    "teacher": None,
+    "critic": "You are a strict, careful reviewer. You point out real problems and never invent them.",
+    "author_b": "You are a careful writer. You revise a response to fix the problems a reviewer found.",
+    "merge": "You are a careful editor. You combine two drafts into one better response.",
+    "minimal_repair": "You are a careful editor. You repair a response with the smallest changes.",
+    "judge": "You are an impartial judge. You compare responses on their merits, not on their order "
+             "or length.",
+}
+"""Packaged default system prompts; a role's ``system`` setting replaces them."""
+
+
+def call_seed(row_id: str, role: str, pass_index: int, sample_index: int = 0) -> int:
+    """The sampling seed of one call: reproducible, distinct per row, role, pass and sample."""
+    return stable_hash("seed", row_id, role, pass_index, sample_index) % 2**31
+
+
+@dataclass
+class Ledger:
+    """One row's calls by role: usage (the row's ``usage``) and reasoning traces (its ``reasoning``)."""
+
+    usage: defaultdict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    reasoning: list[ReasoningEntry] = field(default_factory=list)
+
+    def add(self, role: Role, completion: Completion, *, pass_index: int, reask: bool = False) -> None:
+        self.usage[role] += Tally.of(completion, reask=reask)
+        if completion.reasoning:
+            self.note(role, pass_index, completion.reasoning)
+
+    def note(self, role: Role, pass_index: int, text: str | None) -> None:
+        if text and text.strip():
+            self.reasoning.append(ReasoningEntry(role=role, pass_=pass_index, text=text.strip()))
+
+    @property
+    def cost_usd(self) -> float:
+        return sum(t.cost_usd for t in self.usage.values())
+
+    def usage_records(self) -> dict[str, UsageRecord]:
+        keep = set(UsageRecord.model_fields)
+        return {role: UsageRecord(**{k: v for k, v in t.to_dict().items() if k in keep})
+                for role, t in self.usage.items()}
+
+
+@dataclass(frozen=True)
+class RoleCall:
+    """One role bound to its model, settings, template and system prompt."""
+
+    role: Role
+    model: ChatModel
+    config: RoleConfig
+    template: jinja2.Template
+    system: str | None
+
+    @classmethod
+    def build(cls, role: Role, model: ChatModel, config: RoleConfig, *, template: str,
+              system_key: str | None = None) -> RoleCall:
+        default_system = SYSTEM_PROMPTS.get(system_key or role)
+        return cls(role=role, model=model, config=config,
+                   template=load_template(template, task=TASK, override=config.template),
+                   system=config.system if config.system is not None else default_system)
+
+    def messages(self, **variables: Any) -> list[Message]:
+        messages: list[Message] = [{"role": "system", "content": self.system}] if self.system else []
+        messages.append({"role": "user", "content": render(self.template, **variables)})
+        return messages
+
+    async def __call__(self, ledger: Ledger, *, row_id: str, pass_index: int, sample_index: int = 0,
+                       **variables: Any) -> Completion:
+        completion = await self.model.chat(
+            self.messages(**variables), role=self.role, route_key=row_id,
+            temperature=self.config.temperature, max_tokens=self.config.max_tokens,
+            seed=call_seed(row_id, self.role, pass_index, sample_index), sample_index=sample_index)
+        ledger.add(self.role, completion, pass_index=pass_index)
+        return completion
+
+    def served_by(self, completion: Completion) -> str:
+        return completion.served_by or self.model.name
+
+
+def no_flaws(critique: str) -> bool:
+    """True when some whole line of the critique is exactly ``NO FLAWS`` (a sentence that merely
+    contains the words does not count)."""
+    return any(line.strip().rstrip(".") == "NO FLAWS" for line in critique.splitlines())
+
+
+__all__ = ["SYSTEM_PROMPTS", "TASK", "Ledger", "RoleCall", "call_seed", "no_flaws"]

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import pytest
+
+from hadron.distill.gate import ExampleScore, decide, paired_bootstrap_ci
+from hadron.errors import ConfigError
+
+
+def scores(*values: float, field: str = "category") -> list[ExampleScore]:
+    return [ExampleScore(id=f"h:{i}", score=v, fields={field: v}) for i, v in enumerate(values)]
+
+
+def test_promotes_when_delta_strictly_exceeds_min_delta() -> None:
+    decision = decide(scores(0.0, 0.5, 0.5, 1.0), scores(1.0, 1.0, 0.5, 1.0), min_delta=0.1)
+    assert decision.promoted
+    assert decision.baseline_mean == 0.5 and decision.winner_mean == 0.875
+    assert decision.delta == pytest.approx(0.375) and decision.n == 4
+    assert decision.fields == {"category": (0.5, 0.875)}
+    assert decision.ci_low <= decision.delta <= decision.ci_high
+
+
+def test_delta_equal_to_min_delta_is_not_promoted() -> None:
+    # 0.1 + 0.2 style float noise must not tip a tie into a promotion
+    decision = decide(scores(0.1, 0.2, 0.3), scores(0.2, 0.3, 0.4), min_delta=0.1)
+    assert decision.delta == pytest.approx(0.1)
+    assert not decision.promoted
+    assert "keep the baseline" in decision.reason
+
+
+def test_no_gain_and_loss_are_not_promoted() -> None:
+    assert not decide(scores(0.5, 0.5), scores(0.5, 0.5), min_delta=0.0).promoted
+    assert not decide(scores(0.9, 0.9), scores(0.1, 0.2), min_delta=-0.1).promoted
+
+
+def test_bootstrap_ci_is_seeded_and_paired() -> None:
+    diffs = [0.0, 1.0, 0.5, 0.0, 1.0, 0.25, 0.0, 0.75]
+    first = paired_bootstrap_ci(diffs, resamples=500, seed=3)
+    assert first == paired_bootstrap_ci(diffs, resamples=500, seed=3)
+    assert first != paired_bootstrap_ci(diffs, resamples=500, seed=4)
+    low, high = first
+    assert 0.0 <= low < sum(diffs) / len(diffs) < high <= 1.0
+    # a constant paired difference has a zero-width interval, however noisy the scores themselves
+    base = scores(0.1, 0.9, 0.3, 0.6)
+    shifted = [ExampleScore(s.id, s.score + 0.1, s.fields) for s in base]
+    decision = decide(base, shifted, min_delta=0.0, resamples=300)
+    assert decision.ci_low == pytest.approx(0.1) and decision.ci_high == pytest.approx(0.1)
+
+
+def test_mismatched_ids_are_refused() -> None:
+    with pytest.raises(ConfigError, match="same holdout ids"):
+        decide(scores(1.0, 0.0), scores(1.0), min_delta=0.0)

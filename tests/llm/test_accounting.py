@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from hadron.llm import Completion, Meter, ServerError, Tally, TokenUsage
+from hadron.llm.errors import RetriesExhausted
+
+
+def test_tally_of_a_completion_and_sum() -> None:
+    done = Completion(text="x", model="m", usage=TokenUsage(10, 5), attempts=3, cost_usd=0.5, latency_s=2.0)
+    tally = Tally.of(done, reask=True)
+    assert tally == Tally(calls=1, retries=2, reasks=1, prompt_tokens=10, completion_tokens=5,
+                          cost_usd=0.5, seconds=2.0)
+    hit = Tally.of(Completion(text="x", model="m", usage=TokenUsage(10, 5), cached=True, cost_usd=0.5))
+    assert hit == Tally(calls=1, cache_hits=1)
+    total = tally + hit
+    assert (total.calls, total.cache_hits, total.cost_usd, total.requests) == (2, 1, 0.5, 3)
+
+
+def test_tally_of_an_error_counts_its_retries() -> None:
+    error = RetriesExhausted("gave up", attempts=4, last=ServerError("x"))
+    assert Tally.of_error(error) == Tally(calls=1, errors=1, retries=3)
+
+
+def test_meter_sums_by_role_model_and_row() -> None:
+    meter = Meter()
+    meter.add(Tally(calls=1, cost_usd=1.0), role="judge", model="a", row="r1")
+    meter.add(Tally(calls=1, cost_usd=2.0), role="judge", model="b", row="r1")
+    meter.add(Tally(calls=1, cost_usd=4.0), role="critic", model="a")
+    assert meter.total.cost_usd == 7.0
+    assert meter.by_role()["judge"].calls == 2 and meter.by_model()["a"].cost_usd == 5.0
+    assert meter.pop_row("r1").cost_usd == 3.0 and meter.pop_row("r1") == Tally()

@@ -1,0 +1,77 @@
+"""The request cache: resume for free, safe under concurrency, no secrets on disk."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from hadron.llm import ChatRequest, Completion, ModelHub, parse_spec
+from hadron.llm.cache import RequestCache
+from hadron.testing import FaultServer, expected_reply
+
+Serve = Callable[..., FaultServer]
+
+
+async def test_second_identical_run_makes_no_http_calls(serve: Serve, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HADRON_TEST_KEY", "sk-very-secret-key")
+    server = serve(faults={"unavailable": 0.2}, seed=1)
+    spec = parse_spec(server.spec(), api_key_env="HADRON_TEST_KEY", backoff_s=0.01)
+    prompts = [f"p{i}" for i in range(30)]
+
+    async def run() -> list[Completion]:
+        async with ModelHub(cache_path=tmp_path / "cache.sqlite") as hub:
+            model = hub.get(spec)
+            return await asyncio.gather(*(model.chat(p, temperature=0.7, seed=i)
+                                          for i, p in enumerate(prompts)))
+
+    first = await run()
+    calls = len(server.chat_requests())
+    assert calls >= 30 and not any(c.cached for c in first)
+    second = await run()
+    assert len(server.chat_requests()) == calls
+    assert all(c.cached for c in second)
+    assert [c.text for c in second] == [expected_reply(p) for p in prompts]
+    for file in tmp_path.iterdir():
+        assert b"sk-very-secret-key" not in file.read_bytes()
+
+
+async def test_sampling_settings_are_part_of_the_key(tmp_path: Path) -> None:
+    cache = RequestCache(tmp_path / "c.sqlite")
+    base = ChatRequest(messages=[{"role": "user", "content": "x"}], model="m", temperature=0.5)
+    await cache.put(base, Completion(text="a", model="m"))
+    for other in (ChatRequest(messages=base.messages, model="m", temperature=0.6),
+                  ChatRequest(messages=base.messages, model="m", temperature=0.5, sample_index=1),
+                  ChatRequest(messages=base.messages, model="m2", temperature=0.5),
+                  ChatRequest(messages=base.messages, model="m", temperature=0.5, seed=1)):
+        assert await cache.get(other) is None
+    hit = await cache.get(base)
+    assert hit is not None and hit.cached and hit.text == "a"
+    assert (cache.hits, cache.misses) == (1, 4)
+    await cache.aclose()
+
+
+async def test_concurrent_writes_all_land_and_survive_reopen(tmp_path: Path) -> None:
+    cache = RequestCache(tmp_path / "c.sqlite")
+    requests = [ChatRequest(messages=[{"role": "user", "content": str(i)}], model="m") for i in range(200)]
+    await asyncio.gather(*(cache.put(r, Completion(text=str(i), model="m")) for i, r in enumerate(requests)))
+    assert len(cache) == 200
+    # no close: what a killed run leaves behind must already be readable
+    reopened = RequestCache(tmp_path / "c.sqlite")
+    hits = await asyncio.gather(*(reopened.get(r) for r in requests))
+    assert [h.text if h else None for h in hits] == [str(i) for i in range(200)]
+    await reopened.aclose()
+    await cache.aclose()
+
+
+async def test_scripted_failures_are_not_cached(tmp_path: Path, script: Callable[..., object]) -> None:
+    answers = iter(["", "ok"])
+    script("once", lambda r: next(answers))
+    async with ModelHub(cache_path=tmp_path / "c.sqlite") as hub:
+        model = hub.get("scripted:once")
+        assert (await model.chat("x")).text == ""
+        assert (await model.chat("x")).text == ""  # an empty answer is an answer: cached
+        assert hub.meter.total.cache_hits == 1
