@@ -58,7 +58,7 @@ async def test_concurrent_writes_all_land_and_survive_reopen(tmp_path: Path) -> 
     cache = RequestCache(tmp_path / "c.sqlite")
     requests = [ChatRequest(messages=[{"role": "user", "content": str(i)}], model="m") for i in range(200)]
     await asyncio.gather(*(cache.put(r, Completion(text=str(i), model="m")) for i, r in enumerate(requests)))
-    assert len(cache) == 200
+    assert await cache.count() == 200
     # no close: what a killed run leaves behind must already be readable
     reopened = RequestCache(tmp_path / "c.sqlite")
     hits = await asyncio.gather(*(reopened.get(r) for r in requests))

@@ -30,6 +30,7 @@ async def test_failover_when_the_preferred_member_keeps_failing(serve: Serve) ->
             assert completion.text == expected_reply(f"q{i}")
             assert completion.served_by == healthy.spec()
     assert len(broken.chat_requests()) == 2  # max_retries=1: two attempts, then cooldown
+    assert hub.meter.total.retries == 2  # the failed member's attempts are counted too
     assert hub.meter.by_model()[healthy.spec()].calls == 5
 
 

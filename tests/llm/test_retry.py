@@ -48,7 +48,7 @@ async def test_hang_past_the_timeout_is_retried(serve: Serve) -> None:
 async def test_every_fault_kind_once_then_success(serve: Serve) -> None:
     server = serve(sequence=list(FAULT_KINDS), retry_after_s=0.05)
     async with ModelHub() as hub:
-        model = hub.get(parse_spec(server.spec(), timeout_s=0.4, backoff_s=0.01,
+        model = hub.get(parse_spec(server.spec(), timeout_s=1.0, backoff_s=0.01,
                                    backoff_cap_s=0.05, max_retries=len(FAULT_KINDS)))
         completion = await model.chat("x", role="r")
     assert completion.attempts == len(FAULT_KINDS) + 1
@@ -60,7 +60,7 @@ async def test_200_concurrent_requests_complete_under_30_percent_faults(serve: S
     rates = dict.fromkeys(FAULT_KINDS, 0.3 / len(FAULT_KINDS))
     server = serve(faults=rates, seed=3, retry_after_s=0.1, latency_s=(0.0, 0.02))
     async with ModelHub() as hub:
-        model = hub.get(parse_spec(server.spec(), timeout_s=0.5, backoff_s=0.02, backoff_cap_s=0.2,
+        model = hub.get(parse_spec(server.spec(), timeout_s=1.5, backoff_s=0.02, backoff_cap_s=0.2,
                                    max_retries=12, max_concurrency=256))
         prompts = [f"question {i}" for i in range(200)]
         completions = await asyncio.gather(*(model.chat(p, route_key=str(i)) for i, p in enumerate(prompts)))

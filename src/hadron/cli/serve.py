@@ -41,10 +41,10 @@ def serve(
     """Serve a local model as an OpenAI-compatible HTTP server (the spec to use is printed)."""
     from hadron.llm.backends.local import require_llama_cpp, resolve_model_path
 
+    _check_port_free(host, port)
     require_llama_cpp()
     path = resolve_model_path(None if model == "local" else model)
     name = alias or (DEFAULT_ALIAS if model == "local" else path.stem)
-    _check_port_free(host, port)
     asgi = build_app(path, name, n_ctx=n_ctx)
     base_url = f"http://{host}:{port}/v1"
     console.print(f"serving {path.name} as [bold]{name}[/] on {base_url}  (model spec: {base_url}#{name})",

@@ -78,9 +78,13 @@ class RequestCache:
         data["cached"] = False
         await self._run(self._put, request.cache_key(), request.model, json.dumps(data, ensure_ascii=False))
 
-    def __len__(self) -> int:
-        row = self._connection().execute("SELECT COUNT(*) FROM completions").fetchone()
-        return int(row[0])
+    def _count(self) -> int:
+        return int(self._connection().execute("SELECT COUNT(*) FROM completions").fetchone()[0])
+
+    async def count(self) -> int:
+        """How many answers are stored."""
+        result: int = await self._run(self._count)
+        return result
 
     async def aclose(self) -> None:
         def close() -> None:

@@ -63,14 +63,17 @@ class Pool:
             if hit is not None:
                 return hit
         last: LLMError | None = None
+        failed_attempts = 0
         for name in order:
             try:
                 completion = await self.members[name].complete(request, use_cache=False)
             except FAILOVER_ERRORS as err:
                 self._down_until[name] = self._clock() + self.config.cooldown_s
+                failed_attempts += err.attempts if isinstance(err, RetriesExhausted) else 1
                 last = err
                 continue
             self._down_until.pop(name, None)
+            completion.attempts += failed_attempts  # every request made counts, on any member
             return completion
         assert last is not None
         raise last

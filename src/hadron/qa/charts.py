@@ -56,17 +56,17 @@ class Chart:
     title: str = ""
 
 
-def hbar(items: Sequence[tuple[str, float]], *, title: str = "", width: int = 560,
+def hbar(items: Sequence[tuple[str, float]], *, title: str = "", width: int = 440,
          fmt: Callable[[float], str] = fmt_number, color: str | None = None) -> Chart:
     """Horizontal bars, one per ``(label, value)``, longest scaled to the plot width."""
-    row, label_w, value_w = 24, 170, 80
+    row, label_w, value_w = 24, 150, 70
     chart = Chart("hbar", width, max(row, row * len(items)) + 8, title=title)
     top = max((v for _, v in items), default=0) or 1
     plot = width - label_w - value_w
     for i, (label, value) in enumerate(items):
         y = 4 + i * row
         w = max(1.0, plot * value / top) if value > 0 else 0.0
-        short = label if len(label) <= 26 else label[:25] + "…"
+        short = label if len(label) <= 24 else label[:23] + "…"
         chart.marks.append(Mark(label_w, y + 3, w, row - 8, short, fmt(value),
                                 color or PALETTE[i % len(PALETTE)], title=f"{label}: {fmt(value)}"))
         chart.labels.append(Text(label_w - 8, y + row / 2 + 4, short, "end"))
@@ -74,10 +74,10 @@ def hbar(items: Sequence[tuple[str, float]], *, title: str = "", width: int = 56
     return chart
 
 
-def histogram(bins: Sequence[tuple[float, float, int]], *, title: str = "", width: int = 560,
-              height: int = 200, color: str = PALETTE[0]) -> Chart:
+def histogram(bins: Sequence[tuple[float, float, int]], *, title: str = "", width: int = 440,
+              height: int = 180, color: str = PALETTE[0]) -> Chart:
     """Vertical bars over ``(low, high, count)`` bins, with the bin edges under the axis."""
-    left, bottom, top_pad = 36, 34, 18
+    left, bottom, top_pad = 12, 30, 18
     chart = Chart("histogram", width, height, title=title)
     if not bins:
         return chart
@@ -95,12 +95,15 @@ def histogram(bins: Sequence[tuple[float, float, int]], *, title: str = "", widt
         if count:
             chart.labels.append(Text(x + step / 2, height - bottom - h - 4, fmt_number(count)))
         if i % every == 0:
-            chart.labels.append(Text(x + step / 2, height - bottom + 14, fmt_number(lo)))
-    chart.labels.append(Text(left - 6, top_pad + 4, fmt_number(peak), "end"))
+            at, anchor = (x + step / 2, "middle") if lo == hi else (x, "start")
+            chart.labels.append(Text(at, height - bottom + 14, fmt_number(lo), anchor))
+    lo_last, hi_last, _ = bins[-1]
+    if lo_last != hi_last:
+        chart.labels.append(Text(left + plot_w, height - bottom + 14, fmt_number(hi_last), "end"))
     return chart
 
 
-def stacked(segments: Sequence[tuple[str, float, str]], *, title: str = "", width: int = 560) -> Chart:
+def stacked(segments: Sequence[tuple[str, float, str]], *, title: str = "", width: int = 440) -> Chart:
     """One bar split into ``(label, value, color)`` segments (e.g. wins, ties, losses)."""
     height, bar_h = 56, 26
     chart = Chart("stacked", width, height, title=title)
@@ -116,10 +119,10 @@ def stacked(segments: Sequence[tuple[str, float, str]], *, title: str = "", widt
     return chart
 
 
-def intervals(rows: Sequence[tuple[str, float, float, float]], *, title: str = "", width: int = 560,
+def intervals(rows: Sequence[tuple[str, float, float, float]], *, title: str = "", width: int = 440,
               domain: tuple[float, float] = (0.0, 1.0), reference: float | None = 0.5) -> Chart:
     """A point with a whisker per ``(label, point, low, high)``: confidence intervals on one axis."""
-    row, label_w, right = 28, 170, 70
+    row, label_w, right = 28, 130, 50
     height = row * len(rows) + 26
     chart = Chart("intervals", width, height, title=title)
     lo_d, hi_d = domain

@@ -223,8 +223,8 @@ def pair_records(judged: list[Judged], joined: Joined) -> list[dict[str, Any]]:
 
 
 async def run_eval(joined: Joined, options: EvalOptions, *, hub: ModelHub | None = None,
-                   cache_path: Path | None = None,
-                   progress: Callable[[int], None] | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+                   cache_path: Path | None = None, progress: Callable[[int], None] | None = None,
+                   ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Judge (when judges are set) and check (when references exist) every pair."""
     if not joined.pairs:
         raise ConfigError("the two datasets share no prompts (joined on id, then on prompt text)")
@@ -255,5 +255,6 @@ def write_eval(result: dict[str, Any], records: list[dict[str, Any]], out: Path)
     tmp.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(path)
     pairs_path = path.with_name(path.stem + "_pairs.jsonl")
-    pairs_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    pairs_path.write_text(lines, encoding="utf-8")
     return path

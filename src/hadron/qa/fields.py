@@ -20,6 +20,11 @@ REFERENCE_FIELDS = ("reference", "reference_answer", "gold", "gold_answer", "exp
 AGENT_ROLES = ("assistant",)
 
 
+def as_dict(value: Any) -> dict[str, Any]:
+    """``value`` if it is a dict, else an empty one (for optional nested columns)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _as_text(value: Any) -> str | None:
     if isinstance(value, str):
         return value

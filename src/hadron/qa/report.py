@@ -24,8 +24,9 @@ from markupsafe import Markup
 
 from hadron.qa import fields as rf
 from hadron.qa import sections
+from hadron.qa.fields import as_dict
 from hadron.qa.rundir import RunDir
-from hadron.qa.stats import RunSummary
+from hadron.qa.stats import RunSummary, Usage
 
 DEFAULT_SAMPLES = 200
 MAX_TEXT = 20_000
@@ -60,7 +61,8 @@ class Sampler:
         return [row for _, row in sorted(self.kept, key=lambda pair: pair[0])]
 
 
-def collect(run: RunDir, *, samples: int = DEFAULT_SAMPLES, seed: int = 0) -> tuple[RunSummary, list[dict[str, Any]]]:
+def collect(run: RunDir, *, samples: int = DEFAULT_SAMPLES,
+            seed: int = 0) -> tuple[RunSummary, list[dict[str, Any]]]:
     """One pass over the run: the summary and a seeded sample of rows for the browser."""
     summary = RunSummary()
     sampler = Sampler(samples, seed)
@@ -71,13 +73,20 @@ def collect(run: RunDir, *, samples: int = DEFAULT_SAMPLES, seed: int = 0) -> tu
         summary.add_error(record)
     for record in run.iter_log("rejects"):
         summary.add_reject(record)
+    for role, record in as_dict(run.distill.get("usage")).items():
+        summary.usage[role] = summary.usage.get(role, Usage()) + Usage.of(as_dict(record))
+    if not sampler.kept:
+        for candidate in run.iter_candidates():
+            sampler.offer(candidate)
     return summary, sampler.rows()
 
 
 def _clip(value: Any) -> Any:
     """Shorten very long strings anywhere in a row so one row cannot bloat the page."""
     if isinstance(value, str):
-        return value if len(value) <= MAX_TEXT else value[:MAX_TEXT] + f"… [{len(value) - MAX_TEXT} more chars]"
+        if len(value) <= MAX_TEXT:
+            return value
+        return value[:MAX_TEXT] + f"… [{len(value) - MAX_TEXT} more chars]"
     if isinstance(value, list):
         return [_clip(v) for v in value]
     if isinstance(value, dict):
@@ -147,14 +156,18 @@ def render_report(run: RunDir, *, samples: int = DEFAULT_SAMPLES, seed: int = 0)
     built = [sections.outcome_section(summary), sections.tournament_section(summary),
              sections.coverage_section(summary), sections.scores_section(summary),
              sections.agentic_section(summary), sections.usage_section(summary),
-             sections.eval_section(run.evaluation), sections.runtime_section(run.stats)]
+             sections.eval_section(run.evaluation),
+             sections.distill_section(run.distill, list(run.iter_candidates())),
+             sections.runtime_section(run.stats)]
     views = [sample_view(row) for row in sampled]
-    config_text = yaml.safe_dump(redact(run.config), sort_keys=False, allow_unicode=True) if run.config else ""
+    config_text = (yaml.safe_dump(redact(run.config), sort_keys=False, allow_unicode=True)
+                   if run.config else "")
     manifest = run.manifest
     context = {
         "title": run.name,
         "path": str(run.path),
-        "task": run.config.get("task") or ", ".join(sorted(summary.methods)) or "",
+        "task": run.config.get("task") or ", ".join(sorted(summary.methods))
+                or ("distill" if run.distill else ""),
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "manifest": {k: manifest[k] for k in ("hadron_version", "created", "config_hash") if k in manifest},
         "cards": headline_cards(summary),

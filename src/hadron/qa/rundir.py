@@ -2,7 +2,8 @@
 
 Layout written by the runtime: ``config.yaml``, ``manifest.json``, ``data/part-*.jsonl`` (or
 ``.parquet``, or ``.jsonl.gz``), ``errors.jsonl``, ``rejects.jsonl``, ``stats.json``, ``exports/``, and
-``eval.json`` from ``hadron eval``. Rows are streamed, never loaded all at once. A malformed line names
+``eval.json`` from ``hadron eval``. A ``hadron distill`` output folder (``result.json``,
+``candidates.jsonl``) is read too. Rows are streamed, never loaded all at once. A malformed line names
 ``file:line``; the only line skipped is an unterminated last line of an append-only log (a torn write
 from a killed process).
 """
@@ -96,15 +97,18 @@ class RunDir:
     manifest: dict[str, Any] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
     evaluation: dict[str, Any] = field(default_factory=dict)
+    distill: dict[str, Any] = field(default_factory=dict)
+    """``result.json`` of a ``hadron distill`` run (empty for other runs)."""
 
     @classmethod
     def open(cls, path: str | Path) -> RunDir:
         root = Path(path)
         if not root.is_dir():
             raise InputError(str(root), "not a run directory (expected a folder with data/ inside)")
+        result = _read_json(root / "result.json")
         return cls(path=root, config=_read_yaml(root / "config.yaml"),
                    manifest=_read_json(root / "manifest.json"), stats=_read_json(root / "stats.json"),
-                   evaluation=_read_json(root / "eval.json"))
+                   evaluation=_read_json(root / "eval.json"), distill=result if "gate" in result else {})
 
     @property
     def name(self) -> str:
@@ -127,6 +131,12 @@ class RunDir:
     def iter_rows(self) -> Iterator[Row]:
         for path in self.data_files():
             yield from iter_records(path)
+
+    def iter_candidates(self) -> Iterator[Row]:
+        """Prompt candidates of a distill run, in discovery order."""
+        path = self.path / "candidates.jsonl"
+        if self.distill and path.is_file():
+            yield from iter_jsonl(path)
 
     def iter_log(self, kind: str) -> Iterator[Row]:
         """``errors`` or ``rejects`` records; nothing when the file is absent."""

@@ -217,13 +217,13 @@ def eval_section(result: dict[str, Any]) -> Section | None:
         sec.figures.append(Figure(f"Outcomes for {a} over {num(overall['n'])} pairs", charts.stacked(
             [(f"{a} wins", overall["wins"], "#59a14f"), ("tie", overall["ties"], "#bab0ac"),
              (f"{b} wins", overall["losses"], "#e15759")])))
-        rows = [("overall", overall)] + sorted((result.get("by_category") or {}).items())
+        rows = [("overall", overall), *sorted((result.get("by_category") or {}).items())]
         ci_rows = [(name, o["win_rate"]["point"], o["win_rate"]["low"], o["win_rate"]["high"])
                    for name, o in rows if o.get("n")]
         sec.figures.append(Figure(f"Win rate of {a} (ties = ½), bootstrap 95% CI",
                                   charts.intervals(ci_rows), "0.5 = no difference."))
-        sec.tables.append(Table("Win / tie / loss", ["slice", "n", "wins", "ties", "losses", "win rate [95% CI]",
-                                                     "net (W−L)/n [95% CI]"],
+        sec.tables.append(Table("Win / tie / loss", ["slice", "n", "wins", "ties", "losses",
+                                                     "win rate [95% CI]", "net (W−L)/n [95% CI]"],
                                 [[name, num(o["n"]), num(o["wins"]), num(o["ties"]), num(o["losses"]),
                                   _interval(o.get("win_rate")), _interval(o.get("net"))]
                                  for name, o in rows if o.get("n")],
@@ -235,7 +235,8 @@ def eval_section(result: dict[str, Any]) -> Section | None:
                                            "invalid", "re-asks"],
                                 [[str(j["index"]), j["model"], num(j["votes"]["A"]), num(j["votes"]["B"]),
                                   num(j["votes"]["tie"]), num(j["votes"]["abstain"]),
-                                  f"{j['shown_first'].get('A_first', 0)} / {j['shown_first'].get('B_first', 0)}",
+                                  "{} / {}".format(j["shown_first"].get("A_first", 0),
+                                                   j["shown_first"].get("B_first", 0)),
                                   pct(j.get("first_slot_rate")), pct(j.get("order_consistency")),
                                   num(j.get("invalid_verdicts")), num(j.get("reasks"))] for j in judges],
                                 "“Chose slot 1” far from 50% means position bias, which the both-orders "
@@ -243,8 +244,10 @@ def eval_section(result: dict[str, Any]) -> Section | None:
     length = result.get("length") or {}
     if length.get("n"):
         sec.tables.append(Table("Length (characters)", ["statistic", "value"], [
-            [f"{a} mean / median", f"{num(length.get('a_mean_chars'))} / {num(length.get('a_median_chars'))}"],
-            [f"{b} mean / median", f"{num(length.get('b_mean_chars'))} / {num(length.get('b_median_chars'))}"],
+            [f"{a} mean / median", f"{num(length.get('a_mean_chars'))} / "
+                                   f"{num(length.get('a_median_chars'))}"],
+            [f"{b} mean / median", f"{num(length.get('b_mean_chars'))} / "
+                                   f"{num(length.get('b_median_chars'))}"],
             [f"mean difference ({a} − {b})", num(length.get("mean_diff_chars"))],
             [f"{a} longer", pct(length.get("a_longer_rate"))],
             ["longer answer won (decisive pairs)", pct(length.get("longer_won_rate"))]],
@@ -253,7 +256,8 @@ def eval_section(result: dict[str, Any]) -> Section | None:
     if verifiable and verifiable.get("n"):
         sec.figures.append(Figure(f"Accuracy on {num(verifiable['n'])} verifiable items, 95% CI",
                                   charts.intervals([(a, *_triple(verifiable["a_accuracy"])),
-                                                    (b, *_triple(verifiable["b_accuracy"]))], reference=None)))
+                                                    (b, *_triple(verifiable["b_accuracy"]))],
+                                                   reference=None)))
         sec.tables.append(Table("Verifiable answers", ["statistic", "value"], [
             [f"{a} accuracy", _interval(verifiable.get("a_accuracy"))],
             [f"{b} accuracy", _interval(verifiable.get("b_accuracy"))],
@@ -267,6 +271,37 @@ def eval_section(result: dict[str, Any]) -> Section | None:
 
 def _triple(d: dict[str, float]) -> tuple[float, float, float]:
     return d["point"], d["low"], d["high"]
+
+
+def distill_section(result: dict[str, Any], candidates: list[dict[str, Any]]) -> Section | None:
+    """The promotion gate of a ``hadron distill`` run and the candidates GEPA found."""
+    gate = result.get("gate")
+    if not isinstance(gate, dict):
+        return None
+    verdict = "promoted" if result.get("promoted") else "not promoted"
+    sec = Section("distill", "Prompt distillation (GEPA)")
+    sec.notes.append(f"Winner {verdict}: {result.get('reason', '')}.")
+    low, high = (gate.get("ci95") or [None, None])[:2]
+    rows = [["baseline holdout agreement", num(gate.get("baseline_mean"))],
+            ["winner holdout agreement", num(gate.get("winner_mean"))],
+            ["delta [paired 95% CI]", f"{num(gate.get('delta'))} [{num(low)}, {num(high)}]"],
+            ["min delta (strict)", num(gate.get("min_delta"))],
+            ["holdout n × reps", f"{gate.get('n')} × {gate.get('reps')}"]]
+    budget = result.get("budget") or {}
+    rows += [[f"budget: {k}", num(v) if isinstance(v, int | float) else str(v)] for k, v in budget.items()]
+    sec.tables.append(Table("Gate", ["", "value"], rows))
+    fields = gate.get("fields") or {}
+    if fields:
+        sec.tables.append(Table("Agreement by field", ["field", "baseline", "winner"],
+                                [[k, num(v.get("baseline")), num(v.get("winner"))]
+                                 for k, v in fields.items()]))
+        sec.figures.append(Figure("Winner agreement by field", charts.hbar(
+            [(k, float(v.get("winner") or 0.0)) for k, v in fields.items()])))
+    scored = [(f"#{c.get('index')}" + (" (best)" if c.get("best") else ""), float(c["val_score"]))
+              for c in candidates if isinstance(c.get("val_score"), int | float)]
+    if scored:
+        sec.figures.append(Figure("Validation score of each candidate", charts.hbar(scored[:TOP * 2])))
+    return sec
 
 
 def runtime_section(stats: dict[str, Any]) -> Section | None:
@@ -287,4 +322,5 @@ def runtime_section(stats: dict[str, Any]) -> Section | None:
     walk("", stats)
     if not rows:
         return None
-    return Section("runtime", "Runtime stats (stats.json)", tables=[Table("stats.json", ["key", "value"], rows)])
+    return Section("runtime", "Runtime stats (stats.json)",
+                   tables=[Table("stats.json", ["key", "value"], rows)])

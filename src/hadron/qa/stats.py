@@ -53,9 +53,8 @@ def ballot_counts(row: Row) -> dict[str, int]:
 def models_by_role(row: Row) -> dict[str, set[str]]:
     """Which model served each role: from ``settings`` and from the trace itself."""
     found: dict[str, set[str]] = {}
-    settings = row.get("settings") if isinstance(row.get("settings"), dict) else {}
-    models = settings.get("models") if isinstance(settings.get("models"), dict) else {}
-    for role, spec in models.items():
+    settings = rf.as_dict(row.get("settings"))
+    for role, spec in rf.as_dict(settings.get("models")).items():
         if isinstance(spec, str):
             found.setdefault(str(role), set()).add(spec)
     for key, value in settings.items():
@@ -71,8 +70,7 @@ def models_by_role(row: Row) -> dict[str, set[str]]:
         for ballot in entry.get("ballots") or ():
             if ballot.get("model"):
                 found.setdefault("judge", set()).add(str(ballot["model"]))
-    top = row.get("models") if isinstance(row.get("models"), dict) else {}
-    for role, spec in top.items():
+    for role, spec in rf.as_dict(row.get("models")).items():
         if isinstance(spec, str):
             found.setdefault(str(role), set()).add(spec)
     for key, value in row.items():
@@ -339,9 +337,9 @@ class RunSummary:
             if len(counter) > MAX_CATEGORY_VALUES:
                 self.overfull.add(key)
                 del self.categories[key]
-        for key, value in numeric_leaves(row).items():
+        for key, number in numeric_leaves(row).items():
             if key in self.numbers or len(self.numbers) < MAX_FIELDS:
-                self.numbers.setdefault(key, Distribution()).add(value)
+                self.numbers.setdefault(key, Distribution()).add(number)
 
     def add_error(self, record: Row) -> None:
         self.errors += 1

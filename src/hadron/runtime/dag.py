@@ -8,6 +8,7 @@ reads that neither the source nor an upstream step writes.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -43,7 +44,7 @@ class Dag:
 
 def chain(steps: Sequence[Step]) -> list[tuple[str, str]]:
     """The edges of a plain chain: each step reads what the previous one wrote."""
-    return [(a.name, b.name) for a, b in zip(steps, steps[1:], strict=False)]
+    return [(a.name, b.name) for a, b in itertools.pairwise(steps)]
 
 
 def build_dag(steps: Sequence[Step], edges: Iterable[tuple[str, str]] | None = None) -> Dag:

@@ -6,7 +6,7 @@ the same way (``with FaultServer(...) as server:``). Answers are functions of th
 how many times that body arrived, so a run injects the same faults however requests interleave.
 Every request is recorded (arrival time, body, fault) so tests can count retries and measure gaps.
 
-    python -m hadron.testing.fault_server --latency 0.2 --port 8765    # a load server for benchmarks
+    python -m hadron.testing --latency 0.2 --port 8765    # a load server for benchmarks
 """
 
 from __future__ import annotations
@@ -308,6 +308,3 @@ def main(argv: list[str] | None = None) -> None:
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
 
-
-if __name__ == "__main__":
-    main()

@@ -21,7 +21,7 @@ from hadron.data.exports.records import (
     ReasoningTrace,
     text_message,
 )
-from hadron.data.exports.rows import PassTrace, RunRow
+from hadron.data.exports.rows import PassTrace, RunRow, Source
 from hadron.errors import HadronError
 
 T = TypeVar("T")
@@ -55,12 +55,16 @@ class Extraction(Generic[T]):
         return self
 
 
-def prompt_messages(row: RunRow) -> list[Message]:
-    """The prompt as chat turns: the row's system text (if any), then the user prompt."""
+def require_prompt(row: RunRow) -> str:
     if row.prompt is None:
         raise RowError(row.id, "prompt", "missing (needed to build a training example)")
+    return row.prompt
+
+
+def prompt_messages(row: RunRow) -> list[Message]:
+    """The prompt as chat turns: the row's system text (if any), then the user prompt."""
     system = [text_message("system", row.system)] if row.system else []
-    return [*system, text_message("user", row.prompt)]
+    return [*system, text_message("user", require_prompt(row))]
 
 
 def sft_records(row: RowLike) -> Extraction[Conversation]:
@@ -92,36 +96,36 @@ def dpo_records(row: RowLike) -> Extraction[Preference]:
         return out.skip("no_trace")
     prompt = prompt_messages(view)
     for number, judged in enumerate(view.trace):
-        where = f"trace.{number}"
         if judged.void:
             out.skip("void_pass")
-            continue
-        if judged.short_circuit:
+        elif judged.short_circuit:
             out.skip("short_circuit_pass")
-            continue
-        scores = judged.scores()
-        if not scores or judged.winner is None:
+        elif not judged.scores() or judged.winner is None:
             out.skip("unscored_pass")
+        else:
+            _add_pairs(view.id, f"trace.{number}", judged, prompt, out)
+    return out
+
+
+def _add_pairs(row_id: str, where: str, judged: PassTrace, prompt: list[Message],
+               out: Extraction[Preference]) -> None:
+    scores, texts = judged.scores(), judged.candidates()
+    winner = _known(row_id, f"{where}.winner", judged.winner or "", texts)
+    for label in texts:
+        _known(row_id, f"{where}.borda", label, scores)
+    for loser, text in texts.items():
+        if loser == winner:
             continue
-        texts = judged.candidates()
-        winner = _known(view.id, f"{where}.winner", judged.winner, texts)
-        for loser, text in texts.items():
-            if loser == winner:
-                continue
-            _known(view.id, f"{where}.borda", loser, scores)
-            _known(view.id, f"{where}.borda", winner, scores)
-            if text.strip() == texts[winner].strip():
-                out.skip("identical_texts")
-                continue
-            if scores[loser] > scores[winner]:
-                out.skip("loser_outscored_winner")
-                continue
+        if text.strip() == texts[winner].strip():
+            out.skip("identical_texts")
+        elif scores[loser] > scores[winner]:
+            out.skip("loser_outscored_winner")
+        else:
             out.records.append(Preference(
-                row_id=view.id, prompt=prompt,
+                row_id=row_id, prompt=prompt,
                 chosen=[text_message("assistant", texts[winner])],
                 rejected=[text_message("assistant", text)],
                 scores=PairScores(judged.pass_index, winner, loser, scores)))
-    return out
 
 
 def cot_records(row: RowLike) -> Extraction[ReasoningTrace]:
@@ -137,7 +141,7 @@ def cot_records(row: RowLike) -> Extraction[ReasoningTrace]:
     role = PRODUCER.get(source.candidate)
     if role is None:
         raise RowError(view.id, "final_source.candidate", f"unknown candidate {source.candidate!r}")
-    reasoning = _reasoning_of(view, role)
+    reasoning = _reasoning_of(view, source, role)
     if not reasoning.strip():
         return out.skip("no_reasoning")
     out.records.append(ReasoningTrace(
@@ -169,7 +173,7 @@ def critic_records(row: RowLike) -> Extraction[CriticTriple]:
             out.skip("no_revision")
             continue
         out.records.append(CriticTriple(
-            row_id=view.id, pass_index=judged.pass_index, prompt=view.prompt or "",
+            row_id=view.id, pass_index=judged.pass_index, prompt=require_prompt(view),
             draft=judged.incumbent.text, critique=judged.critique.text, revision=texts[source],
             revision_source=source, revision_won=source == judged.winner and not judged.void))
     return out
@@ -185,14 +189,12 @@ EXTRACTORS: dict[Kind, Callable[[RowLike], Extraction[Any]]] = {
 
 def _known(row_id: str, field_path: str, label: str, among: Mapping[str, Any]) -> str:
     if label not in among:
-        raise RowError(row_id, field_path, f"no candidate {label!r} (have {', '.join(among) or 'none'})")
+        raise RowError(row_id, field_path, f"no entry {label!r} (has {', '.join(among) or 'none'})")
     return label
 
 
-def _reasoning_of(view: RunRow, role: str) -> str:
+def _reasoning_of(view: RunRow, source: Source, role: str) -> str:
     """The producing role's reasoning: the row's ``reasoning`` list first, then the pass's own record."""
-    source = view.final_source
-    assert source is not None
     for entry in view.reasoning:
         if entry.role != role or entry.pass_index != source.pass_index:
             continue

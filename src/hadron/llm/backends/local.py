@@ -10,6 +10,7 @@ loaded model has a lock and calls run one at a time in a worker thread, off the 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import importlib.util
 import os
 import threading
@@ -33,8 +34,8 @@ INSTALL_HINT = "pip install 'hadron-distill[local]'"
 _SAMPLER_KEYS = frozenset({"top_k", "min_p", "typical_p", "repeat_penalty", "presence_penalty",
                            "frequency_penalty", "mirostat_mode", "mirostat_tau", "mirostat_eta",
                            "logit_bias"})
-"""``extra_body`` sampler fields llama.cpp understands. ``grammar`` (a GBNF string, as llama.cpp's server
-takes it) is understood too; other fields (meant for hosted APIs) are ignored."""
+"""``extra_body`` fields llama.cpp's sampler understands; other fields (meant for hosted APIs) are ignored,
+and so is ``grammar``: llama-cpp-python crashes the process on an invalid one."""
 
 
 def default_model_path() -> Path:
@@ -113,8 +114,19 @@ def load_model(path: Path, n_ctx: int = DEFAULT_N_CTX) -> _Loaded:
                               verbose=False)
             except ValueError as err:  # llama-cpp's error for a file it cannot read as GGUF
                 raise ConfigError(f"cannot load model file {path}: {err}") from err
+            if not _LOADED:
+                atexit.register(unload_models)
             _LOADED[key] = _Loaded(llama=llama, lock=threading.Lock(), n_ctx=n_ctx)
         return _LOADED[key]
+
+
+def unload_models() -> None:
+    """Free every loaded model; runs at exit, while llama-cpp can still free them without a traceback."""
+    with _LOADING:
+        for loaded in _LOADED.values():
+            with loaded.lock:
+                loaded.llama.close()
+        _LOADED.clear()
 
 
 class LocalBackend:
@@ -162,8 +174,6 @@ class LocalBackend:
         if response_format is not None:
             arguments["response_format"] = response_format
         arguments.update({key: value for key, value in request.extra_body.items() if key in _SAMPLER_KEYS})
-        if isinstance(request.extra_body.get("grammar"), str):
-            arguments["grammar"] = request.extra_body["grammar"]
         return arguments
 
     def _generate(self, arguments: dict[str, Any]) -> dict[str, Any]:
@@ -171,11 +181,6 @@ class LocalBackend:
         with loaded.lock:
             self._check_fits(loaded, arguments["messages"])
             try:
-                if "grammar" in arguments:
-                    from llama_cpp import LlamaGrammar
-
-                    arguments = {**arguments, "grammar": LlamaGrammar.from_string(arguments["grammar"],
-                                                                                   verbose=False)}
                 reply: dict[str, Any] = loaded.llama.create_chat_completion(**arguments)
             except ValueError as err:  # llama-cpp raises ValueError for requests it cannot take
                 raise Rejected(f"{self.config.name} rejected the request: {err}") from err

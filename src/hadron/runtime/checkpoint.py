@@ -1,0 +1,324 @@
+"""Resume state: which source rows are finished, and the journal that records them as they finish.
+
+Per shard ``N`` the run directory holds (under ``RUN/checkpoint/``):
+
+- ``part-N.rows.jsonl``: output rows of the open shard, appended as rows finish;
+- ``part-N.done.jsonl``: one line per finished source row, ``{"src", "n", "end", "errors"?,
+  "rejects"?}``; ``end`` is the size of the rows journal once that row's outputs were written;
+- ``part-N.meta.json``: the shard's ``ShardInfo``, written just before the shard is published.
+
+Rows are flushed before the done line that counts them, so on restart the rows journal is cut back to
+the last done line's ``end`` and a torn last line is dropped. A shard is published (rename or single
+PUT) when full and at the end of a session; a published shard is complete, its done lines stay as the
+record of which sources it holds. ``errors.jsonl`` and ``rejects.jsonl`` are appended for people to
+read; after a crash (or a ``--retry-errors`` session) they are rebuilt from the done lines, where the
+latest line of a source wins.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from hadron.data.sinks import ShardInfo, ShardSink
+from hadron.data.sinks.files import atomic_write_text
+from hadron.errors import HadronError
+from hadron.runtime.records import SOURCE_STEP, ErrorRecord, Outcome
+
+_DONE = re.compile(r"part-(\d{5,})\.done\.jsonl$")
+FLUSH_SECONDS = 0.05
+
+
+def _key(row_id: str) -> int:
+    return int.from_bytes(hashlib.blake2b(row_id.encode(), digest_size=8).digest(), "big")
+
+
+class DoneSet:
+    """Finished source ids as 64-bit hashes: about 70 bytes per id, so a million fit in ~70 MB."""
+
+    def __init__(self) -> None:
+        self._keys: set[int] = set()
+
+    def add(self, row_id: str) -> None:
+        self._keys.add(_key(row_id))
+
+    def __contains__(self, row_id: object) -> bool:
+        return isinstance(row_id, str) and _key(row_id) in self._keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+@dataclass
+class Progress:
+    """What the run directory already holds (from the scan) and what this session added."""
+
+    done: DoneSet = field(default_factory=DoneSet)
+    shards: list[ShardInfo] = field(default_factory=list)
+    rows_out: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+    failed: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    """Source id -> (shard, line, error count) of its latest done line, for sources that failed."""
+    input_errors: set[str] = field(default_factory=set)
+
+    @property
+    def errors(self) -> int:
+        return sum(count for _, _, count in self.failed.values())
+
+
+def _dumps(value: Any) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str) + "\n").encode()
+
+
+class Journal:
+    """Records outcomes of one session and publishes shards; ``load`` first, then ``record``/``close``."""
+
+    def __init__(self, run_dir: Path, sink: ShardSink, shard_rows: int) -> None:
+        self.run_dir = run_dir
+        self.dir = run_dir / "checkpoint"
+        self.sink = sink
+        self.shard_rows = shard_rows
+        self.errors_path = run_dir / "errors.jsonl"
+        self.rejects_path = run_dir / "rejects.jsonl"
+        self.state = Progress()
+        self.index = 0
+        self._lines = 0
+        self._rows = 0
+        self._end = 0
+        self._files: dict[str, IO[bytes]] = {}
+        self._pending: dict[str, list[bytes]] = {"done": [], "errors": [], "rejects": []}
+        self._last_flush = time.monotonic()
+
+    def path(self, index: int, kind: str) -> Path:
+        return self.dir / f"part-{index:05d}.{kind}"
+
+    # -- resume ------------------------------------------------------------------------------------
+
+    def load(self, *, rebuild: bool) -> Progress:
+        """Scan the checkpoint, repair a torn tail, publish a shard left unpublished by a crash.
+
+        ``rebuild`` (after a crash) rewrites errors.jsonl and rejects.jsonl from the done lines.
+        """
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._load_input_errors()
+        indices = sorted(int(m.group(1)) for p in self.dir.iterdir() if (m := _DONE.match(p.name)))
+        for index in indices:
+            rows, lines, good_bytes, end = self._scan(index)
+            if self.sink.exists(index):
+                self._adopt_published(index, rows)
+                continue
+            self._truncate(self.path(index, "done.jsonl"), good_bytes)
+            self._truncate(self.path(index, "rows.jsonl"), end, required=end > 0)
+            self.index, self._rows, self._lines, self._end = index, rows, lines, end
+            if index != indices[-1] and rows:
+                self._close_shard()  # an older shard that a crash left unpublished
+        if rebuild:
+            self.rebuild(rejects=True)
+        return self.state
+
+    def _scan(self, index: int) -> tuple[int, int, int, int]:
+        """Read one done journal into the state: (rows it counts, lines, bytes of whole lines, last end)."""
+        rows = lines = good = end = 0
+        with open(self.path(index, "done.jsonl"), "rb") as handle:
+            for raw in handle:
+                try:
+                    line = json.loads(raw) if raw.endswith(b"\n") else None
+                except ValueError:
+                    line = None
+                if not isinstance(line, dict):
+                    break  # a torn last line: the row it stood for is redone
+                self._note(line, index, lines)
+                rows += line["n"]
+                end = line["end"]
+                good += len(raw)
+                lines += 1
+        return rows, lines, good, end
+
+    def _note(self, line: dict[str, Any], index: int, position: int) -> None:
+        src = line["src"]
+        self.state.done.add(src)
+        self.state.rows_out += line["n"]
+        for reject in line.get("rejects", ()):
+            self.state.rejected[reject["reason"]] += 1
+        errors = line.get("errors")
+        if errors:
+            self.state.failed[src] = (index, position, len(errors))
+        else:
+            self.state.failed.pop(src, None)
+
+    def _adopt_published(self, index: int, rows: int) -> None:
+        meta = self.path(index, "meta.json")
+        if meta.exists():
+            info = ShardInfo.model_validate_json(meta.read_text())
+        else:
+            info = ShardInfo(name=self.sink.shard_name(index), rows=rows, bytes=0)
+        self.state.shards.append(info)
+        self.path(index, "rows.jsonl").unlink(missing_ok=True)  # parquet: crash after publishing
+        self.index = index + 1
+        self._rows = self._end = self._lines = 0
+
+    @staticmethod
+    def _truncate(path: Path, size: int, *, required: bool = False) -> None:
+        if not path.exists():
+            if required:
+                raise HadronError(f"{path}: missing, but the checkpoint counts {size} bytes of rows in it",
+                                  hint="the run directory was changed by hand; start a new --out")
+            return
+        if path.stat().st_size > size:
+            with open(path, "rb+") as handle:
+                handle.truncate(size)
+        elif path.stat().st_size < size:
+            raise HadronError(f"{path}: shorter than the checkpoint says ({size} bytes)",
+                              hint="the run directory was changed by hand; start a new --out")
+
+    def _load_input_errors(self) -> None:
+        if not self.errors_path.exists():
+            return
+        for record in _read_records(self.errors_path):
+            if record.get("step") == SOURCE_STEP:
+                self.state.input_errors.add(str(record.get("id")))
+
+    def retry_targets(self) -> dict[str, set[str]]:
+        """Source id -> ids of its failed rows (itself, or fan-out children), from the latest lines."""
+        targets: dict[str, set[str]] = {}
+        for src, line in self._latest_failed_lines():
+            targets[src] = {e["id"] for e in line["errors"]}
+        return targets
+
+    def _latest_failed_lines(self) -> Any:
+        wanted = {(index, position) for index, position, _ in self.state.failed.values()}
+        if not wanted:
+            return
+        for index in sorted({index for index, _ in wanted}):
+            with open(self.path(index, "done.jsonl"), "rb") as handle:
+                for position, raw in enumerate(handle):
+                    if (index, position) in wanted:
+                        line = json.loads(raw)
+                        yield line["src"], line
+
+    def rebuild(self, *, rejects: bool) -> None:
+        """Rewrite errors.jsonl (input errors + the latest failures) and optionally rejects.jsonl."""
+        self.flush()
+        lines = []
+        if self.errors_path.exists():
+            lines = [_dumps(r) for r in _read_records(self.errors_path) if r.get("step") == SOURCE_STEP]
+        for _, line in self._latest_failed_lines():
+            lines.extend(_dumps(e) for e in line["errors"])
+        self._reopen_after(self.errors_path, b"".join(lines))
+        if rejects:
+            out: list[bytes] = []
+            for path in sorted(self.dir.glob("part-*.done.jsonl")):
+                with open(path, "rb") as handle:
+                    for raw in handle:
+                        if b'"rejects"' in raw and raw.endswith(b"\n"):
+                            out.extend(_dumps(r) for r in json.loads(raw).get("rejects", ()))
+            self._reopen_after(self.rejects_path, b"".join(out))
+
+    def _reopen_after(self, path: Path, data: bytes) -> None:
+        name = "errors" if path == self.errors_path else "rejects"
+        handle = self._files.pop(name, None)
+        if handle is not None:
+            handle.close()
+        atomic_write_text(path, data.decode())
+
+    # -- recording ---------------------------------------------------------------------------------
+
+    def _file(self, name: str) -> IO[bytes]:
+        handle = self._files.get(name)
+        if handle is None:
+            paths = {"rows": self.path(self.index, "rows.jsonl"), "done": self.path(self.index, "done.jsonl"),
+                     "errors": self.errors_path, "rejects": self.rejects_path}
+            handle = self._files[name] = open(paths[name], "ab")  # noqa: SIM115 - kept open for the run
+        return handle
+
+    def record(self, outcome: Outcome) -> None:
+        """Journal one finished source row; publishes the shard when it is full."""
+        rows = self._file("rows") if outcome.rows else None
+        for row in outcome.rows:
+            data = _dumps(row)
+            assert rows is not None
+            rows.write(data)
+            self._end += len(data)
+        line: dict[str, Any] = {"src": outcome.source_id, "n": len(outcome.rows), "end": self._end}
+        if outcome.errors:
+            line["errors"] = [e.model_dump(exclude_none=True) for e in outcome.errors]
+            self._pending["errors"].extend(_dumps(e) for e in line["errors"])
+        if outcome.rejects:
+            line["rejects"] = [r.model_dump() for r in outcome.rejects]
+            self._pending["rejects"].extend(_dumps(r) for r in line["rejects"])
+        self._pending["done"].append(_dumps(line))
+        self._file("done")
+        self._note(line, self.index, self._lines)
+        self._lines += 1
+        self._rows += len(outcome.rows)
+        if self._rows >= self.shard_rows:
+            self._close_shard()
+        elif time.monotonic() - self._last_flush > FLUSH_SECONDS or len(self._pending["done"]) >= 512:
+            self.flush()
+
+    def record_input_error(self, record: ErrorRecord) -> bool:
+        """A malformed source line; False when an earlier session already recorded it."""
+        if record.id in self.state.input_errors:
+            return False
+        self.state.input_errors.add(record.id)
+        self._pending["errors"].append(_dumps(record.model_dump(exclude_none=True)))
+        return True
+
+    def flush(self) -> None:
+        """Rows first, then the done lines that count them, then the human-readable records."""
+        if "rows" in self._files:
+            self._files["rows"].flush()
+        for name in ("done", "errors", "rejects"):
+            pending = self._pending[name]
+            if pending:
+                handle = self._file(name)
+                handle.write(b"".join(pending))
+                handle.flush()
+                pending.clear()
+        self._last_flush = time.monotonic()
+
+    def _close_shard(self) -> None:
+        self.flush()
+        for name in ("rows", "done"):
+            handle = self._files.pop(name, None)
+            if handle is not None:
+                os.fsync(handle.fileno())
+                handle.close()
+        rows_path = self.path(self.index, "rows.jsonl")
+        local, info = self.sink.encode(rows_path, self.index)
+        atomic_write_text(self.path(self.index, "meta.json"), info.model_dump_json())
+        self.sink.publish(local, self.index)
+        rows_path.unlink(missing_ok=True)
+        self.state.shards.append(info)
+        self.index += 1
+        self._rows = self._end = self._lines = 0
+
+    def close(self) -> None:
+        """End of a session (finished, interrupted or failed): publish the open shard if it has rows."""
+        if self._rows:
+            self._close_shard()
+        self.flush()
+        for handle in self._files.values():
+            handle.close()
+        self._files.clear()
+
+
+def _read_records(path: Path) -> list[dict[str, Any]]:
+    """The complete JSON lines of a records file (a torn last line is skipped)."""
+    records = []
+    with open(path, "rb") as handle:
+        for raw in handle:
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                records.append(value)
+    return records

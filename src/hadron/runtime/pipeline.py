@@ -1,0 +1,193 @@
+"""``Pipeline``: a source, a graph of steps and a sink; ``await pipeline.run(out_dir)`` does the rest.
+
+    pipeline = Pipeline(source="prompts.jsonl", steps=[Generate("answer", model="local")])
+    result = await pipeline.run("runs/demo")          # resumable: run it again after a crash
+
+A run directory (``out_dir``) holds ``config.yaml`` (the resolved config: ``hadron run`` replays it),
+``manifest.json``, ``data/part-NNNNN.jsonl|parquet``, ``errors.jsonl``, ``rejects.jsonl``,
+``cache.sqlite`` (the request cache), ``checkpoint/``, ``log.jsonl`` and ``stats.json``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import itertools
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from hadron.data.sinks import SinkConfig
+from hadron.errors import ConfigError, InputError
+from hadron.llm.types import canonical_json, stable_hash
+from hadron.runtime.dag import DagError, build_dag, check_columns
+from hadron.runtime.registry import step_spec
+from hadron.runtime.session import InputErrors, Session
+from hadron.runtime.step import Row, Step
+
+if TYPE_CHECKING:
+    from hadron.data.sinks import Manifest
+    from hadron.data.sources import Source
+    from hadron.llm.hub import ModelHub
+    from hadron.runtime.progress import ProgressMode
+    from hadron.runtime.stats import RunStats
+
+
+@dataclass
+class RunResult:
+    out_dir: Path
+    stats: RunStats
+    """This session's counts (``RUN/stats.json`` holds the sum over sessions)."""
+    manifest: Manifest
+
+    @property
+    def rows(self) -> int:
+        return self.manifest.rows
+
+    @property
+    def errors(self) -> int:
+        return self.manifest.errors
+
+
+class RowsSource:
+    """An in-memory source for notebooks and tests: a list of dicts (ids from content when missing)."""
+
+    def __init__(self, rows: Sequence[Row]) -> None:
+        self._rows = rows
+
+    def rows(self, on_error: Any = None) -> Iterator[Row]:
+        if not self._rows:
+            raise InputError("<rows>", "no rows")
+        for row in self._rows:
+            row = dict(row)
+            if "id" not in row:
+                row["id"] = f"{stable_hash(row):016x}"
+            row["id"] = str(row["id"])
+            yield row
+
+    def describe(self) -> dict[str, Any]:
+        return {"format": "inline", "rows": len(self._rows)}
+
+
+SourceLike = Any
+"""A ``hadron.data.sources`` ``Source`` or ``SourceConfig``, a path or URL, or a list of row dicts."""
+
+
+class Pipeline:
+    def __init__(self, source: SourceLike, steps: Sequence[Step], *,
+                 edges: Iterable[tuple[str, str]] | None = None,
+                 sink: SinkConfig | dict[str, Any] | None = None,
+                 max_in_flight: int = 256, origins: dict[str, str] | None = None) -> None:
+        """``edges``: ``(upstream, downstream)`` step names; ``None`` chains ``steps`` in order.
+
+        ``origins`` maps step names to ``file:line`` so graph errors point into a YAML file.
+        """
+        self.origins = dict(origins or {})
+        self.source = source
+        self.steps = list(steps)
+        with self._located():
+            self.dag = build_dag(self.steps, edges)
+        self.sink = sink if isinstance(sink, SinkConfig) else SinkConfig.model_validate(sink or {})
+        if max_in_flight < 1:
+            raise ConfigError("max_in_flight must be at least 1")
+        self.max_in_flight = max_in_flight
+
+    def _located(self) -> Any:
+        origins = self.origins
+
+        class _Locate:
+            def __enter__(self) -> None:
+                return None
+
+            def __exit__(self, kind: Any, err: Any, tb: Any) -> None:
+                if isinstance(err, DagError) and err.step in origins:
+                    raise ConfigError(f"{origins[err.step]}: {err}") from err
+
+        return _Locate()
+
+    # -- the source --------------------------------------------------------------------------------
+
+    def open_source(self) -> Source | RowsSource:
+        from hadron.data.sources import Source, SourceConfig, open_source
+
+        source = self.source
+        if isinstance(source, Source | RowsSource):
+            return source
+        if isinstance(source, list | tuple):
+            return RowsSource(source)
+        if isinstance(source, str | Path):
+            source = SourceConfig(path=str(source))
+        if isinstance(source, SourceConfig):
+            return open_source(source)
+        if callable(getattr(source, "rows", None)):
+            return source  # anything shaped like a Source
+        raise ConfigError(f"cannot use {type(source).__name__} as a source",
+                          hint="pass a path, a SourceConfig, a Source or a list of dicts")
+
+    def source_config(self) -> dict[str, Any]:
+        config = getattr(self.source, "config", self.source)
+        if isinstance(config, BaseModel):
+            return dict(config.model_dump(exclude_defaults=True))
+        if isinstance(config, str | Path):
+            return {"path": str(config)}
+        return {"type": "inline"}
+
+    # -- config ------------------------------------------------------------------------------------
+
+    def validate(self, source_columns: Iterable[str]) -> None:
+        """Check the graph against the source's columns (``run`` does this before anything runs)."""
+        with self._located():
+            check_columns(self.dag, source_columns)
+
+    def config(self) -> dict[str, Any]:
+        """The resolved config, as saved to ``RUN/config.yaml`` (``load_pipeline`` reads it back)."""
+        steps = [{**step_spec(step), "after": list(self.dag.parents[name])}
+                 for name, step in self.dag.steps.items()]
+        return {"source": self.source_config(), "steps": steps,
+                "sink": self.sink.model_dump(exclude_defaults=True),
+                "run": {"max_in_flight": self.max_in_flight}}
+
+    def config_hash(self) -> str:
+        """What the output depends on: the steps and the format (not the source, shard size or limits)."""
+        config = self.config()
+        identity = {"steps": config["steps"], "format": self.sink.format}
+        return hashlib.sha256(canonical_json(identity).encode()).hexdigest()[:16]
+
+    # -- running -----------------------------------------------------------------------------------
+
+    async def run(self, out_dir: str | Path, *, models: ModelHub | None = None, retry_errors: bool = False,
+                  strict: bool = False, progress: ProgressMode = "auto") -> RunResult:
+        """Run (or resume, or refresh) the pipeline into ``out_dir``.
+
+        ``models``: a hub to use (default: one with its request cache in ``out_dir/cache.sqlite``).
+        ``retry_errors`` re-runs only the rows in errors.jsonl; ``strict`` stops at the first malformed
+        input line instead of recording it. Cancelling (Ctrl-C) stops cleanly: finished rows are kept
+        and the same call resumes.
+        """
+        source = self.open_source()
+        pending = InputErrors()
+        rows = source.rows(on_error=None if strict else pending)
+        first = next(iter(rows), None)
+        if first is None:
+            raise InputError(str(self.source_config().get("path", "<source>")), "no rows")
+        self.validate(first.keys())
+        session = Session(self, Path(out_dir), source, models=models, progress=progress)
+        started = time.monotonic()
+        await session.open(retry_errors=retry_errors, input_errors=pending)
+        try:
+            await session.run(_chain(first, rows))
+        except asyncio.CancelledError:
+            session.interrupted = True
+            raise
+        finally:
+            session.stats.seconds = time.monotonic() - started
+            await session.close()
+        return RunResult(Path(out_dir), session.stats, session.manifest())
+
+
+def _chain(first: Row, rest: Iterator[Row]) -> Iterator[Row]:
+    return itertools.chain([first], rest)

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from hadron.cli import main
+from hadron.testing import ScriptedBackend
+
+from .conftest import EXAMPLE_GOLD, MAGIC
+
+SCRIPTED = ["--model", "scripted:dstudent", "--optimizer-model", "scripted:dreflect"]
+
+
+def run_cli(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
+    monkeypatch.setattr(sys, "argv", ["hadron", "distill", *args])
+    try:
+        main()
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+def test_cli_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                        scripted: dict[str, ScriptedBackend]) -> None:
+    prompt = tmp_path / "seed.txt"
+    prompt.write_text("Label the support ticket.\n")
+    code = run_cli(monkeypatch, "--gold", str(EXAMPLE_GOLD), "--baseline", str(prompt), *SCRIPTED,
+                   "--categorical", "category,urgent", "--array", "tags", "--budget", "30",
+                   "--min-delta", "0.1", "--seed", "3", "--out", str(tmp_path / "out"))
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "PROMOTED" in captured.out and "holdout gate (n=3" in captured.out
+    assert MAGIC in (tmp_path / "out" / "student_prompt.txt").read_text()
+    assert json.loads((tmp_path / "out" / "result.json").read_text())["config"]["seed"] == 3
+
+
+def test_cli_brief_spelling(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                            scripted: dict[str, ScriptedBackend]) -> None:
+    code = run_cli(monkeypatch, str(EXAMPLE_GOLD), "--student", "scripted:dstudent", "--reflection",
+                   "scripted:dreflect", "--fields-categorical", "category,urgent", "--fields-array", "tags",
+                   "--seed-prompt", "Label the support ticket.", "--max-metric-calls", "30",
+                   "--max-seconds", "30", "--stride", "4", "--out", str(tmp_path))
+    assert code == 0
+    assert (tmp_path / "report.md").exists()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--gold", "{missing}"], "gold file not found"),
+    (["--gold", "{empty}"], "gold file is empty"),
+    (["--gold", "{bad}"], ":2: invalid JSON"),
+    ([], "no gold file given"),
+    (["--gold", "{gold}", "--categorical", "category,priority"], "label field 'priority' not found"),
+    (["--gold", "{gold}", "--stride", "50"], "no holdout records"),
+    (["--gold", "{gold}", "--stride", "1"], "invalid option stride"),
+    (["--gold", "{gold}", "--budget", "4"], "cannot pay for one GEPA iteration"),
+    (["--gold", "{gold}", "--comparator", "nope"], "must look like module:function"),
+    (["--gold", "{gold}", "--model", "scripted:nobody"], "no scripted model named 'nobody'"),
+    (["--gold", "{gold}", "--baseline", "prompts/missing.txt"], "prompt file prompts/missing.txt not found"),
+])
+def test_cli_bad_input_is_one_line_and_exit_2(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        scripted: dict[str, ScriptedBackend], args: list[str], message: str) -> None:
+    (tmp_path / "empty.jsonl").write_text("")
+    (tmp_path / "bad.jsonl").write_text(EXAMPLE_GOLD.read_text().splitlines()[0] + "\n{oops\n")
+    paths = {"missing": str(tmp_path / "nope.jsonl"), "empty": str(tmp_path / "empty.jsonl"),
+             "bad": str(tmp_path / "bad.jsonl"), "gold": str(EXAMPLE_GOLD)}
+    args = [arg.format(**paths) for arg in args]
+    defaults = {"--baseline": "Label it.", "--categorical": "category"}
+    args += [item for key, value in defaults.items() if key not in args for item in (key, value)]
+    code = run_cli(monkeypatch, *SCRIPTED, *args, "--out", str(tmp_path / "o"))
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err.replace("\n", "") and "Traceback" not in err
