@@ -70,7 +70,8 @@ async def test_evaluate_and_reflective_dataset(gold: list[GoldRecord]) -> None:
     assert rows[2]["Generated Outputs"] == "The ticket is about shipping."
     feedback = rows[2]["Feedback"]
     assert feedback.startswith("Score 0.00. The answer could not be parsed: ")
-    assert feedback.endswith('The correct label is {"category":"shipping","tags":["delivery"],"urgent":false}.')
+    assert feedback.endswith(
+        'The correct label is {"category":"shipping","tags":["delivery"],"urgent":false}.')
     json.dumps(dataset)  # JSON-serialisable, as gepa requires
 
 

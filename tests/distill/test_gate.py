@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from hadron.distill.gate import ExampleScore, decide, paired_bootstrap_ci
+from hadron.distill.gold import GoldRecord
 from hadron.errors import ConfigError
 
 
@@ -49,3 +50,32 @@ def test_bootstrap_ci_is_seeded_and_paired() -> None:
 def test_mismatched_ids_are_refused() -> None:
     with pytest.raises(ConfigError, match="same holdout ids"):
         decide(scores(1.0, 0.0), scores(1.0), min_delta=0.0)
+
+
+async def test_score_holdout_averages_repetitions(gold: list[GoldRecord]) -> None:
+    import json
+
+    from hadron.distill.agreement import FieldComparator
+    from hadron.distill.gate import score_holdout
+    from hadron.distill.student import Student, label_spec
+    from hadron.llm import ModelHub
+    from hadron.llm.types import ChatRequest
+    from hadron.testing import register_scripted, unregister_scripted
+
+    by_input = {str(r.input): r.label for r in gold}
+    fields = {"categorical": ("category", "urgent"), "array": ("tags",)}
+
+    def noisy(request: ChatRequest) -> str:
+        label = by_input[str(request.messages[1]["content"]).split("\n\nAnswer with")[0]]
+        return json.dumps(label if request.sample_index == 0 else {**label, "urgent": not label["urgent"]})
+
+    register_scripted("dstudent-noisy", noisy)
+    try:
+        student = Student(ModelHub().get("scripted:dstudent-noisy"), label_spec(gold, **fields),
+                          FieldComparator(**fields))
+        result = await score_holdout(student, "p", gold[:2], reps=2)
+    finally:
+        unregister_scripted("dstudent-noisy")
+    assert [s.id for s in result] == ["ticket:001", "ticket:002"]
+    assert [s.score for s in result] == [pytest.approx((1 + 2 / 3) / 2)] * 2
+    assert result[0].fields == {"category": 1.0, "urgent": 0.5, "tags": 1.0}

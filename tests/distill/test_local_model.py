@@ -18,7 +18,7 @@ SEED_PROMPT = (EXAMPLE_GOLD.parent / "baseline_prompt.txt").read_text().strip()
 
 async def test_distill_with_embedded_model(tmp_path: Path) -> None:
     pytest.importorskip("llama_cpp")
-    config = DistillConfig(categorical="category,urgent", array="tags", max_metric_calls=10,
+    config = DistillConfig(categorical=("category", "urgent"), array=("tags",), max_metric_calls=10,
                            minibatch_size=2, max_seconds=300, reflection_max_tokens=256,
                            student_max_tokens=96, seed=1, bootstrap=500)
     first = await distill(EXAMPLE_GOLD, SEED_PROMPT, config, tmp_path)

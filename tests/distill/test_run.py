@@ -70,7 +70,8 @@ async def test_rerun_is_reproducible_and_uses_a_fresh_gepa_dir(
     assert len(scripted["dstudent"].calls) == calls_after_first  # every call replayed from the cache
 
 
-async def test_no_improvement_keeps_the_baseline(tmp_path: Path, scripted: dict[str, ScriptedBackend]) -> None:
+async def test_no_improvement_keeps_the_baseline(tmp_path: Path,
+                                                 scripted: dict[str, ScriptedBackend]) -> None:
     register_scripted("dreflect-noop", lambda request: f"```\n{SEED_PROMPT} Be careful.\n```")
     try:
         report = await distill(EXAMPLE_GOLD, SEED_PROMPT, config(reflection="scripted:dreflect-noop"),

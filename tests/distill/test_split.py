@@ -8,7 +8,8 @@ from hadron.errors import ConfigError
 
 
 def records(n: int, **splits: str) -> list[GoldRecord]:
-    return [GoldRecord(id=f"r:{i}", input=i, label=i, split=splits.get(f"r{i}")) for i in range(n)]
+    return [GoldRecord.model_validate({"id": f"r:{i}", "input": i, "label": i, "split": splits.get(f"r{i}")})
+            for i in range(n)]
 
 
 def ids(items: list[GoldRecord]) -> list[str]:

@@ -45,11 +45,11 @@ def role_of(request: ChatRequest) -> str:
         return "judge_reask"
     if "responses to the same task from best to worst" in first:
         return "judge"
-    if "Find its real problems" in first:
+    if "List the real problems in the response" in first:
         return "critic"
-    if "CRITIQUE OF THE CURRENT RESPONSE" in first:
+    if "A reviewer found these problems in the current response" in first:
         return "author_b"
-    if "two versions of a response" in first:
+    if "two responses to this task" in first:
         return "merge"
     if "Repair the response" in first:
         return "repair"

@@ -51,7 +51,7 @@ def distill_command(
                      min_delta=min_delta, reps=reps, seed=seed, stride=stride, val_stride=val_stride,
                      minibatch_size=minibatch)
     prompt = read_prompt(baseline)
-    with _progress(budget) as on_progress:
+    with _ProgressBar(budget) as on_progress:
         report = asyncio.run(distill(gold_path, prompt, config, out, progress=on_progress))
     _print_report(report)
 
@@ -79,7 +79,7 @@ def _config(**values: object) -> DistillConfig:
         raise ConfigError(f"invalid option {name}: {first['msg']}") from None
 
 
-class _progress:
+class _ProgressBar:
     """A rich progress bar fed from gepa's thread: metric calls used and the best validation score."""
 
     def __init__(self, budget: int) -> None:
@@ -90,7 +90,7 @@ class _progress:
                             console=console, transient=True)
         self.task = self.bar.add_task("gepa", total=budget, best=0.0)
 
-    def __enter__(self) -> _progress:
+    def __enter__(self) -> _ProgressBar:
         self.bar.start()
         return self
 

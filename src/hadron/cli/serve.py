@@ -7,7 +7,6 @@ OpenAI-compatible tool can talk to the model that ships with Hadron, with nothin
 from __future__ import annotations
 
 import json
-import os
 import socket
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
@@ -35,17 +34,19 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", "-p", min=1, max=65535, help="Port to listen on."),
     n_ctx: int = typer.Option(8192, "--n-ctx", min=64, help="Context size in tokens."),
+    threads: int | None = typer.Option(None, "--threads", min=1,
+                                       help="CPU threads [default: $HADRON_LOCAL_THREADS or every core]."),
     alias: str | None = typer.Option(None, "--alias",
                                      help="Served model name [default: smollm2, or the file's stem]."),
 ) -> None:
     """Serve a local model as an OpenAI-compatible HTTP server (the spec to use is printed)."""
-    from hadron.llm.backends.local import require_llama_cpp, resolve_model_path
+    from hadron.llm.backends.local import default_threads, require_llama_cpp, resolve_model_path
 
     _check_port_free(host, port)
     require_llama_cpp()
     path = resolve_model_path(None if model == "local" else model)
     name = alias or (DEFAULT_ALIAS if model == "local" else path.stem)
-    asgi = build_app(path, name, n_ctx=n_ctx)
+    asgi = build_app(path, name, n_ctx=n_ctx, n_threads=threads or default_threads())
     base_url = f"http://{host}:{port}/v1"
     console.print(f"serving {path.name} as [bold]{name}[/] on {base_url}  (model spec: {base_url}#{name})",
                   highlight=False, soft_wrap=True)
@@ -55,26 +56,33 @@ def serve(
     uvicorn.run(asgi, host=host, port=port, log_level="warning")
 
 
-def build_app(path: Path, alias: str, *, n_ctx: int) -> ASGIApp:
-    """llama-cpp-python's FastAPI app for one model, taking settings only from these arguments."""
+def build_app(path: Path, alias: str, *, n_ctx: int, n_threads: int) -> ASGIApp:
+    """llama-cpp-python's FastAPI app for one model, configured only by these arguments."""
     from llama_cpp.server.app import create_app
     from llama_cpp.server.settings import ModelSettings, ServerSettings
+    from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
-    class _Server(ServerSettings):
-        @classmethod
-        def settings_customise_sources(cls, settings_cls: Any, init_settings: Any, **sources: Any) -> Any:
-            return (init_settings,)  # not $API_KEY, $HOST, ... from the environment
+    class ArgumentsOnly(BaseSettings):
+        """Ignore the environment: llama-cpp's settings would read $API_KEY, $N_CTX, ... from it."""
 
-    class _Model(ModelSettings):
         @classmethod
-        def settings_customise_sources(cls, settings_cls: Any, init_settings: Any, **sources: Any) -> Any:
+        def settings_customise_sources(
+            cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
             return (init_settings,)
 
-    threads = os.cpu_count() or 1
-    model = _Model(model=str(path), model_alias=alias, n_ctx=n_ctx, n_threads=threads,
-                   n_threads_batch=threads, logits_all=False, verbose=False)
+    class Server(ArgumentsOnly, ServerSettings):
+        pass
+
+    class Model(ArgumentsOnly, ModelSettings):
+        pass
+
+    model = Model(model=str(path), model_alias=alias, n_ctx=n_ctx, n_threads=n_threads,
+                  n_threads_batch=n_threads, logits_all=False, verbose=False)
     try:
-        llama_app = create_app(server_settings=_Server(), model_settings=[model])
+        llama_app = create_app(server_settings=Server(), model_settings=[model])
     except ValueError as err:  # llama-cpp's error for a file it cannot load
         raise ConfigError(f"cannot load model file {path}: {err}") from err
     return OpenAIResponseFormat(llama_app)

@@ -14,7 +14,16 @@ import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+from hadron.errors import HadronError
+
 T = TypeVar("T")
+
+
+class RunCancelled(HadronError):
+    """The run was cancelled (Ctrl-C, or the awaiting task was cancelled) while gepa was working."""
+
+    def __init__(self) -> None:
+        super().__init__("the distillation run was cancelled")
 
 
 class LoopBridge:
@@ -26,7 +35,7 @@ class LoopBridge:
         self.cancelled = threading.Event()
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Run ``coro`` on the loop and return its result; raises what it raised."""
+        """Run ``coro`` on the loop and return its result; raises what it raised, or ``RunCancelled``."""
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
@@ -36,7 +45,7 @@ class LoopBridge:
             raise RuntimeError("LoopBridge.run called on the loop's own thread; it would deadlock")
         if self.cancelled.is_set():
             coro.close()
-            raise concurrent.futures.CancelledError("the distillation run was cancelled")
+            raise RunCancelled
         future = asyncio.run_coroutine_threadsafe(coro, self.loop)
         while True:
             try:
@@ -44,7 +53,9 @@ class LoopBridge:
             except concurrent.futures.TimeoutError:
                 if self.cancelled.is_set():
                     future.cancel()
-                    raise concurrent.futures.CancelledError("the distillation run was cancelled") from None
+                    raise RunCancelled from None
+            except concurrent.futures.CancelledError:  # the loop cancelled it (shutting down)
+                raise RunCancelled from None
 
     def cancel(self) -> None:
         """Make the worker's current and next ``run`` raise, so the thread ends promptly."""

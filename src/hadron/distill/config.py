@@ -20,27 +20,27 @@ class DistillConfig(BaseModel):
     """Label fields compared by Jaccard overlap of their items."""
     comparator: str | None = None
     """``module:function`` replacing the default field comparator."""
-    stride: int = Field(4, ge=2)
+    stride: int = Field(default=4, ge=2)
     """Every ``stride``-th untagged record (in file order) goes to the holdout."""
-    val_stride: int = Field(3, ge=0)
+    val_stride: int = Field(default=3, ge=0)
     """Every ``val_stride``-th train record becomes GEPA's validation set; 0 validates on train itself."""
-    max_metric_calls: int = Field(60, ge=1)
+    max_metric_calls: int = Field(default=60, ge=1)
     """GEPA budget: student calls (one per example evaluated) the optimizer may spend."""
-    max_seconds: float = Field(600.0, gt=0)
+    max_seconds: float = Field(default=600.0, gt=0)
     """Wall-clock stopper, checked by GEPA between iterations."""
-    minibatch_size: int = Field(3, ge=1)
+    minibatch_size: int = Field(default=3, ge=1)
     """Examples per reflection step."""
     min_delta: float = 0.0
     """The winner is promoted only if holdout agreement beats the baseline by strictly more than this."""
-    reps: int = Field(1, ge=1)
+    reps: int = Field(default=1, ge=1)
     """Holdout repetitions per prompt in the gate; scores are averaged to smooth sampling noise."""
-    bootstrap: int = Field(2000, ge=100)
+    bootstrap: int = Field(default=2000, ge=100)
     """Paired bootstrap resamples for the gate's confidence interval."""
     seed: int = 0
-    student_max_tokens: int = Field(256, ge=16)
-    reflection_temperature: float = Field(0.7, ge=0.0)
-    reflection_max_tokens: int = Field(768, ge=64)
-    concurrency: int = Field(4, ge=1)
+    student_max_tokens: int = Field(default=256, ge=16)
+    reflection_temperature: float = Field(default=0.7, ge=0.0)
+    reflection_max_tokens: int = Field(default=768, ge=64)
+    concurrency: int = Field(default=4, ge=1)
     """Student calls in flight at once within one evaluation batch."""
 
     @field_validator("categorical", "array", mode="before")

@@ -63,13 +63,15 @@ class ChatModel:
                    tools: list[dict[str, Any]] | None = None,
                    tool_choice: str | dict[str, Any] | None = None,
                    response_format: dict[str, Any] | None = None,
-                   extra_body: dict[str, Any] | None = None) -> Completion:
-        """One call; raises ``LLMError`` (RetriesExhausted or Rejected) when it cannot be answered."""
+                   extra_body: dict[str, Any] | None = None, reask: bool = False) -> Completion:
+        """One call; raises ``LLMError`` (RetriesExhausted or Rejected) when it cannot be answered.
+
+        ``reask``: this call asks again after an unusable answer (counted in the meter's ``reasks``)."""
         request = ChatRequest(messages=as_messages(messages), temperature=temperature,
                               max_tokens=max_tokens, top_p=top_p, seed=seed, stop=stop,
                               response_format=response_format, tools=tools, tool_choice=tool_choice,
                               sample_index=sample_index, extra_body=dict(extra_body or {}))
-        return await self.complete(request, role=role, route_key=route_key)
+        return await self.complete(request, role=role, route_key=route_key, reask=reask)
 
     async def complete(self, request: ChatRequest, *, role: str = "default", route_key: str | None = None,
                        reask: bool = False) -> Completion:

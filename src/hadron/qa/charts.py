@@ -6,9 +6,11 @@ Each function lays out one chart kind in a fixed-width viewBox; the SVG scales w
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+GOOD, BAD, WARN = "#59a14f", "#e15759", "#edc948"
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7",
            "#9c755f", "#bab0ac")
 
@@ -57,7 +59,7 @@ class Chart:
 
 
 def hbar(items: Sequence[tuple[str, float]], *, title: str = "", width: int = 440,
-         fmt: Callable[[float], str] = fmt_number, color: str | None = None) -> Chart:
+         fmt: Callable[[float], str] = fmt_number, colors: Sequence[str] = PALETTE) -> Chart:
     """Horizontal bars, one per ``(label, value)``, longest scaled to the plot width."""
     row, label_w, value_w = 24, 150, 70
     chart = Chart("hbar", width, max(row, row * len(items)) + 8, title=title)
@@ -67,8 +69,8 @@ def hbar(items: Sequence[tuple[str, float]], *, title: str = "", width: int = 44
         y = 4 + i * row
         w = max(1.0, plot * value / top) if value > 0 else 0.0
         short = label if len(label) <= 24 else label[:23] + "…"
-        chart.marks.append(Mark(label_w, y + 3, w, row - 8, short, fmt(value),
-                                color or PALETTE[i % len(PALETTE)], title=f"{label}: {fmt(value)}"))
+        chart.marks.append(Mark(label_w, y + 3, w, row - 8, short, fmt(value), colors[i % len(colors)],
+                                title=f"{label}: {fmt(value)}"))
         chart.labels.append(Text(label_w - 8, y + row / 2 + 4, short, "end"))
         chart.labels.append(Text(label_w + w + 6, y + row / 2 + 4, fmt(value), "start"))
     return chart
@@ -85,7 +87,7 @@ def histogram(bins: Sequence[tuple[float, float, int]], *, title: str = "", widt
     peak = max(c for _, _, c in bins) or 1
     step = plot_w / len(bins)
     chart.lines.append((left, height - bottom, width - 8, height - bottom))
-    every = max(1, len(bins) // 8)
+    every = math.ceil(len(bins) / 6)
     for i, (lo, hi, count) in enumerate(bins):
         h = plot_h * count / peak
         x = left + i * step

@@ -73,7 +73,7 @@ def outcome_section(s: RunSummary) -> Section | None:
     sec = Section("outcomes", "Rows: done, failed, rejected")
     sec.figures.append(Figure("Row outcomes", charts.hbar(
         [("done", s.rows), ("failed (errors.jsonl)", s.errors), ("rejected (rejects.jsonl)", s.rejects)],
-        title="Row outcomes")))
+        title="Row outcomes", colors=(charts.GOOD, charts.BAD, charts.WARN))))
     if s.reject_reasons:
         sec.figures.append(Figure("Discard / reject reasons", charts.hbar(_top(s.reject_reasons),
                                                                            title="Reject reasons")))
@@ -91,8 +91,9 @@ def tournament_section(s: RunSummary) -> Section | None:
     if not s.tournament_rows:
         return None
     sec = Section("tournament", "Tournament (AutoReason)")
-    n = s.tournament_rows
-    sec.notes.append(f"{num(n)} rows; converged {pct(s.converged / n)}; {num(s.passes_total)} passes, "
+    n = s.refined_rows
+    converged = f"converged {pct(s.converged / n)}; " if n else ""
+    sec.notes.append(f"{num(s.tournament_rows)} rows; {converged}{num(s.passes_total)} passes, "
                      f"{num(s.void_passes)} void, {num(s.short_circuits)} short-circuited."
                      + (f" Synthesis: {', '.join(f'{k} ({v})' for k, v in s.synthesis.items())}."
                         if s.synthesis else ""))
@@ -113,7 +114,8 @@ def tournament_section(s: RunSummary) -> Section | None:
     ballots = s.ballots
     if ballots.get("ballots"):
         sec.figures.append(Figure("Ballots", charts.hbar(
-            [("valid", ballots["valid"]), ("invalid", ballots["invalid"]), ("re-asks", ballots["reasks"])]),
+            [("valid", ballots["valid"]), ("invalid", ballots["invalid"]), ("re-asks", ballots["reasks"])],
+            colors=(charts.GOOD, charts.BAD, charts.WARN)),
             f"{pct(ballots['valid'] / ballots['ballots'])} of {num(ballots['ballots'])} ballots valid after "
             "re-asks."))
     if s.ballot_errors:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from hadron.qa import fields as rf
+from hadron.qa.measures import Distribution, Usage
 
 Row = dict[str, Any]
 
@@ -115,112 +116,6 @@ def categorical_leaves(row: Row) -> dict[str, str]:
     return out
 
 
-# --- bounded accumulators ------------------------------------------------------------------------
-
-def _round_sig(value: float, digits: int = 4) -> float:
-    if value == 0 or not math.isfinite(value):
-        return value
-    return round(value, digits - 1 - math.floor(math.log10(abs(value))))
-
-
-@dataclass(slots=True)
-class Distribution:
-    """Count, sum, min, max and a histogram of values rounded to 4 significant digits (bounded)."""
-
-    values: Counter[float] = field(default_factory=Counter)
-    n: int = 0
-    total: float = 0.0
-
-    def add(self, value: float) -> None:
-        self.values[_round_sig(float(value))] += 1
-        self.n += 1
-        self.total += float(value)
-
-    def __add__(self, other: Distribution) -> Distribution:
-        return Distribution(self.values + other.values, self.n + other.n, self.total + other.total)
-
-    @property
-    def mean(self) -> float | None:
-        return self.total / self.n if self.n else None
-
-    @property
-    def minimum(self) -> float | None:
-        return min(self.values) if self.values else None
-
-    @property
-    def maximum(self) -> float | None:
-        return max(self.values) if self.values else None
-
-    def quantile(self, q: float) -> float | None:
-        """The smallest value with at least ``q`` of the mass at or below it."""
-        if not self.n:
-            return None
-        target, seen = q * self.n, 0
-        for value in sorted(self.values):
-            seen += self.values[value]
-            if seen >= target:
-                return value
-        return max(self.values)
-
-    def is_integral(self) -> bool:
-        return all(float(v).is_integer() for v in self.values)
-
-    def histogram(self, bins: int = 12) -> list[tuple[float, float, int]]:
-        """``(low, high, count)`` bins; one bin per value for small integer ranges."""
-        if not self.values:
-            return []
-        lo, hi = min(self.values), max(self.values)
-        if self.is_integral() and hi - lo < 30:
-            return [(v, v, self.values.get(float(v), 0)) for v in range(int(lo), int(hi) + 1)]
-        if lo == hi:
-            return [(lo, hi, self.n)]
-        width = (hi - lo) / bins
-        counts = [0] * bins
-        for value, count in self.values.items():
-            counts[min(bins - 1, int((value - lo) / width))] += count
-        return [(lo + i * width, lo + (i + 1) * width, c) for i, c in enumerate(counts)]
-
-    def describe(self) -> dict[str, float | int | None]:
-        return {"n": self.n, "mean": self.mean, "median": self.quantile(0.5), "min": self.minimum,
-                "max": self.maximum, "p90": self.quantile(0.9)}
-
-
-@dataclass(slots=True)
-class Usage:
-    """Calls, tokens, dollars and seconds for one role (the row's ``usage`` entries summed)."""
-
-    calls: int = 0
-    retries: int = 0
-    cache_hits: int = 0
-    reasks: int = 0
-    errors: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float = 0.0
-    seconds: float = 0.0
-
-    @classmethod
-    def of(cls, record: dict[str, Any]) -> Usage:
-        kwargs: dict[str, Any] = {}
-        for f in fields(cls):
-            value = record.get(f.name)
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                kwargs[f.name] = type(getattr(cls(), f.name))(value)
-        return cls(**kwargs)
-
-    def __add__(self, other: Usage) -> Usage:
-        return Usage(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
-
-    @property
-    def tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
-    @property
-    def seconds_per_call(self) -> float | None:
-        paid = self.calls - self.cache_hits
-        return self.seconds / paid if paid > 0 else None
-
-
 def _add_counters(a: dict[str, Counter[Any]], b: dict[str, Counter[Any]]) -> dict[str, Counter[Any]]:
     out = {k: Counter(v) for k, v in a.items()}
     for key, counter in b.items():
@@ -239,7 +134,11 @@ class RunSummary:
     reject_reasons: Counter[str] = field(default_factory=Counter)
     # tournament
     tournament_rows: int = 0
+    """Rows with a tournament trace: AutoReason and the baselines."""
+    refined_rows: int = 0
+    """AutoReason rows: the ones for which convergence and passes mean something."""
     converged: int = 0
+    draft_kept: int = 0
     passes_converged: Counter[int] = field(default_factory=Counter)
     passes_capped: Counter[int] = field(default_factory=Counter)
     final_source: Counter[str] = field(default_factory=Counter)
@@ -288,15 +187,18 @@ class RunSummary:
 
     def _add_tournament(self, row: Row) -> None:
         self.tournament_rows += 1
-        passes = int(row.get("passes") or 0)
-        if row.get("converged"):
-            self.converged += 1
-            self.passes_converged[passes] += 1
-        else:
-            self.passes_capped[passes] += 1
         label = rf.final_source_label(row)
         if label:
             self.final_source[label] += 1
+        if row.get("method", "autoreason") == "autoreason":
+            self.refined_rows += 1
+            self.draft_kept += label == "A (draft)"
+            passes = int(row.get("passes") or 0)
+            if row.get("converged"):
+                self.converged += 1
+                self.passes_converged[passes] += 1
+            else:
+                self.passes_capped[passes] += 1
         source = row.get("final_source") or {}
         if isinstance(source.get("pass"), int):
             self.final_pass[source["pass"]] += 1
@@ -397,15 +299,17 @@ class RunSummary:
         processed = self.rows + self.errors + self.rejects
         head: dict[str, Any] = {"rows": self.rows, "failed": self.errors, "rejected": self.rejects,
                                 "success_rate": self.rows / processed if processed else None}
-        if self.tournament_rows:
+        if self.refined_rows:
             passes = self.passes_converged + self.passes_capped
-            head["converged_rate"] = self.converged / self.tournament_rows
-            head["mean_passes"] = sum(k * v for k, v in passes.items()) / self.tournament_rows
-            head["draft_kept_rate"] = self.final_source.get("A (draft)", 0) / self.tournament_rows
+            head["converged_rate"] = self.converged / self.refined_rows
+            head["mean_passes"] = sum(k * v for k, v in passes.items()) / self.refined_rows
+            head["draft_kept_rate"] = self.draft_kept / self.refined_rows
+        if self.tournament_rows:
             if self.ballots.get("ballots"):
                 head["valid_ballot_rate"] = self.ballots["valid"] / self.ballots["ballots"]
                 head["reasks"] = self.ballots["reasks"]
-            head["void_passes"] = self.void_passes
+            if self.passes_total:
+                head["void_passes"] = self.void_passes
         if self.agentic_rows:
             head["mean_tool_calls"] = self.tool_calls.mean
         if self.lengths.n:

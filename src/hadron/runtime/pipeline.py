@@ -11,6 +11,7 @@ A run directory (``out_dir``) holds ``config.yaml`` (the resolved config: ``hadr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import itertools
 import time
@@ -96,18 +97,15 @@ class Pipeline:
             raise ConfigError("max_in_flight must be at least 1")
         self.max_in_flight = max_in_flight
 
-    def _located(self) -> Any:
-        origins = self.origins
-
-        class _Locate:
-            def __enter__(self) -> None:
-                return None
-
-            def __exit__(self, kind: Any, err: Any, tb: Any) -> None:
-                if isinstance(err, DagError) and err.step in origins:
-                    raise ConfigError(f"{origins[err.step]}: {err}") from err
-
-        return _Locate()
+    @contextlib.contextmanager
+    def _located(self) -> Iterator[None]:
+        """Prefix a graph error with the step's ``file:line`` when the pipeline came from YAML."""
+        try:
+            yield
+        except DagError as err:
+            if err.step not in self.origins:
+                raise
+            raise ConfigError(f"{self.origins[err.step]}: {err}") from err
 
     # -- the source --------------------------------------------------------------------------------
 

@@ -6,6 +6,10 @@ on a shared column). A ``Router`` sends the row down one branch; the branches no
 so is anything downstream of them alone. A step that returns a list fans out: each child (id
 ``<parent>/<k>``) runs the steps downstream of it on its own, sharing the parent's results for
 everything else. A ``Reject`` or an exception ends the row (or that child) as a record.
+
+Fan-in merges by change: each row version carries the columns changed since the row entered the graph;
+a column changed on one branch beats an untouched copy on another, and when several branches changed
+it, the later upstream (in ``after`` order) wins.
 """
 
 from __future__ import annotations
@@ -47,6 +51,9 @@ class Routed:
 
 
 Value = Row | Routed | _Marker
+Changed = frozenset[str]
+Result = tuple[Value, Changed]
+_NONE: Changed = frozenset()
 
 
 class _Abort(Exception):
@@ -78,6 +85,8 @@ class RowFlow:
         self.models = models
         self.stats = stats
         self.leaves = dag.leaves
+        self.track = len(self.leaves) > 1 or any(len(p) > 1 for p in dag.parents.values())
+        """Track changed columns only when some step merges several upstream rows."""
 
     async def execute(self, row: Row) -> Outcome:
         return await _Run(self, row, parent=None, fan_node=None).finish()
@@ -86,15 +95,16 @@ class RowFlow:
 class _Run:
     """One row (or one fan-out child) on its way through the graph."""
 
-    def __init__(self, flow: RowFlow, row: Row, parent: _Run | None, fan_node: str | None) -> None:
+    def __init__(self, flow: RowFlow, row: Row, parent: _Run | None, fan_node: str | None,
+                 changed: Changed = _NONE) -> None:
         self.flow = flow
         self.row = row
         self.id: str = row["id"]
         self.parent = parent
         self.source_id: str = parent.source_id if parent else self.id
         self.own = None if fan_node is None else flow.dag.descendants[fan_node]
-        self.seeded: dict[str, Value] = {} if fan_node is None else {fan_node: row}
-        self.tasks: dict[str, asyncio.Task[Value]] = {}
+        self.seeded: dict[str, Result] = {} if fan_node is None else {fan_node: (row, changed)}
+        self.tasks: dict[str, asyncio.Task[Result]] = {}
         self.children: list[asyncio.Task[Outcome]] = []
         self.fanned_at: str | None = None
 
@@ -102,12 +112,12 @@ class _Run:
         """Wait for every leaf step (and fan-out children); return what this row produced."""
         outcome = Outcome(self.source_id)
         try:
-            values = await _gather([self.value(leaf) for leaf in self.flow.leaves])
-            if not any(v is FANNED for v in values):
-                live = [v for v in values if isinstance(v, dict)]
+            results = await _gather([self.value(leaf) for leaf in self.flow.leaves])
+            if not any(v is FANNED for v, _ in results):
+                live = [(v, c) for v, c in results if isinstance(v, dict)]
                 if not live:
                     raise _Abort(self, self._reject("", Reject("no_branch")))
-                outcome.rows.append(_merge(live))
+                outcome.rows.append(_merge(live)[0])
             for child in await _gather(list(self.children)):
                 outcome.extend(child)
         except _Abort as abort:
@@ -122,7 +132,7 @@ class _Run:
             raise
         return outcome
 
-    async def value(self, name: str) -> Value:
+    async def value(self, name: str) -> Result:
         if name in self.seeded:
             return self.seeded[name]
         if self.own is None or name in self.own:
@@ -134,27 +144,28 @@ class _Run:
         # Shared with the parent and its other children: one child giving up must not cancel it.
         return await asyncio.shield(self.parent.value(name))
 
-    async def _edge(self, upstream: str, name: str) -> Value:
-        value = await self.value(upstream)
+    async def _edge(self, upstream: str, name: str) -> Result:
+        value, changed = await self.value(upstream)
         if isinstance(value, Routed):
-            return value.row if value.branch == name else SKIP
+            return (value.row, changed) if value.branch == name else (SKIP, changed)
         if isinstance(value, dict) and len(self.flow.dag.children[upstream]) > 1:
-            return dict(value)  # parallel branches must not see each other's writes
-        return value
+            return dict(value), changed  # parallel branches must not see each other's writes
+        return value, changed
 
-    async def _compute(self, name: str) -> Value:
+    async def _compute(self, name: str) -> Result:
         dag = self.flow.dag
         parents = dag.parents[name]
         if parents:
-            values = await _gather([self._edge(parent, name) for parent in parents])
+            results = await _gather([self._edge(parent, name) for parent in parents])
         else:
-            values = [dict(self.row)]
-        if any(v is FANNED for v in values):
-            return FANNED
-        live = [v for v in values if isinstance(v, dict)]
+            results = [(dict(self.row), _NONE)]
+        if any(v is FANNED for v, _ in results):
+            return FANNED, _NONE
+        live = [(v, c) for v, c in results if isinstance(v, dict)]
         if not live:
-            return SKIP
-        row = _merge(live)
+            return SKIP, _NONE
+        row, changed = _merge(live)
+        before = dict(row) if self.flow.track else row
         step = dag.steps[name]
         ctx = RowContext(self.id, self.flow.models, name)
         start = perf_counter()
@@ -164,7 +175,7 @@ class _Run:
                 if branch not in dag.children[name]:
                     raise ValueError(f"router chose {branch!r}, which is not one of its branches "
                                      f"({', '.join(dag.children[name])})")
-                return Routed(row, branch)
+                return Routed(row, branch), changed
             output = await step.process(row, ctx)
         except (_Abort, asyncio.CancelledError):
             raise
@@ -173,22 +184,22 @@ class _Run:
                          ) from exc
         finally:
             self.flow.stats.add_step(name, perf_counter() - start)
-        return self._accept(name, output)
+        return self._accept(name, output, before, changed)
 
-    def _accept(self, name: str, output: StepOutput) -> Value:
+    def _accept(self, name: str, output: StepOutput, before: Row, changed: Changed) -> Result:
         if output is None:
             output = Reject("dropped")
         if isinstance(output, Reject):
             raise _Abort(self, self._reject(name, output))
         if isinstance(output, list):
-            return self._fan_out(name, output)
+            return self._fan_out(name, output, before, changed), _NONE
         if not isinstance(output, dict):
             raise self._error(name, TypeError(f"process returned {type(output).__name__}, not a row"))
         if output.get("id") != self.id:
             output = {**output, "id": self.id}
-        return output
+        return output, _changes(before, output, changed) if self.flow.track else _NONE
 
-    def _fan_out(self, name: str, rows: list[Row]) -> Value:
+    def _fan_out(self, name: str, rows: list[Row], before: Row, changed: Changed) -> Value:
         if not rows:
             raise _Abort(self, self._reject(name, Reject("empty_fanout")))
         if not all(isinstance(r, dict) for r in rows):
@@ -198,7 +209,9 @@ class _Run:
                 f"the row already fanned out at step {self.fanned_at!r}; fan out in one branch only"))
         self.fanned_at = name
         for k, child in enumerate(rows):
-            run = _Run(self.flow, {**child, "id": f"{self.id}/{k}"}, parent=self, fan_node=name)
+            child = {**child, "id": f"{self.id}/{k}"}
+            delta = _changes(before, child, changed) if self.flow.track else _NONE
+            run = _Run(self.flow, child, parent=self, fan_node=name, changed=delta)
             self.children.append(asyncio.create_task(run.finish()))
         return FANNED
 
@@ -225,10 +238,21 @@ async def _gather(awaitables: list[Any]) -> list[Any]:
     return list(await asyncio.gather(*awaitables))
 
 
-def _merge(rows: list[Row]) -> Row:
-    if len(rows) == 1:
-        return rows[0]
+def _merge(versions: list[tuple[Row, Changed]]) -> tuple[Row, Changed]:
+    """Merge versions of one row: changed columns win over untouched ones; the later change wins."""
+    if len(versions) == 1:
+        return versions[0]
     merged: Row = {}
-    for row in rows:
-        merged.update(row)
-    return merged
+    for row, _ in versions:
+        for key, value in row.items():
+            merged.setdefault(key, value)
+    for row, changed in versions:
+        for key in changed:
+            if key in row:
+                merged[key] = row[key]
+    return merged, frozenset().union(*(changed for _, changed in versions))
+
+
+def _changes(before: Row, after: Row, changed: Changed) -> Changed:
+    new = [key for key, value in after.items() if key not in before or before[key] is not value]
+    return changed.union(new) if new else changed

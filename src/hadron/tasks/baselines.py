@@ -81,7 +81,8 @@ async def best_of_n(prompt: str, row_id: str, hub: ModelHub,
     ledger = Ledger()
     teacher = config.teacher_call(hub)
     completions = await asyncio.gather(*(
-        teacher(ledger, row_id=row_id, pass_index=0, sample_index=i, prompt=prompt) for i in range(config.n)))
+        teacher(ledger, row_id=row_id, pass_index=0, sample_index=i, index=i, prompt=prompt)
+        for i in range(config.n)))
     samples = [c.text.strip() for c in completions]
     if not any(samples):
         raise EmptyDraft(f"the teacher returned {config.n} empty answers")

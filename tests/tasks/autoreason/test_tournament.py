@@ -147,7 +147,7 @@ async def test_merge_shows_a_and_b_unlabelled_after_b(scripted: Callable[..., Fa
     out = await run(setup, synthesis="merge")
     merge = setup.fake.of("merge")[0]
     content = merge.messages[-1]["content"]
-    assert "alpha" in content and "beta-1" in content and "CRITIQUE" not in content
+    assert "alpha" in content and "beta-1" in content and "is vague" not in content
     order = setup.fake.requests.index(setup.fake.of("author_b")[0]) < setup.fake.requests.index(merge)
     assert order and out.settings["synthesis"] == "merge"
 

@@ -74,7 +74,7 @@
   }
 
   function passView(p, last) {
-    var details = el("details", "pass");
+    var details = el("details", "pass trace-pass");
     if (last) details.open = true;
     var summary = el("summary", null, "Pass " + p.pass + " · winner " + p.winner);
     if (p.borda) add(summary, badge("Borda " + Object.keys(p.borda).map(function (k) { return k + " " + p.borda[k]; }).join(" / ")));
@@ -125,8 +125,14 @@
   function agentic(row) {
     var box = el("div");
     var skip = { messages: 1, conversations: 1, conversation: 1, tools: 1, usage: 1 };
-    var pairs = Object.keys(row).filter(function (k) { return !skip[k]; }).map(function (k) { return [k, row[k]]; });
-    add(box, meta(pairs));
+    var keys = Object.keys(row).filter(function (k) { return !skip[k]; });
+    function short(v) { return v === null || typeof v !== "object" && String(v).length <= 80; }
+    add(box, meta(keys.filter(function (k) { return short(row[k]); }).map(function (k) { return [k, row[k]]; })));
+    keys.filter(function (k) { return !short(row[k]); }).forEach(function (k) {
+      var d = el("details", "raw");
+      add(d, el("summary", null, k), el("pre", null, pretty(row[k])));
+      add(box, d);
+    });
     var names = {};
     var line = el("div", "timeline");
     (row.messages || row.conversations || row.conversation || []).forEach(function (m, i) {

@@ -85,9 +85,9 @@ class JudgePanel:
             last = completions[-1]
             reasoning = last.reasoning or (text_before_ranking(last.text) if parsed.order else None)
         for ask, completion in enumerate(completions):
-            ledger.add("judge", completion, pass_index=pass_index, reask=ask > 0)
+            ledger.add("judge", completion, pass_index=pass_index, reask=ask > 0, index=judge)
         if parsed.order and reasoning and not completions[-1].reasoning:
-            ledger.note("judge", pass_index, reasoning)
+            ledger.note("judge", pass_index, reasoning, index=judge)
         return BallotRecord(
             judge=judge, model=call.served_by(completions[-1]), permutation=perm, raw=completions[-1].text,
             reasoning=reasoning, ranking=map_back(parsed.order, perm) if parsed.order else None,

@@ -93,6 +93,8 @@ class ReasoningEntry(_Record):
     role: Role
     pass_: int = _pass_field()
     text: str
+    index: int | None = None
+    """The teacher's sample index (best_of_n) or the judge's index; null when the role wrote once."""
 
 
 class UsageRecord(_Record):

@@ -49,14 +49,15 @@ class Ledger:
     usage: defaultdict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     reasoning: list[ReasoningEntry] = field(default_factory=list)
 
-    def add(self, role: Role, completion: Completion, *, pass_index: int, reask: bool = False) -> None:
+    def add(self, role: Role, completion: Completion, *, pass_index: int, reask: bool = False,
+            index: int | None = None) -> None:
         self.usage[role] += Tally.of(completion, reask=reask)
         if completion.reasoning:
-            self.note(role, pass_index, completion.reasoning)
+            self.note(role, pass_index, completion.reasoning, index=index)
 
-    def note(self, role: Role, pass_index: int, text: str | None) -> None:
+    def note(self, role: Role, pass_index: int, text: str | None, *, index: int | None = None) -> None:
         if text and text.strip():
-            self.reasoning.append(ReasoningEntry(role=role, pass_=pass_index, text=text.strip()))
+            self.reasoning.append(ReasoningEntry(role=role, pass_=pass_index, text=text.strip(), index=index))
 
     @property
     def cost_usd(self) -> float:
@@ -92,12 +93,13 @@ class RoleCall:
         return messages
 
     async def __call__(self, ledger: Ledger, *, row_id: str, pass_index: int, sample_index: int = 0,
-                       **variables: Any) -> Completion:
+                       index: int | None = None, **variables: Any) -> Completion:
+        """One call; ``index`` labels its reasoning entry (the sample index in best_of_n)."""
         completion = await self.model.chat(
             self.messages(**variables), role=self.role, route_key=row_id,
             temperature=self.config.temperature, max_tokens=self.config.max_tokens,
             seed=call_seed(row_id, self.role, pass_index, sample_index), sample_index=sample_index)
-        ledger.add(self.role, completion, pass_index=pass_index)
+        ledger.add(self.role, completion, pass_index=pass_index, index=index)
         return completion
 
     def served_by(self, completion: Completion) -> str:

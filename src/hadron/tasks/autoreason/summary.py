@@ -1,0 +1,95 @@
+"""What a finished AutoReason run did, from its rows: convergence, promotions, ballot validity, usage.
+
+Ballot validity is counted two ways (DESIGN.md §2 rule 6): valid on the first ask, and valid after
+re-asks. Usage sums the rows' own ``usage`` (cache hits included), so a resumed run reports the whole
+dataset, not just the calls of its last session.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from hadron.tasks.autoreason.records import UsageRecord
+
+
+class RunSummary(BaseModel):
+    rows: int = 0
+    failed: int = 0
+    converged: int = 0
+    passes: int = 0
+    """Passes over all rows."""
+    promotions: dict[str, int] = Field(default_factory=dict)
+    """Passes won by a challenger, by candidate (B, AB)."""
+    final_sources: dict[str, int] = Field(default_factory=dict)
+    """Rows whose final text came from each candidate (A = the teacher's draft survived)."""
+    ballots: int = 0
+    valid_first_ask: int = 0
+    valid_after_reasks: int = 0
+    void_passes: int = 0
+    short_circuits: int = 0
+    usage: dict[str, UsageRecord] = Field(default_factory=dict)
+
+    @property
+    def passes_mean(self) -> float:
+        return self.passes / self.rows if self.rows else 0.0
+
+    @property
+    def converged_share(self) -> float:
+        return self.converged / self.rows if self.rows else 0.0
+
+    @property
+    def first_ask_share(self) -> float:
+        return self.valid_first_ask / self.ballots if self.ballots else 0.0
+
+    @property
+    def after_reasks_share(self) -> float:
+        return self.valid_after_reasks / self.ballots if self.ballots else 0.0
+
+    @property
+    def judged_passes(self) -> int:
+        return self.passes - self.short_circuits
+
+    def to_json(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json")
+        data.update(passes_mean=round(self.passes_mean, 3), converged_share=round(self.converged_share, 3),
+                    valid_first_ask_share=round(self.first_ask_share, 4),
+                    valid_after_reasks_share=round(self.after_reasks_share, 4))
+        return data
+
+
+def summarize(rows: Iterable[Mapping[str, Any]], *, failed: int = 0) -> RunSummary:
+    """Fold output rows (plain dicts as written) into a summary; ``failed`` comes from the manifest."""
+    summary = RunSummary(failed=failed)
+    promotions: Counter[str] = Counter()
+    finals: Counter[str] = Counter()
+    usage: dict[str, UsageRecord] = {}
+    for row in rows:
+        summary.rows += 1
+        summary.converged += bool(row.get("converged"))
+        summary.passes += int(row.get("passes") or 0)
+        finals[str((row.get("final_source") or {}).get("candidate", "?"))] += 1
+        for entry in row.get("trace") or []:
+            summary.void_passes += bool(entry.get("void"))
+            summary.short_circuits += bool(entry.get("short_circuit"))
+            if not entry.get("void") and entry.get("winner") in ("B", "AB"):
+                promotions[entry["winner"]] += 1
+            for ballot in entry.get("ballots") or []:
+                summary.ballots += 1
+                if ballot.get("valid"):
+                    summary.valid_after_reasks += 1
+                    summary.valid_first_ask += ballot.get("asks") == 1
+        for role, tally in (row.get("usage") or {}).items():
+            current = usage.get(role, UsageRecord())
+            usage[role] = UsageRecord(**{name: getattr(current, name) + tally.get(name, 0)
+                                         for name in UsageRecord.model_fields})
+    summary.promotions = {"B": promotions["B"], "AB": promotions["AB"]}
+    summary.final_sources = dict(finals)
+    summary.usage = usage
+    return summary
+
+
+__all__ = ["RunSummary", "summarize"]

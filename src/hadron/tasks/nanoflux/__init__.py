@@ -1,0 +1,1 @@
+"""NanoFlux: adversarial synthesis of hard multi-step questions (DESIGN.md §5)."""

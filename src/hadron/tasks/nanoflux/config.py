@@ -1,0 +1,222 @@
+"""Settings for a NanoFlux run (pydantic: they come from YAML and the CLI).
+
+Domains name what to write questions about; each has a list of skills the attacker cycles through.
+Built-in domains come with skills; a config may add its own (``domains: {genomics: [...]}``) or give
+its own skills for a built-in one. A name that is neither is a ``ConfigError`` before any call.
+
+The complexity band and the failure requirement are settings, not constants: the published finding
+is that question quality vs. usefulness for training is non-monotonic, so the sweet spot has to be
+tuned per domain and student.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from hadron.errors import ConfigError
+from hadron.llm import ModelConfig, PoolConfig
+from hadron.tasks.nanoflux.sandbox import SandboxLimits
+
+ModelSpec = str | ModelConfig | PoolConfig
+
+BUILTIN_DOMAINS: dict[str, tuple[str, ...]] = {
+    "math": ("multi-step arithmetic word problems", "algebra", "combinatorics and probability",
+             "geometry and measurement", "number theory"),
+    "science": ("physics calculations", "chemistry and stoichiometry", "biology and genetics",
+                "earth and space science"),
+    "medicine": ("clinical reasoning from a case", "pharmacology and dosing", "physiology",
+                 "interpreting lab results"),
+    "genomics": ("Mendelian inheritance and pedigrees", "molecular biology of gene expression",
+                 "population genetics", "sequence analysis"),
+    "finance": ("interest, annuities and loans", "accounting statements", "investment returns and risk"),
+    "logic": ("deductive puzzles", "scheduling and constraints", "counting arguments"),
+    "coding": ("tracing program execution", "algorithmic complexity", "data structure behaviour"),
+}
+"""Domains known without configuration, each with the skills its attacker rounds cycle through."""
+
+
+def spec_name(spec: ModelSpec) -> str:
+    """How a model spec is named in rows (never includes secrets: configs hold env names)."""
+    return spec if isinstance(spec, str) else spec.name
+
+
+class RoleConfig(BaseModel):
+    """One role's model and sampling. ``template`` is a path to a Jinja file replacing the packaged one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: ModelSpec = "local"
+    system: str | None = None
+    """System prompt; None uses the role's packaged default."""
+    template: str | None = None
+    temperature: float = Field(default=0.7, ge=0, le=2)
+    max_tokens: int = Field(default=768, ge=1)
+    max_reasks: int = Field(default=2, ge=0, le=10)
+    """How often an unusable structured answer is asked for again before the round is rejected."""
+
+
+class AttackerConfig(RoleConfig):
+    temperature: float = Field(default=0.9, ge=0, le=2)
+
+
+class DefenderConfig(RoleConfig):
+    temperature: float = Field(default=0.3, ge=0, le=2)
+
+
+class JudgeConfig(RoleConfig):
+    temperature: float = Field(default=0.1, ge=0, le=2)
+    max_tokens: int = Field(default=512, ge=1)
+    tools: list[str] = Field(default_factory=lambda: ["python"])
+    """Tools the judge may call (names from the tool registry); empty means no tool phase."""
+    tool_protocol: Literal["auto", "native", "text"] = "auto"
+    """``native``: OpenAI tool calls; ``text``: fenced blocks the loop executes; ``auto``: native when
+    the backend supports tools."""
+    max_tool_calls: int = Field(default=3, ge=0, le=20)
+    """Tool calls per round; past this the judge must give its assessment."""
+    verdict_max_tokens: int = Field(default=256, ge=16)
+
+
+class SandboxConfig(BaseModel):
+    """Limits of the judge's Python interpreter (see ``sandbox.py``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cpu_seconds: int = Field(default=5, ge=1, le=600)
+    wall_seconds: float = Field(default=10.0, gt=0, le=3600)
+    memory_mb: int = Field(default=512, ge=64)
+    file_size_mb: int = Field(default=8, ge=1)
+    max_output_bytes: int = Field(default=20_000, ge=256)
+
+    def limits(self) -> SandboxLimits:
+        return SandboxLimits(cpu_seconds=self.cpu_seconds, wall_seconds=self.wall_seconds,
+                             memory_mb=self.memory_mb, file_size_mb=self.file_size_mb,
+                             max_output_bytes=self.max_output_bytes)
+
+
+class Band(BaseModel):
+    """The complexity band a kept question must fall in (both ends inclusive)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    hops: tuple[int, int] = (2, 8)
+    """Reasoning hops the judge counted."""
+    levels: tuple[int, int] = (2, 3)
+    """Reasoning levels (bins of the judge's 1-5 reasoning quality; see ``level_bins``)."""
+
+    @field_validator("hops", "levels")
+    @classmethod
+    def _ordered(cls, value: tuple[int, int]) -> tuple[int, int]:
+        low, high = value
+        if low < 0 or low > high:
+            raise ValueError(f"a band is [low, high] with 0 <= low <= high, got {list(value)}")
+        return value
+
+
+Requirement = Literal["failed", "failed_or_struggled", "any"]
+
+
+class NanoFluxConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    domains: dict[str, list[str]] = Field(default_factory=lambda: {"math": []})
+    """Domain -> skills. A list of names (``[math, science]``) uses the built-in skills; an empty
+    list does too for a built-in domain."""
+    per_domain: int = Field(default=200, ge=1)
+    """Stop a domain once this many questions are kept."""
+    max_rounds: int | None = Field(default=None, ge=1)
+    """Rounds per domain at most; None means 10 x ``per_domain``."""
+    concurrency: int = Field(default=4, ge=1, le=256)
+    """Rounds in flight per domain (results are still curated in round order)."""
+
+    attacker: AttackerConfig = Field(default_factory=AttackerConfig)
+    defender: DefenderConfig = Field(default_factory=DefenderConfig)
+    judge: JudgeConfig = Field(default_factory=JudgeConfig)
+    alternate: bool = True
+    """Swap the attacker's and defender's models every other round."""
+
+    band: Band = Field(default_factory=Band)
+    level_bins: list[int] = Field(default_factory=lambda: [2, 4])
+    """Upper edges of the reasoning-quality bins: ``[2, 4]`` maps quality 1-2 to level 1, 3-4 to 2,
+    5 to 3."""
+    require: Requirement = "failed_or_struggled"
+    """Which defences make a question worth keeping: the defender got it wrong (``failed``), or wrong
+    or right only with broken reasoning (``failed_or_struggled``), or ``any``."""
+    novelty_threshold: float = Field(default=0.9, gt=0, le=1)
+    """Reject a question whose cosine similarity to a kept one of its domain is above this."""
+    embedder: str = "local"
+    """``local`` (packaged all-MiniLM-L6-v2), ``http://host:port/v1#model`` or ``openai:model``."""
+    sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
+
+    @field_validator("domains", mode="before")
+    @classmethod
+    def _names_to_mapping(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            return {str(name): [] for name in value}
+        return value
+
+    @field_validator("level_bins")
+    @classmethod
+    def _bins(cls, value: list[int]) -> list[int]:
+        if any(not 1 <= edge <= 4 for edge in value) or value != sorted(set(value)):
+            raise ValueError(f"level_bins must be increasing quality edges between 1 and 4, got {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _known_domains(self) -> NanoFluxConfig:
+        if not self.domains:
+            raise ConfigError("no domain given", hint=f"known domains: {', '.join(BUILTIN_DOMAINS)}")
+        for name, skills in self.domains.items():
+            if not name.strip():
+                raise ConfigError("a domain name is empty")
+            if not skills and name not in BUILTIN_DOMAINS:
+                raise ConfigError(f"unknown domain {name!r}",
+                                  hint=f"known domains: {', '.join(BUILTIN_DOMAINS)}; or give its skills "
+                                       f"in the config: domains: {{{name}: [skill, ...]}}")
+            if any(not skill.strip() for skill in skills):
+                raise ConfigError(f"domain {name!r} has an empty skill")
+        top = len(self.level_bins) + 1
+        if self.band.levels[1] > top:
+            raise ConfigError(f"band.levels {list(self.band.levels)} goes past the top level {top}",
+                              hint="level_bins makes len(level_bins) + 1 levels")
+        return self
+
+    def skills(self, domain: str) -> list[str]:
+        return list(self.domains.get(domain) or BUILTIN_DOMAINS.get(domain, ()))
+
+    def rounds_limit(self) -> int:
+        return self.max_rounds if self.max_rounds is not None else 10 * self.per_domain
+
+    def level(self, quality: int) -> int:
+        """The reasoning level of a 1-5 reasoning-quality score."""
+        return 1 + sum(1 for edge in self.level_bins if quality > edge)
+
+    def settings(self) -> dict[str, Any]:
+        """What each row records about how it was made."""
+        return {
+            "models": {"attacker": spec_name(self.attacker.model), "defender": spec_name(self.defender.model),
+                       "judge": spec_name(self.judge.model)},
+            "alternate": self.alternate, "band": {"hops": list(self.band.hops),
+                                                  "levels": list(self.band.levels)},
+            "level_bins": self.level_bins, "require": self.require,
+            "novelty_threshold": self.novelty_threshold, "embedder": self.embedder,
+            "judge_tools": self.judge.tools, "per_domain": self.per_domain,
+        }
+
+
+__all__ = [
+    "BUILTIN_DOMAINS",
+    "AttackerConfig",
+    "Band",
+    "DefenderConfig",
+    "JudgeConfig",
+    "ModelSpec",
+    "NanoFluxConfig",
+    "Requirement",
+    "RoleConfig",
+    "SandboxConfig",
+    "spec_name",
+]

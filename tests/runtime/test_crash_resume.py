@@ -1,0 +1,118 @@
+"""Kill ``hadron run`` (SIGKILL) at random points, run it again: every row exactly once, and no model
+call that was already answered is asked again. Ctrl-C (SIGINT) stops cleanly and says how to resume."""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from hadron.llm.types import canonical_json
+from hadron.testing import FaultServer
+
+from .conftest import read_jsonl, read_rows, write_prompts
+
+ROWS = 60
+LATENCY = 0.06
+PIPELINE = """\
+source: {{path: prompts.jsonl, id_column: id}}
+steps:
+  - {{step: generate, name: answer, model: "{spec}", max_tokens: 16}}
+  - {{step: generate, name: critique, model: "{spec}", prompt: "Critique: {{{{ generation }}}}",
+     output: critique}}
+sink: {{shard_rows: 7}}
+run: {{max_in_flight: 4}}
+"""
+
+
+def command(tmp_path: Path) -> list[str]:
+    return [sys.executable, "-c", "from hadron.cli import main; main()", "run",
+            str(tmp_path / "pipeline.yaml"), "--out", str(tmp_path / "run"), "--quiet"]
+
+
+def finished_rows(run: Path) -> int:
+    return sum(len(p.read_bytes().splitlines()) for p in (run / "checkpoint").glob("part-*.done.jsonl"))
+
+
+def wait_for_rows(proc: subprocess.Popen[bytes], run: Path, target: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if (run / "checkpoint").exists() and finished_rows(run) >= target:
+            return
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def server() -> FaultServer:
+    with FaultServer(latency_s=LATENCY) as fault_server:
+        yield fault_server
+
+
+def setup_run(tmp_path: Path, server: FaultServer) -> None:
+    write_prompts(tmp_path / "prompts.jsonl", ROWS)
+    (tmp_path / "pipeline.yaml").write_text(PIPELINE.format(spec=server.spec()))
+
+
+def test_sigkill_at_random_points_then_resume(tmp_path: Path, server: FaultServer) -> None:
+    setup_run(tmp_path, server)
+    run = tmp_path / "run"
+    rng = random.Random(7)
+    kills: list[float] = []
+    for _ in range(3):
+        proc = subprocess.Popen(command(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        done = finished_rows(run) if (run / "checkpoint").exists() else 0
+        wait_for_rows(proc, run, done + rng.randint(3, 15))
+        time.sleep(rng.uniform(0, 0.2))  # land anywhere: mid-call, mid-journal, mid-shard
+        if proc.poll() is None:
+            kills.append(time.monotonic())
+            proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert len(kills) >= 2
+
+    final = subprocess.run(command(tmp_path), capture_output=True, timeout=120)
+    assert final.returncode == 0, final.stderr.decode()
+    rows = read_rows(run)
+    assert sorted(r["id"] for r in rows) == sorted(f"r{i}" for i in range(ROWS))  # each exactly once
+    assert all(r["critique"] and r["generation"] for r in rows)
+    assert read_jsonl(run / "errors.jsonl") == []
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["rows"] == ROWS and manifest["complete"] is True
+
+    arrivals: dict[str, list[float]] = defaultdict(list)
+    for request in server.chat_requests():
+        arrivals[canonical_json(request.body)].append(request.arrival)
+    assert len(arrivals) == 2 * ROWS
+    for body, times in arrivals.items():
+        for first, again in zip(times, times[1:], strict=False):
+            # a request is asked again only if it was still unanswered when the process was killed
+            in_flight = any(first <= kill <= first + LATENCY + 0.3 for kill in kills)
+            assert in_flight, f"answered request repeated: {body[:120]}"
+
+    before = len(server.chat_requests())
+    rerun = subprocess.run(command(tmp_path), capture_output=True, timeout=120)
+    assert rerun.returncode == 0 and len(server.chat_requests()) == before
+
+
+def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path, server: FaultServer) -> None:
+    setup_run(tmp_path, server)
+    run = tmp_path / "run"
+    proc = subprocess.Popen(command(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_for_rows(proc, run, 10)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert "interrupted; rerun the same command to resume" in err.decode()
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["complete"] is False and 10 <= manifest["rows"] < ROWS
+    assert json.loads((run / "checkpoint" / "state.json").read_text())["clean"] is True
+
+    final = subprocess.run(command(tmp_path), capture_output=True, timeout=120)
+    assert final.returncode == 0, final.stderr.decode()
+    assert sorted(r["id"] for r in read_rows(run)) == sorted(f"r{i}" for i in range(ROWS))
