@@ -39,15 +39,16 @@ def run(
         result = asyncio.run(loaded.run(out_dir, retry_errors=retry_errors, strict=strict,
                                         progress="quiet" if quiet else "auto"))
     except KeyboardInterrupt:
-        err_console.print(f"interrupted; rerun the same command to resume: {command}", highlight=False)
+        err_console.print(f"interrupted; rerun the same command to resume: {command}", highlight=False,
+                          soft_wrap=True)
         raise typer.Exit(130) from None
     manifest = result.manifest
     rejected = sum(manifest.rejected.values())
     console.print(f"{manifest.rows} rows in {len(manifest.shards)} shard(s) at {manifest.data}; "
-                  f"{manifest.errors} failed, {rejected} rejected ({out_dir}/manifest.json)", highlight=False)
+                  f"{manifest.errors} failed, {rejected} rejected ({out_dir}/manifest.json)", highlight=False, soft_wrap=True)
     if manifest.errors:
         err_console.print(f"{manifest.errors} rows failed (see {out_dir}/errors.jsonl); redo them with: "
-                          f"hadron run {pipeline} --out {out_dir} --retry-errors", highlight=False)
+                          f"hadron run {pipeline} --out {out_dir} --retry-errors", highlight=False, soft_wrap=True)
     if result.stats.input_errors:
         first = _first_input_error(out_dir / "errors.jsonl")
         err_console.print(f"error: {first} ({result.stats.input_errors} malformed input line(s) skipped; "

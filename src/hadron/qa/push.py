@@ -51,7 +51,8 @@ def push_run(run_dir: str | Path, repo: str, *, private: bool = False, revision:
     try:
         from huggingface_hub import HfApi
     except ImportError as err:
-        raise ConfigError("pushing needs huggingface_hub", hint="pip install huggingface_hub") from err
+        raise ConfigError("pushing needs huggingface_hub",
+                          hint="pip install 'hadron-distill[hub]'") from err
     from huggingface_hub.errors import HfHubHTTPError
 
     api = HfApi(token=token)

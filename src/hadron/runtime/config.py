@@ -141,7 +141,7 @@ def _located(where: str, root: yaml.Node, exc: ValidationError, prefix: tuple[An
     first = errors[0]
     loc = (*prefix, *first["loc"])
     key = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
-    message = first["msg"]
+    message = " ".join(str(first["msg"]).split())
     if first["type"] == "extra_forbidden":
         message = "unknown key"
     elif not isinstance(first.get("input"), dict | list) and first["type"] != "missing":

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hadron.errors import ConfigError
+from hadron.llm.config import ModelConfig, PoolConfig, parse_spec
 from hadron.runtime.step import Row, Step, StepContext, StepOutput
 
 if TYPE_CHECKING:
@@ -28,8 +29,9 @@ class Generate(Step):
 
     class Options(BaseModel):
         model_config = ConfigDict(extra="forbid")
-        model: str = "local"
-        """A model spec the model layer understands: ``local``, ``openai:gpt-4o-mini``, ``http://…#m``."""
+        model: str | ModelConfig | PoolConfig = "local"
+        """A spec (``local``, ``openai:gpt-4o-mini``, ``http://host/v1#m``), a spec with settings
+        (``{spec: openai:gpt-4o-mini, rpm: 500}``), a full ``ModelConfig`` or a ``PoolConfig``."""
         prompt: str = "{{ prompt }}"
         """Jinja template of the user message; variables are row columns."""
         system: str | None = None
@@ -44,6 +46,17 @@ class Generate(Step):
         """Send a seed derived from the row id, so sampling is reproducible where the server honours it."""
         role: str = "generate"
         """Accounting role for the model layer's meter."""
+
+        @field_validator("model", mode="before")
+        @classmethod
+        def _spec_with_settings(cls, value: Any) -> Any:
+            if isinstance(value, dict) and "spec" in value:
+                settings = {k: v for k, v in value.items() if k != "spec"}
+                try:
+                    return parse_spec(str(value["spec"]), **settings)
+                except ConfigError as exc:
+                    raise ValueError(str(exc)) from exc
+            return value
 
     def __init__(self, name: str | None = None, **options: Any) -> None:
         self.options = self.Options(**options)
@@ -91,4 +104,4 @@ class Generate(Step):
         return list(await asyncio.gather(*(sample(k) for k in range(opts.n))))
 
     def config(self) -> dict[str, Any]:
-        return {"kind": self.kind, "name": self.name, **self.options.model_dump()}
+        return {"kind": self.kind, "name": self.name, **self.options.model_dump(exclude_defaults=True)}

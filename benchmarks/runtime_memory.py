@@ -1,0 +1,82 @@
+"""Peak memory of the runtime when streaming a big prompt file through a pass-through pipeline.
+
+Generates a 100,000-line and a 1,000,000-line JSONL prompt file in a temporary directory and runs
+``hadron run`` (pass-through step, sharded JSONL output) on each in its own process. Reports the
+process's peak RSS (``wait4`` rusage), wall time and rows/s. Target: under 300 MB and flat (about the
+same at 100k and 1M rows).
+
+    python benchmarks/runtime_memory.py                    # 100k and 1M rows
+    python benchmarks/runtime_memory.py --rows 20000 50000 # quick run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).parent / "results" / "runtime_memory.json"
+
+PIPELINE = """\
+source: {path: prompts.jsonl}
+steps:
+  - step: passthrough
+sink: {format: jsonl, shard_rows: 50000}
+run: {max_in_flight: 256}
+"""
+
+
+def write_prompts(path: Path, rows: int) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        for i in range(rows):
+            handle.write(json.dumps({"prompt": f"Prompt {i}: explain step by step why {i} * 7 = {i * 7}."})
+                         + "\n")
+
+
+def measure(workdir: Path, rows: int) -> dict[str, Any]:
+    write_prompts(workdir / "prompts.jsonl", rows)
+    (workdir / "pipeline.yaml").write_text(PIPELINE)
+    command = [sys.executable, "-c", "from hadron.cli import main; main()", "run",
+               str(workdir / "pipeline.yaml"), "--out", str(workdir / "run"), "--quiet"]
+    start = time.monotonic()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.monotonic() - start
+    stderr = process.stderr.read().decode() if process.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"hadron run failed on {rows} rows:\n{stderr}")
+    manifest = json.loads((workdir / "run" / "manifest.json").read_text())
+    assert manifest["rows"] == rows, manifest["rows"]
+    return {"rows": rows, "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "seconds": round(seconds, 1),
+            "rows_per_s": round(rows / seconds), "shards": len(manifest["shards"]),
+            "input_mb": round((workdir / "prompts.jsonl").stat().st_size / 2**20, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
+    args = parser.parse_args()
+    results = []
+    for rows in args.rows:
+        with tempfile.TemporaryDirectory(prefix="hadron-mem-") as tmp:
+            result = measure(Path(tmp), rows)
+        print(json.dumps(result), flush=True)
+        results.append(result)
+    report = {"benchmark": "runtime_memory", "hadron_version": version("hadron-distill"),
+              "python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
+              "target": "peak RSS < 300 MB and flat across sizes", "results": results}
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
