@@ -60,7 +60,8 @@ GOOD = b'{"prompt": "one"}\n{"prompt": "two"}\n{"prompt": "three"}\n'
 
 
 def rows(out: Path) -> list[dict[str, str]]:
-    return [json.loads(line) for p in sorted((out / "data").glob("*.jsonl")) for line in p.read_text().splitlines()]
+    shards = sorted((out / "data").glob("*.jsonl"))
+    return [json.loads(line) for shard in shards for line in shard.read_text().splitlines()]
 
 
 def test_run_writes_rows_and_a_summary(tmp_path: Path, hadron: Hadron, model: set[str]) -> None:
@@ -130,13 +131,13 @@ def test_other_executors_are_refused(tmp_path: Path, hadron: Hadron, model: set[
 def test_example_pipeline_with_the_embedded_model(tmp_path: Path, hadron: Hadron) -> None:
     example = Path(__file__).resolve().parents[2] / "examples" / "pipeline.yaml"
     out = tmp_path / "run"
-    code, stdout, err = hadron("run", str(example), "--out", str(out), "--quiet")
+    code, _, err = hadron("run", str(example), "--out", str(out), "--quiet")
     assert code == 0, err
     written = rows(out)
     assert [r["id"] for r in written] == ["reason-trains", "reason-apples", "write-haiku"]
     assert all(isinstance(r["generation"], str) for r in written)
     stats = json.loads((out / "stats.json").read_text())
     assert stats["models"]["generate"]["calls"] == 3
-    code, stdout, _ = hadron("run", str(example), "--out", str(out), "--quiet")  # resume: nothing to do
+    code, _, _ = hadron("run", str(example), "--out", str(out), "--quiet")  # resume: nothing to do
     assert code == 0 and rows(out) == written
     assert json.loads((out / "stats.json").read_text())["rows_skipped"] == 3

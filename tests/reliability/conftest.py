@@ -44,7 +44,7 @@ def body_digest(body: dict[str, Any]) -> str:
 
 def is_judge(body: dict[str, Any]) -> bool:
     first = next((m for m in body["messages"] if m.get("role") == "user"), {})
-    return str(first.get("content", "")).startswith("Rank ")
+    return "responses to the same task from best to worst" in str(first.get("content", ""))
 
 
 def is_reask(body: dict[str, Any]) -> bool:

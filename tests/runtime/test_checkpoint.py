@@ -64,7 +64,8 @@ def test_shards_publish_when_full_and_resume_counts_them(tmp_path: Path) -> None
     assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["part-00000.jsonl", "part-00001.jsonl"]
     second = journal(tmp_path, shard_rows=2)
     state = second.load(rebuild=True)
-    assert [s.rows for s in state.shards] == [2, 2] and second.index == 2 and all(x in state.done for x in "abcde")
+    assert [s.rows for s in state.shards] == [2, 2] and second.index == 2
+    assert all(x in state.done for x in "abcde")
     second.record(ok("f"))
     second.close()
     assert [r["id"] for r in read_rows(tmp_path)] == list("abcdef")
@@ -142,3 +143,16 @@ def test_rebuild_after_a_crash_makes_records_match_the_journal(tmp_path: Path) -
     second.rebuild(rejects=False)
     assert [e["id"] for e in read_jsonl(tmp_path / "errors.jsonl")] == ["p.jsonl:7"]
     assert second.state.errors == 0
+
+
+def test_rows_written_before_a_new_shard_has_a_done_line_are_dropped(tmp_path: Path) -> None:
+    first = journal(tmp_path, shard_rows=1)
+    first.load(rebuild=False)
+    first.record(ok("a"))  # publishes shard 0
+    (tmp_path / "checkpoint" / "part-00001.rows.jsonl").write_text('{"id": "b", "text": "t-b"}\n')
+    second = journal(tmp_path, shard_rows=1)
+    state = second.load(rebuild=True)
+    assert "b" not in state.done and second.index == 1
+    second.record(ok("b"))
+    second.close()
+    assert [r["id"] for r in read_rows(tmp_path)] == ["a", "b"]

@@ -53,7 +53,8 @@ def test_loads_a_graph_with_routing_and_fan_in(tmp_path: Path) -> None:
     pipeline = load_pipeline(write(tmp_path, GRAPH.replace("SPEC", "scripted:x")))
     assert isinstance(pipeline.dag.steps["by_len"], RouteByColumn)
     assert isinstance(pipeline.dag.steps["full"], Generate)
-    assert pipeline.dag.edges == [("by_len", "brief"), ("by_len", "full"), ("brief", "merge"), ("full", "merge")]
+    assert pipeline.dag.edges == [("by_len", "brief"), ("by_len", "full"), ("brief", "merge"),
+                                  ("full", "merge")]
     assert pipeline.max_in_flight == 8 and pipeline.sink.shard_rows == 2
     assert pipeline.source.path == str(tmp_path / "prompts.jsonl")  # relative to the YAML file
 
@@ -121,5 +122,5 @@ def test_unreadable_yaml_is_an_input_error(tmp_path: Path, data: bytes, message:
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="nope.yaml: no such file"):
+    with pytest.raises(InputError, match=r"nope\.yaml: no such file"):
         load_pipeline(tmp_path / "nope.yaml")

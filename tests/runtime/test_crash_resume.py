@@ -3,6 +3,7 @@ call that was already answered is asked again. Ctrl-C (SIGINT) stops cleanly and
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import signal
@@ -90,7 +91,7 @@ def test_sigkill_at_random_points_then_resume(tmp_path: Path, server: FaultServe
         arrivals[canonical_json(request.body)].append(request.arrival)
     assert len(arrivals) == 2 * ROWS
     for body, times in arrivals.items():
-        for first, again in zip(times, times[1:], strict=False):
+        for first, _again in itertools.pairwise(times):
             # a request is asked again only if it was still unanswered when the process was killed
             in_flight = any(first <= kill <= first + LATENCY + 0.3 for kill in kills)
             assert in_flight, f"answered request repeated: {body[:120]}"

@@ -211,7 +211,8 @@ async def test_input_errors_are_recorded_with_file_and_line(tmp_path: Path) -> N
     again = await Pipeline(source_of(prompts), [Passthrough()]).run(tmp_path / "run", progress="off")
     assert again.stats.input_errors == 0 and len(read_jsonl(tmp_path / "run" / "errors.jsonl")) == 1
     with pytest.raises(InputError, match=r"p\.jsonl:2"):
-        await Pipeline(source_of(prompts), [Passthrough()]).run(tmp_path / "strict", strict=True, progress="off")
+        await Pipeline(source_of(prompts), [Passthrough()]).run(tmp_path / "strict", strict=True,
+                                                                progress="off")
 
 
 async def test_empty_input_fails_before_writing(tmp_path: Path) -> None:

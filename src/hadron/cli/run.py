@@ -33,7 +33,8 @@ def run(
     if executor not in EXECUTORS:
         raise ConfigError(f"executor {executor!r} is not available yet", hint="use --executor local")
     loaded = load_pipeline(pipeline)
-    out_dir = out or Path("runs") / (pipeline.parent.name if pipeline.name == "config.yaml" else pipeline.stem)
+    name = pipeline.parent.name if pipeline.name == "config.yaml" else pipeline.stem
+    out_dir = out or Path("runs") / name
     command = f"hadron run {pipeline} --out {out_dir}" + (" --retry-errors" if retry_errors else "")
     try:
         result = asyncio.run(loaded.run(out_dir, retry_errors=retry_errors, strict=strict,
@@ -44,11 +45,14 @@ def run(
         raise typer.Exit(130) from None
     manifest = result.manifest
     rejected = sum(manifest.rejected.values())
-    console.print(f"{manifest.rows} rows in {len(manifest.shards)} shard(s) at {manifest.data}; "
-                  f"{manifest.errors} failed, {rejected} rejected ({out_dir}/manifest.json)", highlight=False, soft_wrap=True)
+    data = manifest.data if manifest.data != "data" else out_dir / "data"
+    console.print(f"{manifest.rows} rows in {len(manifest.shards)} shard(s) at {data}; "
+                  f"{manifest.errors} failed, {rejected} rejected ({out_dir}/manifest.json)",
+                  highlight=False, soft_wrap=True)
     if manifest.errors:
         err_console.print(f"{manifest.errors} rows failed (see {out_dir}/errors.jsonl); redo them with: "
-                          f"hadron run {pipeline} --out {out_dir} --retry-errors", highlight=False, soft_wrap=True)
+                          f"hadron run {pipeline} --out {out_dir} --retry-errors",
+                          highlight=False, soft_wrap=True)
     if result.stats.input_errors:
         first = _first_input_error(out_dir / "errors.jsonl")
         err_console.print(f"error: {first} ({result.stats.input_errors} malformed input line(s) skipped; "

@@ -44,8 +44,9 @@ def serve(
 
     _check_port_free(host, port)
     require_llama_cpp()
-    path = resolve_model_path(None if model == "local" else model)
-    name = alias or (DEFAULT_ALIAS if model == "local" else path.stem)
+    file = model.removeprefix("local:") if model != "local" else None  # the spec form works too
+    path = resolve_model_path(file)
+    name = alias or (path.stem if file else DEFAULT_ALIAS)
     asgi = build_app(path, name, n_ctx=n_ctx, n_threads=threads or default_threads())
     base_url = f"http://{host}:{port}/v1"
     console.print(f"serving {path.name} as [bold]{name}[/] on {base_url}  (model spec: {base_url}#{name})",

@@ -7,7 +7,7 @@ A ``Tally`` is a plain sum that adds with ``+``; a ``Meter`` keeps one per role,
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 from hadron.llm.errors import LLMError, RetriesExhausted
@@ -52,7 +52,7 @@ class Tally:
         return cls(calls=1, errors=1, retries=attempts - 1, seconds=seconds)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 class Meter:

@@ -15,7 +15,7 @@ from hadron.llm.backends.base import Backend
 from hadron.llm.cache import RequestCache
 from hadron.llm.config import ModelConfig
 from hadron.llm.errors import RateLimited, Timeout
-from hadron.llm.ratelimit import RateLimiter
+from hadron.llm.ratelimit import Limiter, RateLimiter
 from hadron.llm.retry import RetryPolicy, with_retries
 from hadron.llm.types import ChatRequest, Completion
 
@@ -26,12 +26,12 @@ DEFAULT_OUTPUT_ESTIMATE = 512
 class Client:
     """Calls one configured model with caching, retries, rate limits, timing and pricing."""
 
-    def __init__(self, config: ModelConfig, backend: Backend, *, limiter: RateLimiter | None = None,
+    def __init__(self, config: ModelConfig, backend: Backend, *, limiter: Limiter | None = None,
                  cache: RequestCache | None = None, prices: tuple[float, float] | None = None,
                  policy: RetryPolicy | None = None) -> None:
         self.config = config
         self.backend = backend
-        self.limiter = limiter or RateLimiter(rpm=config.rpm, tpm=config.tpm,
+        self.limiter: Limiter = limiter or RateLimiter(rpm=config.rpm, tpm=config.tpm,
                                               max_concurrency=config.max_concurrency,
                                               adaptive=config.adaptive)
         self.cache = cache
@@ -80,7 +80,7 @@ class Client:
         return await with_retries(lambda: self._limited(request), self.policy)
 
     async def _limited(self, request: ChatRequest) -> Completion:
-        estimate = self._token_estimate(request) if self.limiter.tokens is not None else 0
+        estimate = self._token_estimate(request) if self.limiter.counts_tokens else 0
         async with self.limiter.slot(estimate) as slot:
             try:
                 completion = await self._timed(request)

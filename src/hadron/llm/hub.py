@@ -6,7 +6,7 @@ shares one rate limiter; all share one request cache and one meter.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from hadron.llm.accounting import Meter
@@ -15,7 +15,7 @@ from hadron.llm.chat import ChatModel, Completer
 from hadron.llm.client import Client
 from hadron.llm.config import ModelConfig, PoolConfig, parse_spec
 from hadron.llm.pool import Pool
-from hadron.llm.ratelimit import RateLimiter
+from hadron.llm.ratelimit import Limiter, RateLimiter
 from hadron.llm.registry import create_backend
 
 ModelSpec = str | ModelConfig | PoolConfig
@@ -23,15 +23,19 @@ ModelSpec = str | ModelConfig | PoolConfig
 
 class ModelHub:
     def __init__(self, cache_path: Path | str | None = None,
-                 prices: Mapping[str, tuple[float, float]] | None = None) -> None:
+                 prices: Mapping[str, tuple[float, float]] | None = None,
+                 limiters: Callable[[ModelConfig], Limiter] | None = None) -> None:
         """``prices``: model id -> (USD per million input tokens, per million output tokens); a
-        model's own ``price_*_per_mtok`` wins when set."""
+        model's own ``price_*_per_mtok`` wins when set. ``limiters`` builds the limiter of each
+        (endpoint, model) (default: an in-process ``RateLimiter``; the Ray executor shares one per
+        cluster)."""
         self.cache = RequestCache(cache_path) if cache_path is not None else None
         self.prices = dict(prices or {})
         self.meter = Meter()
         self._models: dict[str, ChatModel] = {}
         self._clients: dict[str, Client] = {}
-        self._limiters: dict[tuple[str, str], RateLimiter] = {}
+        self._make_limiter = limiters or _local_limiter
+        self._limiters: dict[tuple[str, str], Limiter] = {}
 
     def get(self, spec: ModelSpec) -> ChatModel:
         """The model for ``spec`` (a spec string, ``ModelConfig`` or ``PoolConfig``), shared per spec."""
@@ -53,12 +57,10 @@ class ModelHub:
     def _pool(self, config: PoolConfig) -> Pool:
         return Pool(config, {member.name: self.client(member.model) for member in config.members})
 
-    def _limiter(self, config: ModelConfig) -> RateLimiter:
+    def _limiter(self, config: ModelConfig) -> Limiter:
         key = (config.endpoint, config.model)
         if key not in self._limiters:
-            self._limiters[key] = RateLimiter(rpm=config.rpm, tpm=config.tpm,
-                                              max_concurrency=config.max_concurrency,
-                                              adaptive=config.adaptive)
+            self._limiters[key] = self._make_limiter(config)
         return self._limiters[key]
 
     def _prices(self, config: ModelConfig) -> tuple[float, float]:
@@ -79,3 +81,8 @@ class ModelHub:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+def _local_limiter(config: ModelConfig) -> RateLimiter:
+    return RateLimiter(rpm=config.rpm, tpm=config.tpm, max_concurrency=config.max_concurrency,
+                       adaptive=config.adaptive)

@@ -11,8 +11,9 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 
 class TokenBucket:
@@ -127,6 +128,26 @@ class Slot:
         self.limiter.gate.rate_limited(self.generation)
 
 
+class Permit(Protocol):
+    """One admitted call, as ``Client`` reports back on it."""
+
+    def done(self, total_tokens: int) -> None: ...
+
+    def rate_limited(self) -> None: ...
+
+
+class Limiter(Protocol):
+    """What ``Client`` needs from a limiter: ``RateLimiter`` within one process, or a cluster-wide one
+    (``hadron.runtime.executors.ray_limits.RemoteLimiter``) that a ``ModelHub`` is given under Ray."""
+
+    @property
+    def counts_tokens(self) -> bool:
+        """True when tokens/min is limited, so callers must estimate each request's tokens."""
+        ...
+
+    def slot(self, estimated_tokens: int = 0) -> AbstractAsyncContextManager[Permit]: ...
+
+
 class RateLimiter:
     def __init__(self, *, rpm: float | None = None, tpm: float | None = None, max_concurrency: int = 64,
                  adaptive: bool = True, recover_after: int = 20) -> None:
@@ -135,6 +156,10 @@ class RateLimiter:
         self.tokens = TokenBucket(tpm / 60.0, tpm) if tpm else None
         """Capacity one minute's worth, the way providers count tokens/min."""
         self.gate = AdaptiveGate(max_concurrency, adaptive=adaptive, recover_after=recover_after)
+
+    @property
+    def counts_tokens(self) -> bool:
+        return self.tokens is not None
 
     @asynccontextmanager
     async def slot(self, estimated_tokens: int = 0) -> AsyncIterator[Slot]:

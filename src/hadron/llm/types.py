@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 Message = dict[str, Any]
@@ -46,7 +46,9 @@ class ChatRequest:
     extra_body: dict[str, Any] = field(default_factory=dict)
 
     def cache_key(self) -> str:
-        return hashlib.sha256(canonical_json(asdict(self)).encode()).hexdigest()
+        # The fields as they are: ``asdict`` would deep-copy the messages first, for the same JSON.
+        fields_ = {f.name: getattr(self, f.name) for f in fields(self)}
+        return hashlib.sha256(canonical_json(fields_).encode()).hexdigest()
 
     def to_openai(self) -> dict[str, Any]:
         """The JSON body for ``POST /chat/completions``."""
@@ -89,7 +91,10 @@ class Completion:
     """Which pool member answered (the spec string); equals ``model`` outside pools."""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields as plain data (values shared, not copied: this is serialized right away)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["usage"] = asdict(self.usage)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Completion:

@@ -50,7 +50,7 @@ class DoneSet:
         self._keys.add(_key(row_id))
 
     def __contains__(self, row_id: object) -> bool:
-        return isinstance(row_id, str) and _key(row_id) in self._keys
+        return bool(self._keys) and isinstance(row_id, str) and _key(row_id) in self._keys
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -119,6 +119,8 @@ class Journal:
             self.index, self._rows, self._lines, self._end = index, rows, lines, end
             if index != indices[-1] and rows:
                 self._close_shard()  # an older shard that a crash left unpublished
+        # rows a crash wrote to the next shard's journal before its first done line: not counted, cut
+        self._truncate(self.path(self.index, "rows.jsonl"), self._end, required=self._end > 0)
         if rebuild:
             self.rebuild(rejects=True)
         return self.state
@@ -135,6 +137,7 @@ class Journal:
                 if not isinstance(line, dict):
                     break  # a torn last line: the row it stood for is redone
                 self._note(line, index, lines)
+                self.state.done.add(line["src"])
                 rows += line["n"]
                 end = line["end"]
                 good += len(raw)
@@ -142,8 +145,9 @@ class Journal:
         return rows, lines, good, end
 
     def _note(self, line: dict[str, Any], index: int, position: int) -> None:
+        """Count a done line; ``_scan`` also adds its source to the done set (``record`` need not: a
+        session reads each source row once, so memory stays flat on a fresh run)."""
         src = line["src"]
-        self.state.done.add(src)
         self.state.rows_out += line["n"]
         for reject in line.get("rejects", ()):
             self.state.rejected[reject["reason"]] += 1
@@ -247,15 +251,22 @@ class Journal:
             rows.write(data)
             self._end += len(data)
         line: dict[str, Any] = {"src": outcome.source_id, "n": len(outcome.rows), "end": self._end}
-        if outcome.errors:
-            line["errors"] = [e.model_dump(exclude_none=True) for e in outcome.errors]
-            self._pending["errors"].extend(_dumps(e) for e in line["errors"])
-        if outcome.rejects:
-            line["rejects"] = [r.model_dump() for r in outcome.rejects]
-            self._pending["rejects"].extend(_dumps(r) for r in line["rejects"])
-        self._pending["done"].append(_dumps(line))
+        if outcome.errors or outcome.rejects:
+            if outcome.errors:
+                line["errors"] = [e.model_dump(exclude_none=True) for e in outcome.errors]
+                self._pending["errors"].extend(_dumps(e) for e in line["errors"])
+            if outcome.rejects:
+                line["rejects"] = [r.model_dump() for r in outcome.rejects]
+                self._pending["rejects"].extend(_dumps(r) for r in line["rejects"])
+            self._pending["done"].append(_dumps(line))
+            self._note(line, self.index, self._lines)
+        else:  # the common case, without a dict round trip through json
+            src = json.dumps(outcome.source_id, ensure_ascii=False)
+            self._pending["done"].append(f'{{"src":{src},"n":{line["n"]},"end":{self._end}}}\n'.encode())
+            self.state.rows_out += line["n"]
+            if self.state.failed:
+                self.state.failed.pop(outcome.source_id, None)
         self._file("done")
-        self._note(line, self.index, self._lines)
         self._lines += 1
         self._rows += len(outcome.rows)
         if self._rows >= self.shard_rows:

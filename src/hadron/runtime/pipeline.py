@@ -129,10 +129,15 @@ class Pipeline:
     def source_config(self) -> dict[str, Any]:
         config = getattr(self.source, "config", self.source)
         if isinstance(config, BaseModel):
-            return dict(config.model_dump(exclude_defaults=True))
-        if isinstance(config, str | Path):
-            return {"path": str(config)}
-        return {"type": "inline"}
+            data = dict(config.model_dump(exclude_defaults=True))
+        elif isinstance(config, str | Path):
+            data = {"path": str(config)}
+        else:
+            return {"type": "inline"}
+        path = data.get("path")
+        if isinstance(path, str) and "://" not in path and Path(path).exists():
+            data["path"] = str(Path(path).resolve())  # so the saved config replays from anywhere
+        return data
 
     # -- config ------------------------------------------------------------------------------------
 
@@ -175,8 +180,8 @@ class Pipeline:
         self.validate(first.keys())
         session = Session(self, Path(out_dir), source, models=models, progress=progress)
         started = time.monotonic()
-        await session.open(retry_errors=retry_errors, input_errors=pending)
         try:
+            await session.open(retry_errors=retry_errors, input_errors=pending)
             await session.run(_chain(first, rows))
         except asyncio.CancelledError:
             session.interrupted = True

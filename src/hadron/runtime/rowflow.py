@@ -87,6 +87,9 @@ class RowFlow:
         self.leaves = dag.leaves
         self.track = len(self.leaves) > 1 or any(len(p) > 1 for p in dag.parents.values())
         """Track changed columns only when some step merges several upstream rows."""
+        self.chain = all(len(c) <= 1 for c in dag.children.values()) and not self.track
+        """A plain chain: each step is awaited once, by the next, so it runs inline (no task)."""
+        self.roots = [name for name, parents in dag.parents.items() if not parents]
 
     async def execute(self, row: Row) -> Outcome:
         return await _Run(self, row, parent=None, fan_node=None).finish()
@@ -136,6 +139,8 @@ class _Run:
         if name in self.seeded:
             return self.seeded[name]
         if self.own is None or name in self.own:
+            if self.flow.chain:
+                return await self._compute(name)
             task = self.tasks.get(name)
             if task is None:
                 task = self.tasks[name] = asyncio.create_task(self._compute(name))
@@ -158,7 +163,7 @@ class _Run:
         if parents:
             results = await _gather([self._edge(parent, name) for parent in parents])
         else:
-            results = [(dict(self.row), _NONE)]
+            results = [(dict(self.row) if len(self.flow.roots) > 1 else self.row, _NONE)]
         if any(v is FANNED for v, _ in results):
             return FANNED, _NONE
         live = [(v, c) for v, c in results if isinstance(v, dict)]

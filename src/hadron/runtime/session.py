@@ -201,7 +201,8 @@ class Session:
         shards = state.shards
         manifest = Manifest(
             hadron_version=__version__, created=self.created, updated=utc_now(),
-            config_hash=self.pipeline.config_hash(), format=self.pipeline.sink.format, data=self.sink.url,
+            config_hash=self.pipeline.config_hash(), format=self.pipeline.sink.format,
+            data=self.pipeline.sink.path or "data",
             rows=sum(s.rows for s in shards), shards=shards, columns=Manifest.merge_columns(shards),
             errors=state.errors, input_errors=len(state.input_errors), rejected=dict(state.rejected),
             source=self.source.describe(), complete=self.complete and not self.interrupted)

@@ -84,8 +84,8 @@ def tally_dict(value: Any) -> dict[str, Any]:
 def add_tallies(a: dict[str, dict[str, Any]], b: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Sum two ``{role: {field: number}}`` maps (used to accumulate ``models`` across sessions)."""
     out: dict[str, dict[str, Any]] = {}
-    for role in a.keys() | b.keys():
+    for role in sorted(a.keys() | b.keys()):
         x, y = a.get(role, {}), b.get(role, {})
-        out[role] = {k: x.get(k, 0) + y.get(k, 0) for k in x.keys() | y.keys()
+        out[role] = {k: x.get(k, 0) + y.get(k, 0) for k in [*x, *(k for k in y if k not in x)]
                      if isinstance(x.get(k, 0), int | float) and isinstance(y.get(k, 0), int | float)}
     return out

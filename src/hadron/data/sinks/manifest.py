@@ -17,7 +17,7 @@ class Manifest(BaseModel):
     """Hash of the resolved steps and output format (not the source: refreshing with more input is fine)."""
     format: str
     data: str
-    """Directory or URL of the shards."""
+    """Where the shards are: ``data`` (the run directory's own ``data/``), or the sink's path or URL."""
     rows: int
     shards: list[ShardInfo]
     columns: dict[str, list[str]]

@@ -8,6 +8,7 @@ own ``sample_index`` and seed so the request cache keeps them apart.
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta
@@ -22,6 +23,23 @@ if TYPE_CHECKING:
     from hadron.llm.hub import ModelHub
 
 _ENV = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
+_ONE_COLUMN = re.compile(r"^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
+
+
+class Template:
+    """A Jinja template; ``{{ column }}`` alone (the default prompt) skips Jinja, which costs ~0.1 ms."""
+
+    def __init__(self, source: str) -> None:
+        match = _ONE_COLUMN.match(source)
+        self.column = match.group(1) if match else None
+        self.template = _ENV.from_string(source)
+        self.variables = meta.find_undeclared_variables(_ENV.parse(source))
+
+    def render(self, row: Row) -> str:
+        if self.column is not None:
+            value = row[self.column]
+            return value if isinstance(value, str) else self.template.render(row)
+        return self.template.render(row)
 
 
 class Generate(Step):
@@ -61,14 +79,12 @@ class Generate(Step):
     def __init__(self, name: str | None = None, **options: Any) -> None:
         self.options = self.Options(**options)
         try:
-            self._prompt = _ENV.from_string(self.options.prompt)
-            self._system = _ENV.from_string(self.options.system) if self.options.system else None
-            variables = meta.find_undeclared_variables(_ENV.parse(self.options.prompt))
-            if self.options.system:
-                variables |= meta.find_undeclared_variables(_ENV.parse(self.options.system))
+            self._prompt = Template(self.options.prompt)
+            self._system = Template(self.options.system) if self.options.system else None
         except TemplateSyntaxError as exc:
             raise ConfigError(f"step {name or self.kind!r}: prompt template line {exc.lineno}: {exc.message}"
                               ) from exc
+        variables = self._prompt.variables | (self._system.variables if self._system else set())
         outputs = [self.options.output]
         if self.options.reasoning_output:
             outputs.append(self.options.reasoning_output)

@@ -51,7 +51,10 @@ def _install(root, readable):
         elif event == "open":
             path, mode, flags = args
             full = resolve(path)
-            writing = (flags & write_flags) if isinstance(flags, int) else any(c in (mode or "") for c in "wax+")
+            if isinstance(flags, int):
+                writing = flags & write_flags
+            else:
+                writing = any(c in (mode or "") for c in "wax+")
             if not inside(full, inside_root if writing else readable):
                 refuse(("write to " if writing else "read of ") + os.fsdecode(path))
             # A directory fd outside the temp dir would let dir_fd= paths escape the checks above.

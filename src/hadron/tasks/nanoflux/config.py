@@ -120,7 +120,7 @@ Requirement = Literal["failed", "failed_or_struggled", "any"]
 class NanoFluxConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    domains: dict[str, list[str]] = Field(default_factory=lambda: {"math": []})
+    domains: dict[str, list[str]] = Field(default_factory=lambda: {"math": list[str]()})
     """Domain -> skills. A list of names (``[math, science]``) uses the built-in skills; an empty
     list does too for a built-in domain."""
     per_domain: int = Field(default=200, ge=1)

@@ -78,6 +78,8 @@ class Judge:
             messages = await self._native(model, plan, candidate, messages, evidence)
         elif protocol == "text":
             messages = await self._text(model, plan, candidate, messages, evidence)
+        last = messages[-1]
+        assessment = str(last.get("content") or "") if last.get("role") == "assistant" else ""
         messages = [*messages, {"role": "user", "content": render(self.verdict_prompt)}]
         structured = await model.chat_json(
             messages, Verdict, max_reasks=self.config.max_reasks, role="judge", route_key=plan.id,
@@ -87,7 +89,7 @@ class Judge:
             candidate.add_usage("judge", Tally.of(completion, reask=number > 0))
         raw = structured.completions[-1].text if structured.completions else ""
         return Judged(verdict=structured.value, model=model.name, asks=len(structured.completions),
-                      error=structured.error, raw=raw, evidence=evidence)
+                      error=structured.error, raw=raw, assessment=assessment.strip(), evidence=evidence)
 
     async def _ask(self, model: ChatModel, plan: RoundPlan, candidate: Candidate, messages: list[Message],
                    step: int, **options: Any) -> Completion:
@@ -117,7 +119,8 @@ class Judge:
                     if left <= 0:
                         output = ToolOutput("error (limit): no more tool calls this round", "limit")
                     elif name not in self.tools:
-                        output = ToolOutput(f"error (unknown_tool): there is no tool {name!r}", "unknown_tool")
+                        output = ToolOutput(f"error (unknown_tool): there is no tool {name!r}",
+                                            "unknown_tool")
                     else:
                         left -= 1
                         output = await call_tool(self.tools[name], arguments)

@@ -10,9 +10,9 @@ the exports module writes SFT records from it unchanged. Column names avoid the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from hadron.llm import Tally
 
@@ -25,12 +25,18 @@ REASONS: tuple[Reason, ...] = ("attack_unparseable", "judge_unparseable", "inval
                                "too_similar", "budget_reached")
 
 
+def _clip(limit: int) -> Any:
+    """Cut an over-long text after validation (a ``max_length`` in the schema would blow up
+    llama.cpp's grammar for constrained decoding)."""
+    return AfterValidator(lambda text: text if len(text) <= limit else text[:limit])
+
+
 class Attack(BaseModel):
     """The attacker's question, its worked explanation, and the reference answer."""
 
-    question: str = Field(min_length=10, max_length=4000)
-    explanation: str = Field(min_length=1, max_length=6000)
-    answer: str = Field(min_length=1, max_length=500)
+    question: Annotated[str, _clip(4000)] = Field(min_length=10)
+    explanation: Annotated[str, _clip(6000)] = Field(min_length=1)
+    answer: Annotated[str, _clip(500)] = Field(min_length=1)
 
 
 class Verdict(BaseModel):
@@ -45,7 +51,7 @@ class Verdict(BaseModel):
     """How much genuine multi-step reasoning the question demands (1 recall ... 5 deep)."""
     hops: int = Field(ge=0, le=50)
     """Distinct reasoning steps needed to reach the answer."""
-    notes: str = Field(default="", max_length=1000)
+    notes: Annotated[str, _clip(1000)] = ""
 
 
 class ToolEvidence(BaseModel):
@@ -86,6 +92,9 @@ class Judged:
     asks: int = 1
     error: str | None = None
     raw: str = ""
+    """The last verdict reply (the one parsed, or the last one that failed)."""
+    assessment: str = ""
+    """The judge's written assessment from the tool phase (empty without tools)."""
     evidence: list[ToolEvidence] = field(default_factory=list)
 
 

@@ -93,14 +93,14 @@ class SandboxResult:
 
 def _lower(limit: int, value: int) -> None:
     """Lower a resource limit (a process may always lower, never raise, its hard limit)."""
-    soft, hard = resource.getrlimit(limit)
+    _, hard = resource.getrlimit(limit)
     cap = value if hard == resource.RLIM_INFINITY else min(value, hard)
     resource.setrlimit(limit, (cap, cap))
 
 
 def _apply_limits(limits: SandboxLimits) -> None:
     """Runs in the child between fork and exec."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
     cpu_hard = limits.cpu_seconds + 1 if hard == resource.RLIM_INFINITY else min(limits.cpu_seconds + 1, hard)
     resource.setrlimit(resource.RLIMIT_CPU, (min(limits.cpu_seconds, cpu_hard), cpu_hard))
     _lower(resource.RLIMIT_AS, limits.memory_mb * 2**20)

@@ -1,0 +1,1 @@
+"""Deterministic environments that execute the tools of each scenario family (see ``registry``)."""

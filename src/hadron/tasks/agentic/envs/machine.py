@@ -41,6 +41,8 @@ def human(size: int) -> str:
 
 
 Size = Annotated[int, BeforeValidator(parse_size)]
+STANDARD_DIRS = ("/bin", "/etc", "/home", "/opt", "/root", "/srv", "/tmp", "/usr", "/var/log", "/var/run")
+"""Folders every host has, whether or not the scenario puts files in them."""
 
 
 class _Strict(BaseModel):
@@ -150,7 +152,7 @@ class Machine:
 
     def __init__(self, state: TerminalState) -> None:
         self.state = state
-        implied = {posixpath.dirname(path) for path in [*state.files, *state.dirs, *state.mounts]}
+        implied = {*STANDARD_DIRS, *(posixpath.dirname(path) for path in [*state.files, *state.dirs, *state.mounts])}
         for path in list(implied):
             while path not in ("/", ""):
                 implied.add(path)

@@ -1,0 +1,87 @@
+"""``hadron agentic``: distill tool-use traces from executed scenarios, reviewed and refined."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from hadron.cli._app import app, console
+
+if TYPE_CHECKING:
+    from hadron.tasks.agentic.run import AgenticRunConfig, RunSummary
+
+
+@app.command("agentic")
+def agentic_command(
+    scenarios: str | None = typer.Option(None, "--scenarios", "-s", metavar="DIR_OR_FAMILY",
+                                         help="Scenario file or folder, a family (terminal, telecom, orders) "
+                                              "or all."),
+    episodes: int | None = typer.Option(None, "--episodes", "-n", min=1,
+                                        help="Episodes in all, shared by scenario weight "
+                                             "(default: each scenario's target_count)."),
+    teacher: str | None = typer.Option(None, "--teacher", help="Teacher model spec (default: local)."),
+    reviewer: str | None = typer.Option(None, "--reviewer", help="Reviewer model spec (default: local)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Run directory (rerun the command to resume)."),
+    config: Path | None = typer.Option(None, "--config", "-c",
+                                       help="YAML config: pools, review flow, loop, concurrency."),
+    concurrency: int | None = typer.Option(None, "--concurrency", min=1, help="Episodes in flight."),
+    max_turns: int | None = typer.Option(None, "--max-turns", min=1, help="Assistant turns per episode."),
+    review: bool | None = typer.Option(None, "--review/--no-review", help="Review and refine episodes."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+) -> None:
+    """Run scenarios against executed tools, review the episodes, and save training conversations."""
+    import asyncio
+
+    from hadron.tasks.agentic.run import run_agentic
+
+    settings = _settings(config, scenarios=scenarios, episodes=episodes, teacher=teacher, reviewer=reviewer,
+                         concurrency=concurrency, max_turns=max_turns, review=review)
+    summary = asyncio.run(run_agentic(settings, out, progress="auto" if progress else "off"))
+    _print(summary)
+
+
+def _settings(path: Path | None, **flags: Any) -> AgenticRunConfig:
+    """The config file (if any) with command-line flags on top."""
+    from pydantic import ValidationError
+
+    from hadron.errors import ConfigError
+    from hadron.tasks.agentic.run import AgenticRunConfig, load_run_config
+
+    base = load_run_config(path) if path is not None else AgenticRunConfig()
+    data = base.model_dump()
+    for key in ("scenarios", "episodes", "teacher", "reviewer", "concurrency"):
+        if flags[key] is not None:
+            data[key] = flags[key]
+    if flags["max_turns"] is not None:
+        data["loop"]["max_turns"] = flags["max_turns"]
+    if flags["review"] is not None:
+        data["review"]["enabled"] = flags["review"]
+    try:
+        return AgenticRunConfig.model_validate(data)
+    except ValidationError as err:
+        first = err.errors(include_url=False)[0]
+        name = ".".join(str(part) for part in first["loc"]) or "options"
+        raise ConfigError(f"invalid option {name}: {first['msg']}") from None
+
+
+def _print(summary: RunSummary) -> None:
+    from rich.table import Table
+
+    rejected = sum(summary.rejected.values())
+    console.print(f"[bold]agentic[/]: {summary.rows} episodes saved of {summary.planned} planned "
+                  f"({summary.success} pass their success checks), {rejected} rejected, {summary.errors} errors")
+    if summary.rejected:
+        reasons = ", ".join(f"{reason}={count}" for reason, count in sorted(summary.rejected.items()))
+        console.print(f"rejected by reason: {reasons} (see {summary.out_dir / 'rejects.jsonl'})")
+    if summary.served_by:
+        console.print("served by: " + ", ".join(f"{m}={n}" for m, n in summary.served_by.most_common()))
+    if summary.exports:
+        table = Table(title="exports", title_justify="left")
+        table.add_column("format")
+        table.add_column("file")
+        table.add_column("written", justify="right")
+        for name, stats in summary.exports.items():
+            table.add_row(name, str(stats.path), str(stats.written))
+        console.print(table)

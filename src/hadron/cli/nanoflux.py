@@ -1,0 +1,162 @@
+"""``hadron nanoflux --domains math,science --out DIR``: adversarial question synthesis.
+
+Each round the attacker writes a hard question with a reference answer and explanation, the
+defender answers, a judge with a Python sandbox checks both, and the curator keeps novel, valid
+questions the defender failed, inside the complexity band, until each domain's budget is full. Kept
+questions go to ``DIR/data``, rejected candidates with their reason to ``DIR/rejects.jsonl``, and the
+SFT exports to ``DIR/exports``. Run the same command again to resume: finished rounds are skipped,
+answered calls replay from ``DIR/cache.sqlite``, and kept questions are restored for the novelty check.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from hadron.cli._app import app, console, err_console
+from hadron.errors import ConfigError
+
+if TYPE_CHECKING:
+    from hadron.tasks.nanoflux.config import NanoFluxConfig
+
+SFT_FORMATS = "sft-trl,sft-openai,sft-sharegpt"
+SMALL_MODEL_MAX_TOKENS = {"attacker": 384, "defender": 320, "judge": 256}
+"""Answer caps for the embedded 135M model (it rambles past these), unless a config sets them."""
+SMALL_MODEL_VERDICT_TOKENS = 160
+
+
+@app.command()
+def nanoflux(
+    out: Path = typer.Option(..., "--out", "-o", help="Run directory (resume by running the same command)."),
+    domains: str | None = typer.Option(None, "--domains", "-d",
+                                       help="Comma-separated domains (built in: math, science, medicine, "
+                                            "genomics, finance, logic, coding; default math)."),
+    per_domain: int | None = typer.Option(None, "--per-domain", min=1,
+                                          help="Questions to keep per domain (default 200)."),
+    attacker: str | None = typer.Option(None, "--attacker",
+                                        help="Model that attacks in even rounds (default local)."),
+    defender: str | None = typer.Option(None, "--defender",
+                                        help="Model that defends in even rounds; the two swap roles "
+                                             "every round (default local)."),
+    judge: str | None = typer.Option(None, "--judge", help="Judge model (default local)."),
+    max_rounds: int | None = typer.Option(None, "--max-rounds", min=1,
+                                          help="Rounds per domain at most (default 10 x --per-domain)."),
+    embedder: str | None = typer.Option(None, "--embedder",
+                                        help="Novelty embeddings: local (packaged MiniLM, default), "
+                                             "http://HOST/v1#MODEL or openai:MODEL."),
+    concurrency: int | None = typer.Option(None, "--concurrency", min=1,
+                                           help="Rounds in flight per domain (default 4)."),
+    config: Path | None = typer.Option(None, "--config", "-c", help="YAML with NanoFlux settings."),
+    retry_errors: bool = typer.Option(False, "--retry-errors",
+                                      help="Re-run only the rounds recorded in OUT/errors.jsonl."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Plain progress lines instead of a bar."),
+) -> None:
+    """Synthesize hard multi-step questions the defender fails; write the dataset and SFT exports."""
+    import asyncio
+
+    from hadron.data.exports import export_run
+    from hadron.tasks.nanoflux.step import NanoFluxStep
+
+    settings = build_config(config, domains=domains, per_domain=per_domain, attacker=attacker,
+                            defender=defender, judge=judge, max_rounds=max_rounds, embedder=embedder,
+                            concurrency=concurrency)
+    step = NanoFluxStep("nanoflux", **settings.model_dump())
+    try:
+        result = asyncio.run(run_step(step, out, quiet=quiet, retry_errors=retry_errors))
+    except KeyboardInterrupt:
+        err_console.print("interrupted; rerun the same command to resume", highlight=False)
+        raise typer.Exit(130) from None
+    rows, rejected, errors = result
+    if rows:
+        exported = export_run(out, SFT_FORMATS)
+        written = ", ".join(f"{name} {stats.written}" for name, stats in exported.items())
+        console.print(f"exports in {out / 'exports'}: {written}", highlight=False)
+    print_summary(step, rows, rejected, errors, out)
+
+
+async def run_step(step: Any, out: Path, *, quiet: bool = True,
+                   retry_errors: bool = False) -> tuple[int, dict[str, int], int]:
+    """Restore what earlier sessions kept, run the rounds; (rows, rejects by reason, errors) in ``out``."""
+    from hadron.runtime.pipeline import Pipeline
+    from hadron.tasks.nanoflux.step import RoundSource, kept_rows
+
+    try:
+        restored = await step.restore(kept_rows(out)) if out.is_dir() else 0
+        if restored:
+            console.print(f"resuming: {restored} kept question(s) restored from {out}", highlight=False)
+        options = step.options
+        if not retry_errors and all(step.full(domain) for domain in options.domains):
+            console.print("every domain's budget is already full; nothing to run", highlight=False)
+            return restored, {}, 0
+        pipeline = Pipeline(source=RoundSource(step), steps=[step],
+                            max_in_flight=options.concurrency * len(options.domains))
+        result = await pipeline.run(out, progress="quiet" if quiet else "auto", retry_errors=retry_errors)
+        manifest = result.manifest
+        return manifest.rows, dict(manifest.rejected), manifest.errors
+    finally:
+        await step.aclose()
+
+
+def build_config(path: Path | None, *, domains: str | None, per_domain: int | None, attacker: str | None,
+                 defender: str | None, judge: str | None, max_rounds: int | None, embedder: str | None,
+                 concurrency: int | None) -> NanoFluxConfig:
+    """The file's settings, then the flags; the embedded model gets short answers unless told otherwise."""
+    import yaml
+    from pydantic import ValidationError
+
+    from hadron.tasks.nanoflux.config import NanoFluxConfig
+
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as err:
+            raise ConfigError(f"{path}: cannot read the config: {err}") from err
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{path}: the config must be a mapping of NanoFlux settings")
+        data = loaded
+    for role, spec in (("attacker", attacker), ("defender", defender), ("judge", judge)):
+        if spec is not None:
+            data[role] = {**(data.get(role) or {}), "model": spec}
+    flags = {"domains": domains, "per_domain": per_domain, "max_rounds": max_rounds, "embedder": embedder,
+             "concurrency": concurrency}
+    data.update({key: value for key, value in flags.items() if value is not None})
+    try:
+        settings = NanoFluxConfig.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ConfigError(f"{path or 'options'}: {where}: {first['msg']}") from None
+    for name, cap in SMALL_MODEL_MAX_TOKENS.items():
+        role = getattr(settings, name)
+        if _is_local(role.model) and "max_tokens" not in role.model_fields_set:
+            role.max_tokens = cap
+    if _is_local(settings.judge.model) and "verdict_max_tokens" not in settings.judge.model_fields_set:
+        settings.judge.verdict_max_tokens = SMALL_MODEL_VERDICT_TOKENS
+    return settings
+
+
+def _is_local(spec: object) -> bool:
+    return isinstance(spec, str) and (spec == "local" or spec.startswith("local:"))
+
+
+def print_summary(step: Any, rows: int, rejected: dict[str, int], errors: int, out: Path) -> None:
+    from rich.table import Table
+
+    table = Table(title="NanoFlux", show_header=False, title_justify="left")
+    table.add_column("what", style="bold")
+    table.add_column("value")
+    kept = ", ".join(f"{domain} {step.curator.kept[domain]}/{step.options.per_domain}"
+                     for domain in step.options.domains)
+    table.add_row("kept", f"{rows} ({kept})")
+    reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(rejected.items()))
+    table.add_row("rejected", f"{sum(rejected.values())} ({reasons or '-'})")
+    table.add_row("failed rounds", str(errors))
+    console.print(table)
+    console.print(f"data in {out / 'data'}; rejected candidates with reasons in {out / 'rejects.jsonl'}",
+                  highlight=False)
+    if errors:
+        err_console.print(f"{errors} round(s) failed (see {out}/errors.jsonl); redo them by running the "
+                          "same command with --retry-errors", highlight=False)

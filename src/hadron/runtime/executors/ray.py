@@ -1,0 +1,276 @@
+"""The Ray executor: the same pipeline, its input cut into blocks that run as Ray tasks.
+
+    hadron run pipeline.yaml --executor ray --address auto
+    await pipeline.run("runs/big", executor=RayExecutor(address="auto", block_rows=2000))
+
+The driver (this process) reads the source, cuts it into blocks (``blocks.cut_blocks``), skips blocks
+finished in an earlier session, and keeps a bounded number of block tasks in flight. Each task runs
+the async row-level executor on its block in a worker (``ray_worker``) and publishes the block's
+shards; the driver then writes the block's done marker. Model calls share one request cache and
+cluster-wide limits per (endpoint, model) (``ray_limits``). A worker that dies is replaced and its
+block retried by Ray (``max_retries``); the retry resumes the block's own checkpoint, so no row is
+written twice. Output is the same sharded layout and manifest as a local run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+import socket
+import traceback
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from hadron.errors import ConfigError, HadronError, InputError
+from hadron.runtime.executors import check_layout
+from hadron.runtime.executors.blocks import Block, BlockResult, cut_blocks
+from hadron.runtime.executors.ray_run import RayRunDir
+from hadron.runtime.executors.ray_worker import BlockSpec, rebuild_pipeline, run_block
+
+if TYPE_CHECKING:
+    from hadron.llm.hub import ModelHub
+    from hadron.runtime.pipeline import Pipeline, RunResult
+    from hadron.runtime.progress import ProgressMode
+
+INSTALL_HINT = "pip install 'hadron-distill[ray]'"
+ADDRESS_HINT = ("start a cluster with `ray start --head` and pass --address auto (on that machine) or "
+                "ray://HEAD:10001; without --address a local Ray instance is started")
+
+
+class RayOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    address: str | None = None
+    """``auto`` (a cluster running on this machine), ``HOST:PORT`` or ``ray://HOST:10001``; ``None``
+    joins the cluster in ``RAY_ADDRESS`` or starts a local instance."""
+    block_rows: int = Field(default=1000, ge=1)
+    """Source rows per block (one task; the unit of retry and of skipping on resume)."""
+    max_retries: int = Field(default=3, ge=0)
+    """Times Ray reruns a block whose worker died."""
+    cpus_per_block: float = Field(default=1.0, gt=0)
+    max_blocks_in_flight: int | None = Field(default=None, ge=1)
+    """Blocks submitted at once (default: twice the blocks the cluster can run at a time)."""
+    cache_path: str | None = None
+    """The request cache (default ``RUN/cache.sqlite``); see docs/ray.md for several nodes."""
+
+
+class RayExecutor:
+    name = "ray"
+
+    def __init__(self, **options: Any) -> None:
+        try:
+            self.options = RayOptions(**options)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise ConfigError(f"ray executor option {where}: {first['msg']}") from exc
+
+    async def run(self, pipeline: Pipeline, out_dir: Path, *, models: ModelHub | None = None,
+                  retry_errors: bool = False, strict: bool = False,
+                  progress: ProgressMode = "auto") -> RunResult:
+        from hadron.runtime.pipeline import RunResult
+        from hadron.runtime.session import InputErrors
+
+        if models is not None:
+            raise ConfigError("a ModelHub cannot be shared with Ray workers",
+                              hint="leave `models` unset; set RayExecutor(cache_path=...) for the cache")
+        ray = import_ray()
+        out = Path(out_dir).resolve()
+        check_layout(out, "ray")
+        await _check_steps(pipeline)
+        source = pipeline.open_source()
+        pending = InputErrors()
+        rows = iter(source.rows(on_error=None if strict else pending))
+        first = next(rows, None)
+        if first is None:
+            raise InputError(str(pipeline.source_config().get("path", "<source>")), "no rows")
+        pipeline.validate(first.keys())
+        started = connect(ray, self.options.address)
+        run_dir = RayRunDir(pipeline, out, source, progress)
+        try:
+            run_dir.open()
+            pending.attach(run_dir.input_error)
+            await _Driver(ray, self.options, pipeline, run_dir, retry_errors).run(_chain(first, rows))
+            run_dir.complete = True
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            run_dir.interrupted = True
+            raise
+        finally:
+            run_dir.close()
+            if started:
+                ray.shutdown()
+        assert run_dir.manifest is not None
+        return RunResult(out, run_dir.stats, run_dir.manifest)
+
+
+def import_ray() -> ModuleType:
+    try:
+        import ray
+    except ImportError as exc:
+        raise ConfigError("--executor ray needs Ray, which is not installed", hint=INSTALL_HINT) from exc
+    return ray
+
+
+def connect(ray: ModuleType, address: str | None) -> bool:
+    """Join (or start) Ray; True when this call started it (and so must shut it down)."""
+    if address is not None:
+        _check_reachable(address)
+    if ray.is_initialized():
+        return False
+    options: dict[str, Any] = {}
+    if not (address or "").startswith("ray://"):  # a Ray client takes none of these
+        options["logging_level"] = logging.WARNING
+        if address is None:
+            options["include_dashboard"] = False
+    try:
+        ray.init(address=address, **options)
+    except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
+        reason = " ".join(str(exc).split())[:200]
+        where = address or "the RAY_ADDRESS cluster"
+        raise ConfigError(f"cannot connect to Ray at {where}: {reason}", hint=ADDRESS_HINT) from exc
+    return True
+
+
+def _check_reachable(address: str) -> None:
+    """Fail in seconds, with the fix, when ``HOST:PORT`` does not answer (Ray itself retries for
+    a minute before it gives up)."""
+    if address in ("auto", "local"):
+        return
+    target = address.removeprefix("ray://")
+    host, _, port = target.rpartition(":")
+    if not host or not port.isdigit():
+        raise ConfigError(f"invalid Ray address {address!r}",
+                          hint="use auto, HOST:PORT (the GCS, default 6379) or ray://HOST:10001")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=5):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(f"cannot reach the Ray cluster at {address}: {reason}", hint=ADDRESS_HINT) from exc
+
+
+async def _check_steps(pipeline: Pipeline) -> None:
+    """Workers rebuild the steps from the saved config: check here that they can, and that every
+    model spec is valid, before any task starts."""
+    from hadron.llm.hub import ModelHub
+
+    config = pipeline.config()
+    for entry in config["steps"]:
+        if str(entry["step"]).startswith("__main__:"):
+            raise ConfigError(f"step {entry['name']!r} is defined in the script being run; Ray workers "
+                              "cannot import it", hint="move the step class into an importable module")
+    rebuilt = rebuild_pipeline(config, [])
+    hub = ModelHub()
+    try:
+        for step in rebuilt.steps:
+            await step.setup(hub)
+    finally:
+        await hub.aclose()
+
+
+class _Driver:
+    """Feeds blocks to Ray with a bound on those in flight; records each as it finishes."""
+
+    def __init__(self, ray: ModuleType, options: RayOptions, pipeline: Pipeline, run_dir: RayRunDir,
+                 retry_errors: bool) -> None:
+        from hadron.runtime.executors.ray_limits import start_registry
+
+        self.ray = ray
+        self.options = options
+        self.run_dir = run_dir
+        self.retry_errors = retry_errors
+        self.config = pipeline.config()
+        out = run_dir.out
+        self.cache_path = options.cache_path or str(out / "cache.sqlite")
+        self.task = ray.remote(num_cpus=options.cpus_per_block, max_retries=options.max_retries,
+                               retry_exceptions=False)(run_block)
+        self.registry = start_registry()
+        self.in_flight: dict[asyncio.Future[Any], tuple[Block, Any]] = {}
+
+    def _limit(self) -> int:
+        if self.options.max_blocks_in_flight is not None:
+            return self.options.max_blocks_in_flight
+        cpus = float(self.ray.cluster_resources().get("CPU", 1.0))
+        return max(2, 2 * int(cpus / self.options.cpus_per_block))
+
+    async def run(self, rows: Any) -> None:
+        limit = self._limit()
+        total = 0
+        try:
+            for block in cut_blocks(rows, self.options.block_rows):
+                total += len(block.rows)
+                if not self._wanted(block):
+                    self.run_dir.skipped(len(block.rows))
+                    continue
+                while len(self.in_flight) >= limit:
+                    await self._collect()
+                self._submit(block)
+            self.run_dir.reporter.set_total(total)
+            while self.in_flight:
+                await self._collect()
+        finally:
+            self._cancel()
+            with contextlib.suppress(Exception):
+                self.ray.kill(self.registry)
+
+    def _wanted(self, block: Block) -> bool:
+        marker = self.run_dir.done.get(block.index)
+        if self.retry_errors:
+            return marker is not None and bool(marker.errors) and marker.ids_hash == block.ids_hash
+        return marker is None or marker.ids_hash != block.ids_hash
+
+    def _submit(self, block: Block) -> None:
+        if self.retry_errors:  # start the block over: its answered calls come from the cache
+            shutil.rmtree(self.run_dir.blocks.work_dir(block.index), ignore_errors=True)
+        spec = BlockSpec(index=block.index, ids_hash=block.ids_hash, out_dir=str(self.run_dir.out),
+                         pipeline=self.config, cache_path=self.cache_path)
+        ref = self.task.remote(spec, block.rows, self.registry)
+        future = asyncio.wrap_future(ref.future())
+        self.in_flight[future] = (block, ref)
+        self.run_dir.submitted(len(block.rows))
+
+    async def _collect(self) -> None:
+        done, _ = await asyncio.wait(set(self.in_flight), return_when=asyncio.FIRST_COMPLETED)
+        for future in done:
+            block, _ = self.in_flight.pop(future)
+            try:
+                result: BlockResult = future.result()
+            except Exception as exc:
+                raise self._failure(block, exc) from None
+            self.run_dir.block_done(result)
+
+    def _failure(self, block: Block, exc: BaseException) -> HadronError:
+        """A block that failed for good, as one line: its own error, or what happened to the worker."""
+        exceptions = self.ray.exceptions
+        cause = getattr(exc, "cause", None) if isinstance(exc, exceptions.RayTaskError) else None
+        self.run_dir.event("block_failed", block=block.index, error_type=type(cause or exc).__name__,
+                           traceback="".join(traceback.format_exception(cause or exc)))
+        if isinstance(cause, HadronError):
+            return cause
+        if cause is not None:
+            return HadronError(f"block {block.index} failed in a Ray worker: {type(cause).__name__}: "
+                               f"{' '.join(str(cause).split())[:300]}",
+                               hint=f"traceback in {self.run_dir.out}/log.jsonl; rerun to resume")
+        tries = self.options.max_retries + 1
+        what = ("its worker died" if isinstance(exc, exceptions.WorkerCrashedError | exceptions.NodeDiedError)
+                else type(exc).__name__)
+        return HadronError(f"block {block.index} did not finish after {tries} tries: {what}",
+                           hint="finished blocks are kept; rerun the same command to resume")
+
+    def _cancel(self) -> None:
+        for _, ref in self.in_flight.values():
+            with contextlib.suppress(Exception):
+                self.ray.cancel(ref)
+        for future in self.in_flight:
+            future.cancel()
+        self.in_flight.clear()
+
+
+def _chain(first: Any, rest: Any) -> Any:
+    yield first
+    yield from rest

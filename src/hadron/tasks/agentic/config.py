@@ -1,0 +1,82 @@
+"""Settings of the agentic task (pydantic: they come from YAML and the CLI).
+
+Every model role takes a spec string, a ``ModelConfig`` or a weighted ``PoolConfig`` with a preferred
+failover order; the user simulator and the tool simulator default to the teacher.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hadron.llm import ModelConfig, PoolConfig
+
+ModelSpec = str | ModelConfig | PoolConfig
+
+
+def spec_name(spec: ModelSpec) -> str:
+    """How a model spec is named in rows (configs hold API-key variable names, never keys)."""
+    return spec if isinstance(spec, str) else spec.name
+
+
+class LoopConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_turns: int = Field(default=12, ge=1, le=100)
+    """Assistant turns (model calls) per episode; a scenario's ``max_turns`` wins when set."""
+    temperature: float = Field(default=0.7, ge=0, le=2)
+    max_tokens: int = Field(default=768, ge=16)
+    protocol: Literal["auto", "native", "text"] = "auto"
+    """``auto``: the OpenAI tools API when the model supports it, else ``<tool_call>`` blocks in text."""
+    invalid_calls: Literal["drop", "reject"] = "drop"
+    """A call to an unknown tool or with arguments that break its schema was answered with an error
+    during the episode. ``drop`` leaves the call and its error out of the saved conversation (so every
+    saved call validates); ``reject`` discards the episode."""
+    user_temperature: float = Field(default=0.7, ge=0, le=2)
+    user_max_tokens: int = Field(default=256, ge=16)
+    tool_sim_temperature: float = Field(default=0.2, ge=0, le=2)
+
+
+class ReviewConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    max_rounds: int = Field(default=2, ge=0, le=10)
+    """Refinement rounds after the first attempt."""
+    threshold: float = Field(default=0.7, ge=0, le=1)
+    """Weighted rubric score (0-1) an episode needs to be accepted."""
+    require_success: bool = True
+    """Accept only episodes whose final environment state passes the scenario's success checks."""
+    refine: Literal["rerun", "revise_answer"] = "rerun"
+    """``rerun``: replay the episode with the reviewer's feedback in a hidden hint; ``revise_answer``:
+    keep the tool calls and rewrite only the final answer."""
+    temperature: float = Field(default=0.2, ge=0, le=2)
+    max_tokens: int = Field(default=1024, ge=16)
+    max_reasks: int = Field(default=2, ge=0, le=10)
+
+
+class AgenticConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    teacher: ModelSpec = "local"
+    reviewer: ModelSpec = "local"
+    user: ModelSpec | None = None
+    """The user simulator; None uses the teacher."""
+    simulator: ModelSpec | None = None
+    """The model that imagines results of custom tools; None uses the teacher."""
+    loop: LoopConfig = Field(default_factory=LoopConfig)
+    review: ReviewConfig = Field(default_factory=ReviewConfig)
+
+    def user_model(self) -> ModelSpec:
+        return self.user if self.user is not None else self.teacher
+
+    def simulator_model(self) -> ModelSpec:
+        return self.simulator if self.simulator is not None else self.teacher
+
+    def model_names(self) -> dict[str, Any]:
+        return {"teacher": spec_name(self.teacher), "reviewer": spec_name(self.reviewer),
+                "user": spec_name(self.user_model()), "simulator": spec_name(self.simulator_model())}
+
+
+__all__ = ["AgenticConfig", "LoopConfig", "ModelSpec", "ReviewConfig", "spec_name"]

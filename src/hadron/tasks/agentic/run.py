@@ -1,0 +1,122 @@
+"""A whole agentic run: plan episodes from scenarios, run them through the pipeline runtime (sharded
+sinks, resume, errors and rejects files), then write the SFT exports.
+
+    config = AgenticRunConfig(scenarios="telecom", episodes=20, teacher="openai:gpt-4o-mini")
+    summary = await run_agentic(config, "runs/telecom")
+
+The YAML form (``hadron agentic --config FILE``) holds the same fields; see ``examples/agentic.yaml``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from pydantic import Field, ValidationError
+
+from hadron.data.sinks import SinkConfig
+from hadron.errors import ConfigError, InputError
+from hadron.tasks.agentic.config import AgenticConfig
+from hadron.tasks.agentic.scenario import load_scenarios, node_line
+from hadron.tasks.agentic.step import Agentic, plan_rows
+
+if TYPE_CHECKING:
+    from hadron.data.exports import ExportStats
+    from hadron.runtime.progress import ProgressMode
+
+SFT_FORMATS = ["sft-trl", "sft-openai", "sft-sharegpt"]
+
+
+class AgenticRunConfig(AgenticConfig):
+    scenarios: str = "all"
+    """A scenario file, a folder of them, a family name or ``all``."""
+    episodes: int | None = Field(default=None, ge=1)
+    """Episodes in all, shared by mix weight; None runs each scenario's ``target_count``."""
+    concurrency: int = Field(default=4, ge=1, le=1024)
+    """Episodes in flight at once (model calls are limited by the model layer too)."""
+    sink: SinkConfig = Field(default_factory=SinkConfig)
+    exports: list[str] = Field(default_factory=lambda: list(SFT_FORMATS))
+    """Export formats written to ``OUT/exports`` after the run (empty: none)."""
+
+
+@dataclass
+class RunSummary:
+    out_dir: Path
+    planned: int
+    rows: int
+    errors: int
+    rejected: dict[str, int]
+    success: int
+    families: Counter[str] = field(default_factory=Counter)
+    served_by: Counter[str] = field(default_factory=Counter)
+    exports: dict[str, ExportStats] = field(default_factory=dict)
+
+
+def load_run_config(path: str | Path) -> AgenticRunConfig:
+    """Read ``path``; a relative ``scenarios`` folder is relative to the file; errors name file:line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise InputError(str(path), f"cannot read: {err.strerror or err}") from err
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        raise InputError(str(path), f"invalid YAML: {getattr(err, 'problem', None) or err}",
+                         line=mark.line + 1 if mark else None) from err
+    if data is None:
+        data = {}
+    if not isinstance(data, dict) or (root is not None and not isinstance(root, yaml.MappingNode)):
+        raise InputError(str(path), "expected a mapping of settings", line=1)
+    scenarios = data.get("scenarios")
+    if isinstance(scenarios, str) and (path.parent / scenarios).exists():
+        data["scenarios"] = str((path.parent / scenarios).resolve())
+    try:
+        return AgenticRunConfig.model_validate(data)
+    except ValidationError as err:
+        first = err.errors(include_url=False)[0]
+        key = ".".join(str(part) for part in first["loc"]) or "config"
+        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        line = node_line(root, first["loc"]) if root is not None else None
+        raise InputError(str(path), f"{key}: {message}", line=line) from err
+
+
+async def run_agentic(config: AgenticRunConfig, out: str | Path, *, progress: ProgressMode = "auto") -> RunSummary:
+    from hadron.data.exports import export_run
+    from hadron.runtime import Pipeline
+
+    scenarios = load_scenarios(config.scenarios)  # a bad scenario file fails here, before any call
+    rows = plan_rows(scenarios, config.episodes)
+    if not rows:
+        raise ConfigError("no episodes to run: every scenario has target_count 0",
+                          hint="pass --episodes N or raise a scenario's target_count")
+    options = config.model_dump(exclude={"episodes", "concurrency", "sink", "exports"})
+    step = Agentic("agentic", **options)
+    pipeline = Pipeline(source=rows, steps=[step], sink=config.sink, max_in_flight=config.concurrency)
+    result = await pipeline.run(out, progress=progress)
+    summary = RunSummary(Path(out), planned=len(rows), rows=result.rows, errors=result.errors,
+                         rejected=dict(result.manifest.rejected), success=0)
+    for row in _rows(Path(out)):
+        summary.success += bool(row.get("success"))
+        summary.families[str(row.get("family"))] += 1
+        summary.served_by[str(row.get("served_by"))] += 1
+    if config.exports and result.rows:
+        summary.exports = export_run(out, config.exports)
+    return summary
+
+
+def _rows(out: Path) -> list[dict[str, Any]]:
+    from hadron.data.exports.shards import find_shards, iter_rows
+
+    try:
+        return [located.row for located in iter_rows(find_shards(out))]
+    except InputError:
+        return []
+
+
+__all__ = ["SFT_FORMATS", "AgenticRunConfig", "RunSummary", "load_run_config", "run_agentic"]

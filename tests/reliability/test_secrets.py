@@ -1,0 +1,90 @@
+"""An API key never reaches disk: runs with a recognisable fake key write nothing that contains it.
+
+The key goes in the environment variable a model config names (``api_key_env``). Three commands run as
+a user would run them (``hadron autoreason`` with retries and failing rows, ``hadron run`` against a
+server that answers 401, ``hadron report``); then every file under the test's directory (outputs,
+logs, request cache and its WAL, manifest, config.yaml, stats, exports, report, card) and every line
+the commands printed is searched for the key. The server must have received it, so the test can fail.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hadron.testing import FaultServer
+
+from .conftest import (
+    FAULTS,
+    HADRON,
+    SERVER_OPTIONS,
+    model_entry,
+    scripted_reply,
+    subprocess_env,
+    write_pipeline,
+    write_prompts,
+)
+
+KEY_ENV = "HADRON_TEST_KEY"
+SECRET = "sk-hadron-SECRET-123"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FaultServer]:
+    with FaultServer(faults=FAULTS, reply=scripted_reply, seed=3, **SERVER_OPTIONS) as running:
+        yield running
+
+
+def hadron(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([HADRON, *map(str, args)], env=subprocess_env(**{KEY_ENV: SECRET}),
+                          capture_output=True, text=True, timeout=120)
+
+
+def files_containing(root: Path, needle: bytes) -> list[Path]:
+    return [p for p in sorted(root.rglob("*")) if p.is_file() and needle in p.read_bytes()]
+
+
+def test_no_file_a_run_writes_holds_the_api_key(server: FaultServer, tmp_path: Path) -> None:
+    prompts = write_prompts(tmp_path / "prompts.jsonl", 30)
+    with open(prompts, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"id": "empty", "prompt": ""}) + "\n")  # an input error row
+    model = {**model_entry(server.base_url, key_env=KEY_ENV), "max_retries": 1}  # some rows fail
+    settings = tmp_path / "autoreason.yaml"
+    settings.write_text(yaml.safe_dump({"model": model, "max_passes": 2, "judge": {"ballot": "text"}}))
+    server.clear()
+    printed: list[str] = []
+
+    refined = hadron("autoreason", prompts, "--out", tmp_path / "refined", "--config", settings, "-q")
+    printed += [refined.stdout, refined.stderr]
+    assert refined.returncode in (0, 1), refined.stderr
+    failed = [json.loads(line) for line in (tmp_path / "refined" / "errors.jsonl").read_text().splitlines()]
+    assert {e["step"] for e in failed} >= {"source", "autoreason"}  # both kinds of error rows were written
+
+    with FaultServer(status=401) as refusing:  # every call rejected: the hint names the variable
+        pipeline = write_pipeline(tmp_path / "pipeline.yaml", prompts,
+                                  {"step": "generate", "name": "answer",
+                                   "model": model_entry(refusing.base_url, key_env=KEY_ENV)})
+        rejected = hadron("run", pipeline, "--out", tmp_path / "rejected", "-q")
+        printed += [rejected.stdout, rejected.stderr]
+        assert refusing.chat_requests()[0].headers.get("Authorization") == f"Bearer {SECRET}"
+    assert KEY_ENV in (tmp_path / "rejected" / "errors.jsonl").read_text()
+
+    report = hadron("report", tmp_path / "refined")
+    printed += [report.stdout, report.stderr]
+    assert report.returncode == 0, report.stderr
+    assert (tmp_path / "refined" / "report.html").exists()
+
+    chat = server.chat_requests()
+    assert chat and all(r.headers.get("Authorization") == f"Bearer {SECRET}" for r in chat)
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    for expected in ("refined/cache.sqlite", "refined/manifest.json", "refined/config.yaml",
+                     "refined/stats.json", "refined/log.jsonl", "refined/errors.jsonl"):
+        assert expected in written
+    assert any(name.startswith("refined/exports/") for name in written)
+    assert files_containing(tmp_path, SECRET.encode()) == []
+    assert not any(SECRET in text for text in printed)

@@ -1,0 +1,236 @@
+"""``--executor ray`` on a local Ray instance (2 CPUs) with the model served over HTTP by the fault server.
+
+Scripted backends live in the test process, which Ray workers are not, so every model here is the
+``FaultServer`` on 127.0.0.1. Steps defined in this file reach the workers by import: the Ray instance
+puts ``tests/`` on their path, the way a cluster ships a package of custom steps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, ConfigDict
+
+from hadron.cli import main
+from hadron.runtime.pipeline import Pipeline
+from hadron.runtime.step import Row, Step, StepContext, StepOutput
+from hadron.runtime.steps import Generate
+from hadron.testing import FaultServer, expected_reply
+
+TESTS_DIR = Path(__file__).resolve().parents[2]
+
+Hadron = Callable[..., tuple[int, str, str]]
+
+
+class WhereAmI(Step):
+    """Writes the worker's process id, to show which worker ran a row."""
+
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__(name, outputs=("pid",))
+
+    async def process(self, row: Row, ctx: StepContext) -> StepOutput:
+        return {**row, "pid": os.getpid()}
+
+
+class KillOnce(Step):
+    """Kills its own worker process (SIGKILL, no cleanup) the first time it sees one of ``ids``, after
+    the block's other rows have been journaled and some shards published."""
+
+    class Options(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        marker_dir: str
+        ids: list[str]
+
+    def __init__(self, name: str | None = None, **options: Any) -> None:
+        self.options = self.Options(**options)
+        super().__init__(name, outputs=("survived",))
+
+    @classmethod
+    def from_options(cls, name: str, options: Options) -> KillOnce:
+        return cls(name, **options.model_dump())
+
+    async def process(self, row: Row, ctx: StepContext) -> StepOutput:
+        marker = Path(self.options.marker_dir) / f"{row['id']}.killed"
+        if row["id"] in self.options.ids and not marker.exists():
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text(str(os.getpid()))
+            await asyncio.sleep(0.6)
+            os.kill(os.getpid(), signal.SIGKILL)
+        return {**row, "survived": True}
+
+    def config(self) -> dict[str, Any]:
+        return {"name": self.name, **self.options.model_dump()}
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[None]:
+    ray = pytest.importorskip("ray")
+    path = os.pathsep.join([str(TESTS_DIR), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR",
+             runtime_env={"env_vars": {"PYTHONPATH": path}})
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture
+def hadron(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Hadron:
+    def invoke(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["hadron", *map(str, args)])
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return invoke
+
+
+def prompts(count: int) -> list[Row]:
+    return [{"id": f"r{i:02d}", "prompt": f"question {i}"} for i in range(count)]
+
+
+def read_rows(run_dir: Path) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for shard in sorted((run_dir / "data").glob("part-*.jsonl")):
+        rows.extend(json.loads(line) for line in shard.read_text().splitlines())
+    return rows
+
+
+def manifest(run_dir: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((run_dir / "manifest.json").read_text())
+    return data
+
+
+def bodies(server: FaultServer) -> list[str]:
+    return sorted(json.dumps(r.body, sort_keys=True) for r in server.chat_requests())
+
+
+def test_local_and_ray_give_the_same_rows_and_requests(cluster: None, tmp_path: Path, hadron: Hadron) -> None:
+    with FaultServer() as server:
+        source = tmp_path / "prompts.jsonl"
+        source.write_text("".join(json.dumps(row) + "\n" for row in prompts(12)))
+        pipeline = tmp_path / "pipeline.yaml"
+        pipeline.write_text(f"source: {{path: prompts.jsonl, id_column: id}}\n"
+                            f"steps:\n  - step: generate\n    model: {server.spec()}\n    temperature: 0.7\n"
+                            f"sink: {{shard_rows: 4}}\n")
+        code, _, err = hadron("run", pipeline, "--out", tmp_path / "local", "--quiet")
+        assert code == 0, err
+        local_requests = bodies(server)
+        server.clear()
+
+        code, out, err = hadron("run", pipeline, "--out", tmp_path / "ray", "--executor", "ray",
+                                "--block-rows", "5", "--quiet")
+        assert code == 0, err
+        assert "12 rows" in out
+        assert bodies(server) == local_requests  # same requests, seeds included
+
+        local_rows = sorted(read_rows(tmp_path / "local"), key=lambda r: r["id"])
+        ray_rows = sorted(read_rows(tmp_path / "ray"), key=lambda r: r["id"])
+        assert ray_rows == local_rows
+        assert ray_rows[0]["generation"] == expected_reply("question 0")
+        meta = manifest(tmp_path / "ray")
+        assert meta["rows"] == 12 and meta["complete"] and meta["errors"] == 0
+        assert sorted(s["name"] for s in meta["shards"]) == [
+            "part-b00000-00000.jsonl", "part-b00000-00001.jsonl", "part-b00001-00000.jsonl",
+            "part-b00001-00001.jsonl", "part-b00002-00000.jsonl"]
+        assert sorted(p.name for p in (tmp_path / "ray" / "checkpoint" / "blocks").iterdir()) == [
+            "b00000.done.json", "b00001.done.json", "b00002.done.json"]  # work dirs are gone
+
+        server.clear()  # a rerun skips the finished blocks: no request, same rows
+        code, _, err = hadron("run", pipeline, "--out", tmp_path / "ray", "--executor", "ray",
+                              "--block-rows", "5", "--quiet")
+        assert code == 0, err
+        assert server.chat_requests() == []
+        assert sorted(read_rows(tmp_path / "ray"), key=lambda r: r["id"]) == local_rows
+
+        code, _, err = hadron("run", pipeline, "--out", tmp_path / "ray")  # local on a Ray run dir
+        assert code == 2
+        assert "was made with --executor ray" in err and "Traceback" not in err
+
+
+async def test_two_workers_share_one_rate_limit(cluster: None, tmp_path: Path) -> None:
+    from hadron.runtime.executors.ray import RayExecutor
+
+    with FaultServer() as server:
+        model = {"spec": server.spec(), "rpm": 60}
+        pipeline = Pipeline(source=prompts(16), steps=[Generate("answer", model=model), WhereAmI("where")])
+        result = await pipeline.run(tmp_path / "run", executor=RayExecutor(block_rows=8), progress="off")
+        arrivals = sorted(r.arrival for r in server.chat_requests())
+
+    assert result.rows == 16
+    assert len({row["pid"] for row in read_rows(tmp_path / "run")}) == 2  # two workers asked at once
+    assert len(arrivals) == 16
+    # 60 requests/min for the pair of workers: one per second (each alone would have sent one per second)
+    for k, arrival in enumerate(arrivals):
+        assert arrival - arrivals[0] >= k * 1.0 - 0.3, f"request {k} came too early"
+    assert (len(arrivals) - 1) / (arrivals[-1] - arrivals[0]) <= 1.05
+
+
+async def test_a_killed_worker_is_retried_and_every_row_is_written_once(cluster: None,
+                                                                       tmp_path: Path) -> None:
+    from hadron.runtime.executors.ray import RayExecutor
+
+    markers = tmp_path / "markers"
+    with FaultServer() as server:
+        steps = [Generate("answer", model=server.spec()),
+                 KillOnce("kill", marker_dir=str(markers), ids=["r03", "r14"])]
+        pipeline = Pipeline(source=prompts(20), steps=steps, sink={"shard_rows": 3})
+        result = await pipeline.run(tmp_path / "run", executor=RayExecutor(block_rows=10), progress="off")
+
+    assert sorted(p.name for p in markers.iterdir()) == ["r03.killed", "r14.killed"]  # both blocks died
+    ids = [row["id"] for row in read_rows(tmp_path / "run")]
+    assert sorted(ids) == [f"r{i:02d}" for i in range(20)]  # every row, exactly once
+    assert result.rows == 20 and result.errors == 0
+    assert manifest(tmp_path / "run")["complete"]
+    assert (tmp_path / "run" / "errors.jsonl").read_text() == ""
+
+
+# -- bad input -------------------------------------------------------------------------------------
+
+
+def _pipeline_file(tmp_path: Path) -> Path:
+    (tmp_path / "prompts.jsonl").write_text('{"prompt": "one"}\n')
+    pipeline = tmp_path / "pipeline.yaml"
+    pipeline.write_text("source: {path: prompts.jsonl}\n"
+                        "steps:\n  - step: generate\n    model: http://127.0.0.1:9/v1#m\n")
+    return pipeline
+
+
+def test_ray_not_installed_is_one_line_with_the_fix(tmp_path: Path, hadron: Hadron,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now raises ImportError
+    code, _, err = hadron("run", _pipeline_file(tmp_path), "--out", tmp_path / "out", "--executor", "ray")
+    assert code == 2
+    assert "needs Ray" in err and "pip install 'hadron-distill[ray]'" in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("scheme", ["", "ray://"])
+def test_unreachable_address_is_one_line_with_the_fix(tmp_path: Path, hadron: Hadron, scheme: str) -> None:
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    address = f"{scheme}127.0.0.1:{port}"
+    code, _, err = hadron("run", _pipeline_file(tmp_path), "--out", tmp_path / "out", "--executor", "ray",
+                          "--address", address)
+    assert code == 2
+    assert f"cannot reach the Ray cluster at {address}" in err and "ray start --head" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_address_without_ray_and_unknown_executor_are_refused(tmp_path: Path, hadron: Hadron) -> None:
+    code, _, err = hadron("run", _pipeline_file(tmp_path), "--address", "auto")
+    assert code == 2 and "--address" in err and "--executor ray" in err
+    code, _, err = hadron("run", _pipeline_file(tmp_path), "--executor", "spark")
+    assert code == 2 and "unknown executor 'spark'" in err and "local, ray" in err

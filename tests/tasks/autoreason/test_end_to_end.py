@@ -1,0 +1,53 @@
+"""The tournament with the real embedded model, through the pipeline runtime (slow: minutes on 2 cores)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hadron.runtime.pipeline import Pipeline
+from hadron.tasks.autoreason.step import AutoReason
+from hadron.tasks.autoreason.summary import summarize
+
+pytestmark = [pytest.mark.model, pytest.mark.slow]
+
+SHORT = {"max_tokens": 96}
+ROWS = [
+    {"id": "trains", "prompt": "A train leaves at 3:40 pm and the trip takes 85 minutes. When does it arrive?"},
+    {"id": "haiku", "prompt": "Write a haiku about the first snow of winter."},
+    {"id": "empty", "prompt": "   "},
+    {"id": "too-long", "prompt": "Summarize this. " + "lorem ipsum dolor sit amet " * 2500},
+]
+
+
+def read_rows(run: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for shard in sorted((run / "data").glob("part-*.jsonl"))
+            for line in shard.read_text().splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("ballot", ["auto", "text"])
+async def test_every_row_completes_and_ballots_are_counted(tmp_path: Path, ballot: str) -> None:
+    step = AutoReason(model="local", max_passes=1, teacher=SHORT, critic=SHORT, author_b=SHORT,
+                      synthesizer=SHORT, judge={"max_tokens": 96, "ballot": ballot, "max_reasks": 1})
+    result = await Pipeline(ROWS, [step]).run(tmp_path / "run", progress="quiet")
+    assert result.rows == 2 and result.errors == 2
+    errors = {e["id"]: e for e in map(json.loads, (tmp_path / "run/errors.jsonl").read_text().splitlines())}
+    assert errors["empty"]["error_type"] == "EmptyPrompt"
+    assert errors["too-long"]["error_type"] == "Rejected" and "context" in errors["too-long"]["message"]
+    rows = read_rows(tmp_path / "run")
+    assert {row["id"] for row in rows} == {"trains", "haiku"}
+    for row in rows:
+        assert row["generation"] and row["passes"] == 1 and len(row["trace"]) == 1
+        for ballot_record in row["trace"][0]["ballots"]:
+            assert 1 <= ballot_record["asks"] <= 2
+            assert ballot_record["valid"] == (ballot_record["ranking"] is not None)
+            if not ballot_record["valid"]:
+                assert ballot_record["asks"] == 2 and ballot_record["error"]  # re-asked, then recorded
+    summary = summarize(rows)
+    assert summary.ballots == 6
+    reasks = sum(b["asks"] - 1 for row in rows for b in row["trace"][0]["ballots"])
+    assert summary.usage["judge"].reasks == reasks
+    if ballot == "auto":  # schema-constrained ballots: the weak model cannot garble them
+        assert summary.valid_after_reasks == 6

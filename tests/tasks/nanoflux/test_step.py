@@ -1,0 +1,116 @@
+"""``step: nanoflux`` in the pipeline runtime: rows in RUN/data, reasons in RUN/rejects.jsonl, resume."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from hadron.llm.errors import Rejected
+from hadron.llm.hub import ModelHub
+from hadron.llm.types import ChatRequest
+from hadron.runtime.pipeline import Pipeline
+from hadron.runtime.registry import build_step, step_class
+from hadron.tasks.nanoflux.step import NanoFluxStep, RoundOrder, RoundSource, kept_rows
+
+from .conftest import GOOD_VERDICT, Fake, FakeEmbedder, Round, question_text, role_of
+
+
+def options(spec: str, **overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {"domains": ["math"], "per_domain": 3, "max_rounds": 8, "concurrency": 2,
+                              "attacker": {"model": spec}, "defender": {"model": spec},
+                              "judge": {"model": spec, "tools": []}}
+    return {**values, **overrides}
+
+
+def read(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+async def run(step: NanoFluxStep, out: Path, **kwargs: Any) -> Any:
+    async with ModelHub() as hub:
+        pipeline = Pipeline(source=RoundSource(step), steps=[step], max_in_flight=2)
+        return await pipeline.run(out, models=hub, progress="off", **kwargs)
+
+
+def test_the_kind_is_registered() -> None:
+    assert step_class("nanoflux") is NanoFluxStep
+    step = build_step("nanoflux", "nf", {"domains": ["math"], "per_domain": 4, "embedder": "local"})
+    assert isinstance(step, NanoFluxStep) and step.options.per_domain == 4
+    assert step.config()["per_domain"] == 4
+
+
+async def test_a_run_writes_kept_rows_and_rejects_with_reasons(scripted, tmp_path: Path) -> None:
+    fake = Fake(rounds={1: Round(verdict={**GOOD_VERDICT, "defender_correct": True}),
+                        2: Round(verdict="not a verdict")})
+    spec = scripted(fake)
+    step = NanoFluxStep("nanoflux", embed_with=FakeEmbedder(), **options(spec))
+    result = await run(step, tmp_path / "run")
+    rows = read(tmp_path / "run" / "data" / "part-00000.jsonl")
+    assert [r["id"] for r in rows] == ["math/r00000", "math/r00003", "math/r00004"]
+    assert rows[0]["question"] == question_text(0) and rows[0]["domain"] == "math" and rows[0]["round"] == 0
+    rejects = {r["id"]: r for r in read(tmp_path / "run" / "rejects.jsonl")}
+    assert rejects["math/r00001"]["reason"] == "defender_succeeded"
+    assert rejects["math/r00002"]["reason"] == "judge_unparseable"
+    assert rejects["math/r00002"]["detail"]["asks"] == 3
+    assert rejects["math/r00001"]["detail"]["question"] == question_text(1)
+    rejected = dict(result.manifest.rejected)
+    late = rejected.pop("budget_reached", 0)  # rounds already in flight when the budget filled
+    assert result.manifest.rows == 3 and rejected == {"defender_succeeded": 1, "judge_unparseable": 1}
+    assert late <= 3 and fake.attacks <= 7  # the source stops once the budget is full
+
+
+async def test_resume_restores_kept_questions_for_the_novelty_check(scripted, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    first = Fake()
+
+    def failing_late(request: ChatRequest) -> object:
+        if role_of(request) == "defender" and "Q0:" not in str(request.messages[-1]["content"]):
+            raise Rejected("offline")
+        return first(request)
+
+    spec = scripted(failing_late)
+    step = NanoFluxStep("nanoflux", embed_with=FakeEmbedder(), **options(spec, max_rounds=3, concurrency=1))
+    result = await run(step, out)
+    assert result.manifest.rows == 1 and result.manifest.errors == 2
+    assert [r["id"] for r in kept_rows(out)] == ["math/r00000"]
+
+    # The same pipeline later, now answering; round 2 repeats round 0's question.
+    second = Fake(rounds={2: Round(attack=json.dumps({"question": question_text(0), "explanation": "e",
+                                                      "answer": "42"}))})
+    spec_again = spec.split(":")[1]
+    from hadron.testing import register_scripted
+
+    register_scripted(spec_again, second)
+    resumed = NanoFluxStep("nanoflux", embed_with=FakeEmbedder(),
+                           **options(spec, max_rounds=3, concurrency=1))
+    assert await resumed.restore(kept_rows(out)) == 1
+    result = await run(resumed, out, retry_errors=True)
+    assert [r["id"] for r in kept_rows(out)] == ["math/r00000", "math/r00001"]
+    reasons = {r["id"]: r["reason"] for r in read(out / "rejects.jsonl")}
+    assert reasons == {"math/r00002": "too_similar"}
+    assert read(out / "errors.jsonl") == []
+
+
+async def test_round_order_waits_only_for_smaller_rounds_in_flight() -> None:
+    import asyncio
+
+    order = RoundOrder()
+    done: list[int] = []
+    order.enter("math", 3)
+    order.enter("math", 5)
+    order.enter("science", 1)
+
+    async def curate(domain: str, index: int) -> None:
+        await order.wait_turn(domain, index)
+        done.append(index)
+        order.leave(domain, index)
+
+    later = asyncio.create_task(curate("math", 5))
+    other = asyncio.create_task(curate("science", 1))
+    await asyncio.sleep(0.01)
+    assert done == [1]  # science does not wait for math
+    await curate("math", 3)
+    await later
+    await other
+    assert done == [1, 3, 5]
