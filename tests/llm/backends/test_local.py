@@ -140,3 +140,33 @@ async def test_seeds_follow_the_request(fake_llama: FakeLlama) -> None:
     seeds = [call["seed"] for call in fake_llama.calls]
     assert seeds[0] == seeds[1] != seeds[2]
     assert seeds[3] == 7
+
+
+def test_cancelled_calls_do_not_queue_in_worker_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C during a batch must not leave every queued call waiting in a thread for the model lock
+    (asyncio.run would then wait for all of them to generate before it could exit)."""
+    import asyncio
+    import time
+
+    started: list[float] = []
+
+    def slow_generate(self: LocalBackend, arguments: dict[str, Any]) -> dict[str, Any]:
+        started.append(time.monotonic())
+        time.sleep(0.3)
+        return {"choices": [{"message": {"content": "ok"}, "finish_reason": "stop"}], "usage": {}}
+
+    monkeypatch.setattr(local, "require_llama_cpp", lambda: None)
+    monkeypatch.setattr(local, "resolve_model_path", lambda path: local.Path("/fake.gguf"))
+    monkeypatch.setattr(LocalBackend, "_generate", slow_generate)
+    backend = LocalBackend(parse_spec("local"))
+
+    async def main() -> None:
+        requests = [ChatRequest(messages=[{"role": "user", "content": str(i)}]) for i in range(8)]
+        calls = [asyncio.create_task(backend.complete(request)) for request in requests]
+        await asyncio.sleep(0.1)
+        for call in calls:
+            call.cancel()
+        await asyncio.gather(*calls, return_exceptions=True)
+
+    asyncio.run(main())
+    assert len(started) == 1  # only the call already running reached a worker thread

@@ -160,9 +160,15 @@ class LocalBackend:
         self.n_threads = n_threads or default_threads()
         self.model_id = model_id_for(self.path)
         self.endpoint = f"local:{self.path}"
+        self._turn: asyncio.Lock | None = None
+        """Calls queue here, in asyncio, so that a cancelled call (Ctrl-C) leaves at once instead of
+        waiting in a worker thread for the model lock."""
 
     async def complete(self, request: ChatRequest) -> Completion:
-        reply = await asyncio.to_thread(self._generate, self._arguments(request))
+        if self._turn is None:
+            self._turn = asyncio.Lock()
+        async with self._turn:
+            reply = await asyncio.to_thread(self._generate, self._arguments(request))
         choice = reply["choices"][0]
         message = choice.get("message") or {}
         text, reasoning = split_reasoning(message.get("content") or "")
