@@ -7,6 +7,10 @@ concurrency limit raised to match). With that latency the best possible rate is 
 how close to the bound the whole stack gets. Measured with the request cache off (pure orchestration)
 and on (the default for ``hadron run``: one SQLite write per call). Target: at least 90% of the bound.
 
+A baseline sends the same calls straight through the model client (``model.chat``, same limit, no
+pipeline): ``vs_client`` is pipeline rows/s over client calls/s, the runtime's own share of the cost
+when the machine (two shared cores running client and server) cannot reach the bound at all.
+
     python benchmarks/runtime_overhead.py                          # 20,000 rows per setting
     python benchmarks/runtime_overhead.py --rows 5000 --latency 0.2
 """
@@ -71,6 +75,27 @@ async def run_pipeline(url: str, workdir: Path, rows: int, in_flight: int, cache
             "cpu_ms_per_row": round(1000 * cpu / rows, 3), "rows_per_s": round(rows / wall, 1)}
 
 
+async def run_client(url: str, calls: int, in_flight: int) -> dict[str, Any]:
+    """The same requests without the pipeline: ``in_flight`` concurrent ``model.chat`` calls."""
+    from hadron.llm import ModelHub, parse_spec
+
+    async with ModelHub() as hub:
+        model = hub.get(parse_spec(f"{url}#bench", max_concurrency=in_flight, adaptive=False))
+        gate = asyncio.Semaphore(in_flight)
+
+        async def one(i: int, tag: str) -> None:
+            async with gate:
+                await model.chat(f"{tag} question {i}", max_tokens=16, role="generate", route_key=str(i),
+                                 seed=i)
+
+        await asyncio.gather(*(one(i, "warmup") for i in range(in_flight * 2)))
+        cpu, wall = time.process_time(), time.perf_counter()
+        await asyncio.gather(*(one(i, "main") for i in range(calls)))
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return {"rows": calls, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+            "cpu_ms_per_row": round(1000 * cpu / calls, 3), "rows_per_s": round(calls / wall, 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=20_000)
@@ -82,6 +107,8 @@ def main() -> None:
     server, url = start_server(args.latency)
     results: dict[str, Any] = {}
     try:
+        results["client_only"] = asyncio.run(run_client(url, args.rows, args.in_flight))
+        print("client_only", results["client_only"], flush=True)
         for name, cache in (("no_cache", False), ("with_cache", True)):
             with tempfile.TemporaryDirectory(prefix="hadron-overhead-") as tmp:
                 results[name] = asyncio.run(run_pipeline(url, Path(tmp), args.rows, args.in_flight, cache))
@@ -93,6 +120,7 @@ def main() -> None:
     bound = args.in_flight / args.latency
     for result in results.values():
         result["fraction_of_bound"] = round(result["rows_per_s"] / bound, 3)
+        result["vs_client"] = round(result["rows_per_s"] / results["client_only"]["rows_per_s"], 3)
     report = {
         "benchmark": "runtime_overhead",
         "settings": {"rows": args.rows, "in_flight": args.in_flight, "latency_s": args.latency,

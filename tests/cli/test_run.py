@@ -122,8 +122,8 @@ def test_missing_pipeline_file(tmp_path: Path, hadron: Hadron) -> None:
 
 
 def test_other_executors_are_refused(tmp_path: Path, hadron: Hadron, model: set[str]) -> None:
-    code, _, err = hadron("run", str(setup(tmp_path, GOOD)), "--executor", "ray")
-    assert code == 2 and "executor 'ray' is not available yet" in err
+    code, _, err = hadron("run", str(setup(tmp_path, GOOD)), "--executor", "spark")
+    assert code == 2 and "unknown executor 'spark'" in err
 
 
 @pytest.mark.model

@@ -93,7 +93,7 @@ def test_sigkill_at_random_points_then_resume(tmp_path: Path, server: FaultServe
     for body, times in arrivals.items():
         for first, _again in itertools.pairwise(times):
             # a request is asked again only if it was still unanswered when the process was killed
-            in_flight = any(first <= kill <= first + LATENCY + 0.3 for kill in kills)
+            in_flight = any(first <= kill <= first + LATENCY + 1.0 for kill in kills)
             assert in_flight, f"answered request repeated: {body[:120]}"
 
     before = len(server.chat_requests())
@@ -101,14 +101,16 @@ def test_sigkill_at_random_points_then_resume(tmp_path: Path, server: FaultServe
     assert rerun.returncode == 0 and len(server.chat_requests()) == before
 
 
-def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path, server: FaultServer) -> None:
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path, server: FaultServer, sig: int,
+                                                     code: int) -> None:
     setup_run(tmp_path, server)
     run = tmp_path / "run"
     proc = subprocess.Popen(command(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     wait_for_rows(proc, run, 10)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130
+    assert proc.returncode == code, err.decode()
     assert "interrupted; rerun the same command to resume" in err.decode()
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["complete"] is False and 10 <= manifest["rows"] < ROWS

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import sys
 
+from rich.markup import escape
+
 from hadron.cli._app import app, err_console
 from hadron.errors import HadronError
 
@@ -24,7 +26,8 @@ def main() -> None:
     try:
         app()
     except HadronError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        # escaped: a hint like pip install 'hadron-distill[ray]' is not rich markup
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:
         err_console.print("interrupted; run the same command again to resume")

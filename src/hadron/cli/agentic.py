@@ -15,20 +15,32 @@ if TYPE_CHECKING:
 
 @app.command("agentic")
 def agentic_command(
-    scenarios: str | None = typer.Option(None, "--scenarios", "-s", metavar="DIR_OR_FAMILY",
-                                         help="Scenario file or folder, a family (terminal, telecom, orders) "
-                                              "or all."),
-    episodes: int | None = typer.Option(None, "--episodes", "-n", min=1,
-                                        help="Episodes in all, shared by scenario weight "
-                                             "(default: each scenario's target_count)."),
+    scenarios: str | None = typer.Option(
+        None,
+        "--scenarios",
+        "-s",
+        metavar="DIR_OR_FAMILY",
+        help="Scenario file or folder, a family (terminal, telecom, orders) or all.",
+    ),
+    episodes: int | None = typer.Option(
+        None,
+        "--episodes",
+        "-n",
+        min=1,
+        help="Episodes in all, shared by scenario weight (default: each scenario's target_count).",
+    ),
     teacher: str | None = typer.Option(None, "--teacher", help="Teacher model spec (default: local)."),
     reviewer: str | None = typer.Option(None, "--reviewer", help="Reviewer model spec (default: local)."),
     out: Path = typer.Option(..., "--out", "-o", help="Run directory (rerun the command to resume)."),
-    config: Path | None = typer.Option(None, "--config", "-c",
-                                       help="YAML config: pools, review flow, loop, concurrency."),
+    config: Path | None = typer.Option(
+        None, "--config", "-c", help="YAML config: pools, review flow, loop, concurrency."
+    ),
     concurrency: int | None = typer.Option(None, "--concurrency", min=1, help="Episodes in flight."),
     max_turns: int | None = typer.Option(None, "--max-turns", min=1, help="Assistant turns per episode."),
     review: bool | None = typer.Option(None, "--review/--no-review", help="Review and refine episodes."),
+    retry_errors: bool = typer.Option(
+        False, "--retry-errors", help="Re-run only the episodes whose model calls failed last time."
+    ),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ) -> None:
     """Run scenarios against executed tools, review the episodes, and save training conversations."""
@@ -36,9 +48,19 @@ def agentic_command(
 
     from hadron.tasks.agentic.run import run_agentic
 
-    settings = _settings(config, scenarios=scenarios, episodes=episodes, teacher=teacher, reviewer=reviewer,
-                         concurrency=concurrency, max_turns=max_turns, review=review)
-    summary = asyncio.run(run_agentic(settings, out, progress="auto" if progress else "off"))
+    settings = _settings(
+        config,
+        scenarios=scenarios,
+        episodes=episodes,
+        teacher=teacher,
+        reviewer=reviewer,
+        concurrency=concurrency,
+        max_turns=max_turns,
+        review=review,
+    )
+    summary = asyncio.run(
+        run_agentic(settings, out, progress="auto" if progress else "off", retry_errors=retry_errors)
+    )
     _print(summary)
 
 
@@ -70,8 +92,10 @@ def _print(summary: RunSummary) -> None:
     from rich.table import Table
 
     rejected = sum(summary.rejected.values())
-    console.print(f"[bold]agentic[/]: {summary.rows} episodes saved of {summary.planned} planned "
-                  f"({summary.success} pass their success checks), {rejected} rejected, {summary.errors} errors")
+    console.print(
+        f"[bold]agentic[/]: {summary.rows} episodes saved of {summary.planned} planned "
+        f"({summary.success} pass their success checks), {rejected} rejected, {summary.errors} errors"
+    )
     if summary.rejected:
         reasons = ", ".join(f"{reason}={count}" for reason, count in sorted(summary.rejected.items()))
         console.print(f"rejected by reason: {reasons} (see {summary.out_dir / 'rejects.jsonl'})")

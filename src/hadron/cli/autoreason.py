@@ -122,7 +122,8 @@ def print_summary(summary: RunSummary) -> None:
     table.add_row("rows done / failed", f"{summary.rows} / {summary.failed}")
     table.add_row("converged", f"{summary.converged} ({summary.converged_share:.0%})")
     table.add_row("passes (mean)", f"{summary.passes} ({summary.passes_mean:.1f})")
-    table.add_row("promotions B / AB", f"{summary.promotions.get('B', 0)} / {summary.promotions.get('AB', 0)}")
+    promoted = summary.promotions
+    table.add_row("promotions B / AB", f"{promoted.get('B', 0)} / {promoted.get('AB', 0)}")
     finals = ", ".join(f"{k} {v}" for k, v in sorted(summary.final_sources.items()))
     table.add_row("final text from", finals or "-")
     table.add_row("ballots valid first ask", f"{summary.valid_first_ask}/{summary.ballots} "
@@ -135,6 +136,7 @@ def print_summary(summary: RunSummary) -> None:
     for column in ("role", "calls", "cached", "re-asks", "tokens in", "tokens out", "cost $", "seconds"):
         usage.add_column(column, justify="left" if column == "role" else "right")
     for role, tally in summary.usage.items():
-        usage.add_row(role, str(tally.calls), str(tally.cache_hits), str(tally.reasks), str(tally.prompt_tokens),
-                      str(tally.completion_tokens), f"{tally.cost_usd:.4f}", f"{tally.seconds:.1f}")
+        usage.add_row(role, str(tally.calls), str(tally.cache_hits), str(tally.reasks),
+                      str(tally.prompt_tokens), str(tally.completion_tokens), f"{tally.cost_usd:.4f}",
+                      f"{tally.seconds:.1f}")
     console.print(usage)

@@ -87,7 +87,7 @@ async def run_step(step: Any, out: Path, *, quiet: bool = True,
         if restored:
             console.print(f"resuming: {restored} kept question(s) restored from {out}", highlight=False)
         options = step.options
-        if not retry_errors and all(step.full(domain) for domain in options.domains):
+        if all(step.full(domain) for domain in options.domains):
             console.print("every domain's budget is already full; nothing to run", highlight=False)
             return restored, {}, 0
         pipeline = Pipeline(source=RoundSource(step), steps=[step],

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from hadron.cli._app import app, console, err_console
 from hadron.errors import ConfigError
 
-EXECUTORS = ("local",)
+if TYPE_CHECKING:
+    from hadron.runtime.pipeline import RunResult
 
 
 @app.command()
@@ -23,26 +27,45 @@ def run(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Plain progress lines instead of a bar."),
     strict: bool = typer.Option(False, "--strict",
                                 help="Stop at the first malformed input line instead of recording it."),
-    executor: str = typer.Option("local", "--executor", help="Where rows run: local (one event loop)."),
+    executor: str = typer.Option("local", "--executor",
+                                 help="Where rows run: local (one event loop) or ray (blocks on Ray)."),
+    address: str | None = typer.Option(None, "--address",
+                                       help="With --executor ray: auto, HOST:PORT or ray://HOST:10001 "
+                                            "(default: start a local Ray instance)."),
+    block_rows: int | None = typer.Option(None, "--block-rows", min=1,
+                                          help="With --executor ray: source rows per task (default 1000)."),
 ) -> None:
     """Run PIPELINE; run the same command again to resume after a crash or Ctrl-C."""
     import asyncio
 
     from hadron.runtime.config import load_pipeline
+    from hadron.runtime.executors import get_executor
 
-    if executor not in EXECUTORS:
-        raise ConfigError(f"executor {executor!r} is not available yet", hint="use --executor local")
+    ray_options = {k: v for k, v in {"address": address, "block_rows": block_rows}.items() if v is not None}
+    if ray_options and executor != "ray":
+        flags = " and ".join(f"--{name.replace('_', '-')}" for name in ray_options)
+        raise ConfigError(f"{flags} only apply to --executor ray", hint="add --executor ray")
+    runner = get_executor(executor, **ray_options)
     loaded = load_pipeline(pipeline)
     name = pipeline.parent.name if pipeline.name == "config.yaml" else pipeline.stem
     out_dir = out or Path("runs") / name
     command = f"hadron run {pipeline} --out {out_dir}" + (" --retry-errors" if retry_errors else "")
+
+    async def run_until_signalled() -> RunResult:
+        """SIGTERM (a CI cancel, ``kill``) stops as cleanly as Ctrl-C: the run task is cancelled."""
+        task = asyncio.current_task()
+        assert task is not None
+        with contextlib.suppress(NotImplementedError):  # event loops without signal handlers
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        return await loaded.run(out_dir, retry_errors=retry_errors, strict=strict,
+                                progress="quiet" if quiet else "auto", executor=runner)
+
     try:
-        result = asyncio.run(loaded.run(out_dir, retry_errors=retry_errors, strict=strict,
-                                        progress="quiet" if quiet else "auto"))
-    except KeyboardInterrupt:
+        result = asyncio.run(run_until_signalled())
+    except (KeyboardInterrupt, asyncio.CancelledError) as exc:
         err_console.print(f"interrupted; rerun the same command to resume: {command}", highlight=False,
                           soft_wrap=True)
-        raise typer.Exit(130) from None
+        raise typer.Exit(130 if isinstance(exc, KeyboardInterrupt) else 143) from None
     manifest = result.manifest
     rejected = sum(manifest.rejected.values())
     data = manifest.data if manifest.data != "data" else out_dir / "data"

@@ -23,6 +23,7 @@ import os
 import re
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -196,7 +197,7 @@ class Journal:
             targets[src] = {e["id"] for e in line["errors"]}
         return targets
 
-    def _latest_failed_lines(self) -> Any:
+    def _latest_failed_lines(self) -> Iterator[tuple[str, dict[str, Any]]]:
         wanted = {(index, position) for index, position, _ in self.state.failed.values()}
         if not wanted:
             return
@@ -210,27 +211,37 @@ class Journal:
     def rebuild(self, *, rejects: bool) -> None:
         """Rewrite errors.jsonl (input errors + the latest failures) and optionally rejects.jsonl."""
         self.flush()
-        lines = []
-        if self.errors_path.exists():
-            lines = [_dumps(r) for r in _read_records(self.errors_path) if r.get("step") == SOURCE_STEP]
-        for _, line in self._latest_failed_lines():
-            lines.extend(_dumps(e) for e in line["errors"])
-        self._reopen_after(self.errors_path, b"".join(lines))
-        if rejects:
-            out: list[bytes] = []
+
+        def errors() -> Iterator[bytes]:
+            if self.errors_path.exists():
+                kept = (r for r in _read_records(self.errors_path) if r.get("step") == SOURCE_STEP)
+                yield from (_dumps(r) for r in kept)
+            for _, line in self._latest_failed_lines():
+                yield from (_dumps(e) for e in line["errors"])
+
+        def all_rejects() -> Iterator[bytes]:
             for path in sorted(self.dir.glob("part-*.done.jsonl")):
                 with open(path, "rb") as handle:
                     for raw in handle:
                         if b'"rejects"' in raw and raw.endswith(b"\n"):
-                            out.extend(_dumps(r) for r in json.loads(raw).get("rejects", ()))
-            self._reopen_after(self.rejects_path, b"".join(out))
+                            yield from (_dumps(r) for r in json.loads(raw).get("rejects", ()))
 
-    def _reopen_after(self, path: Path, data: bytes) -> None:
-        name = "errors" if path == self.errors_path else "rejects"
+        self._rewrite("errors", self.errors_path, errors())
+        if rejects:
+            self._rewrite("rejects", self.rejects_path, all_rejects())
+
+    def _rewrite(self, name: str, path: Path, lines: Iterator[bytes]) -> None:
+        """Stream ``lines`` into a temp file and swap it in (the open append handle is reopened later)."""
         handle = self._files.pop(name, None)
         if handle is not None:
             handle.close()
-        atomic_write_text(path, data.decode())
+        tmp = path.with_name(f".{path.name}.rebuild")
+        with open(tmp, "wb") as out:
+            for line in lines:
+                out.write(line)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
 
     # -- recording ---------------------------------------------------------------------------------
 
@@ -321,9 +332,8 @@ class Journal:
         self._files.clear()
 
 
-def _read_records(path: Path) -> list[dict[str, Any]]:
+def _read_records(path: Path) -> Iterator[dict[str, Any]]:
     """The complete JSON lines of a records file (a torn last line is skipped)."""
-    records = []
     with open(path, "rb") as handle:
         for raw in handle:
             try:
@@ -331,5 +341,4 @@ def _read_records(path: Path) -> list[dict[str, Any]]:
             except ValueError:
                 continue
             if isinstance(value, dict):
-                records.append(value)
-    return records
+                yield value

@@ -26,6 +26,7 @@ from hadron.data.sinks import SinkConfig
 from hadron.errors import ConfigError, InputError
 from hadron.llm.types import canonical_json, stable_hash
 from hadron.runtime.dag import DagError, build_dag, check_columns
+from hadron.runtime.executors import Executor, check_layout, get_executor
 from hadron.runtime.registry import step_spec
 from hadron.runtime.session import InputErrors, Session
 from hadron.runtime.step import Row, Step
@@ -163,14 +164,21 @@ class Pipeline:
     # -- running -----------------------------------------------------------------------------------
 
     async def run(self, out_dir: str | Path, *, models: ModelHub | None = None, retry_errors: bool = False,
-                  strict: bool = False, progress: ProgressMode = "auto") -> RunResult:
+                  strict: bool = False, progress: ProgressMode = "auto",
+                  executor: str | Executor = "local") -> RunResult:
         """Run (or resume, or refresh) the pipeline into ``out_dir``.
 
         ``models``: a hub to use (default: one with its request cache in ``out_dir/cache.sqlite``).
         ``retry_errors`` re-runs only the rows in errors.jsonl; ``strict`` stops at the first malformed
         input line instead of recording it. Cancelling (Ctrl-C) stops cleanly: finished rows are kept
-        and the same call resumes.
+        and the same call resumes. ``executor``: ``"local"`` (this process), ``"ray"``, or an executor
+        object such as ``RayExecutor(address="auto")`` (``hadron.runtime.executors``).
         """
+        if executor != "local":
+            runner = get_executor(executor) if isinstance(executor, str) else executor
+            return await runner.run(self, Path(out_dir), models=models, retry_errors=retry_errors,
+                                    strict=strict, progress=progress)
+        check_layout(Path(out_dir), "local")
         source = self.open_source()
         pending = InputErrors()
         rows = source.rows(on_error=None if strict else pending)

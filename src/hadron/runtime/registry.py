@@ -27,6 +27,7 @@ _BUILTIN: dict[str, str] = {
     "explode": "hadron.runtime.steps.explode:Explode",
     "exact_dedup": "hadron.data.filters.exact_dedup:ExactDedup",
     "minhash_dedup": "hadron.data.filters.minhash_dedup:MinHashDedup",
+    "agentic": "hadron.tasks.agentic.step:Agentic",
 }
 _registered: dict[str, type[Step]] = {}
 

@@ -86,9 +86,12 @@ class Session:
             raise ConfigError(f"{self.out} holds a run of a different pipeline (config hash "
                               f"{state.get('config_hash')}, this one {config_hash})",
                               hint="use a new --out, or restore the pipeline that made it")
-        self.out.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(self.out / "config.yaml",
-                          yaml.safe_dump(pipeline.config(), sort_keys=False, allow_unicode=True))
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(self.out / "config.yaml",
+                              yaml.safe_dump(pipeline.config(), sort_keys=False, allow_unicode=True))
+        except OSError as exc:
+            raise InputError(str(self.out), f"cannot write the run directory: {exc.strerror or exc}") from exc
         self.created = str(state.get("created") or utc_now())
         self.sink: ShardSink = open_sink(pipeline.sink, self.out)
         self.journal = Journal(self.out, self.sink, pipeline.sink.shard_rows)

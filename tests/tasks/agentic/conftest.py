@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -19,8 +20,11 @@ _names = itertools.count()
 def native_call(name: str, arguments: dict[str, Any] | str, text: str = "") -> Completion:
     """A reply that calls one tool through the tools API."""
     raw = arguments if isinstance(arguments, str) else json.dumps(arguments)
-    return Completion(text=text, model="teacher", tool_calls=[
-        {"id": "ignored", "type": "function", "function": {"name": name, "arguments": raw}}])
+    return Completion(
+        text=text,
+        model="teacher",
+        tool_calls=[{"id": "ignored", "type": "function", "function": {"name": name, "arguments": raw}}],
+    )
 
 
 def assistant_turns(request: ChatRequest) -> int:
@@ -36,10 +40,17 @@ def teacher_script(steps: Sequence[Completion | str]) -> Callable[[ChatRequest],
     return reply
 
 
-def review_json(scenario: Scenario, score: float = 9.0, *, needs_revision: bool = False,
-                feedback: str = "fine") -> str:
-    return json.dumps({"scores": [{"item": item.id, "score": score, "comment": "ok"} for item in scenario.rubric],
-                       "total": score, "feedback": feedback, "needs_revision": needs_revision})
+def review_json(
+    scenario: Scenario, score: float = 9.0, *, needs_revision: bool = False, feedback: str = "fine"
+) -> str:
+    return json.dumps(
+        {
+            "scores": [{"item": item.id, "score": score, "comment": "ok"} for item in scenario.rubric],
+            "total": score,
+            "feedback": feedback,
+            "needs_revision": needs_revision,
+        }
+    )
 
 
 @pytest.fixture
@@ -56,3 +67,21 @@ def scripted() -> Iterator[Callable[..., str]]:
     yield make
     for name in names:
         unregister_scripted(name)
+
+
+def auto_review(score: float = 9.0, **fields: Any) -> Callable[[ChatRequest], str]:
+    """A reviewer that scores every rubric item listed in its prompt with ``score``."""
+
+    def review(request: ChatRequest) -> str:
+        prompt = request.messages[0]["content"]
+        items = re.findall(r"^- (\S+) \(weight", prompt, re.MULTILINE)
+        return json.dumps(
+            {
+                "scores": [{"item": item, "score": score} for item in items],
+                "total": score,
+                "feedback": fields.get("feedback", "fine"),
+                "needs_revision": fields.get("needs_revision", False),
+            }
+        )
+
+    return review

@@ -5,15 +5,19 @@ from __future__ import annotations
 from hadron.tasks.agentic.language import LanguagePolicy, check_messages, detect, script_shares
 
 RECAP = LanguagePolicy(allowed={"zh": 0.4}, description="English first, short Chinese recap allowed")
-ENGLISH_THEN_RECAP = ("I removed the pip cache under /home/ci/.cache and /home is at 12% again. Your project "
-                      "files were not touched.\n\n总结：已清理缓存，项目文件没有删除。")
+ENGLISH_THEN_RECAP = (
+    "I removed the pip cache under /home/ci/.cache and /home is at 12% again. Your project "
+    "files were not touched.\n\n总结：已清理缓存，项目文件没有删除。"
+)
 
 
 def test_detects_languages_and_scripts_by_letter_share() -> None:
     shares, first = detect(ENGLISH_THEN_RECAP)
     assert first == "en" and shares["en"] > 0.6 and 0.1 < shares["zh"] < 0.4
     assert script_shares("abc 中文") == {"Latin": 0.6, "Han": 0.4}
-    assert detect("Run `df -h` and then `du -sh /var/*` please, it shows what fills the disk.")[0] == {"en": 1.0}
+    assert detect("Run `df -h` and then `du -sh /var/*` please, it shows what fills the disk.")[0] == {
+        "en": 1.0
+    }
 
 
 def test_english_first_with_a_short_recap_passes() -> None:
@@ -24,9 +28,18 @@ def test_english_first_with_a_short_recap_passes() -> None:
 
 def test_policy_violations_are_named() -> None:
     messages = [
-        {"role": "user", "content": "请帮忙清理一下空间，但不要删项目文件，谢谢你的帮助。"},  # users are not judged
-        {"role": "assistant", "content": "总结：已清理缓存，项目文件没有删除。I removed the pip cache for you, all good."},
-        {"role": "assistant", "content": "已清理缓存，项目文件没有删除。磁盘使用率现在是百分之十二。服务已经正常运行了。"},
+        {
+            "role": "user",
+            "content": "请帮忙清理一下空间，但不要删项目文件，谢谢你的帮助。",
+        },  # users are not judged
+        {
+            "role": "assistant",
+            "content": "总结：已清理缓存，项目文件没有删除。I removed the pip cache for you, all good.",
+        },
+        {
+            "role": "assistant",
+            "content": "已清理缓存，项目文件没有删除。磁盘使用率现在是百分之十二。服务已经正常运行了。",
+        },
         {"role": "assistant", "content": "J'ai supprimé le cache de pip et le disque est de nouveau libre."},
         {"role": "assistant", "content": "Done."},  # too short to judge
     ]

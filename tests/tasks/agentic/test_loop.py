@@ -25,9 +25,13 @@ def scenario(name: str, **update: object):  # type: ignore[no-untyped-def]
 
 async def test_native_tool_calls_are_executed_and_results_go_back(scripted: Callable[..., str]) -> None:
     seen: list[ChatRequest] = []
-    steps = teacher_script([native_call("run_command", {"command": "df -h"}, text="Checking the disk."),
-                            native_call("run_command", {"command": "rm /var/log/app/debug.log"}),
-                            "<think>freed</think>The log filled the disk; I removed it."])
+    steps = teacher_script(
+        [
+            native_call("run_command", {"command": "df -h"}, text="Checking the disk."),
+            native_call("run_command", {"command": "rm /var/log/app/debug.log"}),
+            "<think>freed</think>The log filled the disk; I removed it.",
+        ]
+    )
 
     def teacher(request: ChatRequest):  # type: ignore[no-untyped-def]
         seen.append(request)
@@ -44,7 +48,10 @@ async def test_native_tool_calls_are_executed_and_results_go_back(scripted: Call
     ids = [event.call_id for event in episode.events]
     assert len(set(ids)) == 2 and all(i.startswith("call_") for i in ids)
     assert episode.turns[2].message["content"] == "Checking the disk."
-    assert episode.turns[-1].message == {"role": "assistant", "content": "The log filled the disk; I removed it."}
+    assert episode.turns[-1].message == {
+        "role": "assistant",
+        "content": "The log filled the disk; I removed it.",
+    }
     assert episode.turns[-1].rationale == "freed"
     assert episode.served_by == [spec] * 3
     assert [c.ok for c in episode.checks] == [False, True, True]  # disk freed, nginx not restarted
@@ -55,9 +62,12 @@ async def test_native_tool_calls_are_executed_and_results_go_back(scripted: Call
 
 async def test_text_protocol_for_models_without_a_tools_api(scripted: Callable[..., str]) -> None:
     seen: list[ChatRequest] = []
-    replies = ['I will look it up.\n<tool_call>{"name": "get_order", "arguments": {"order_id": "O-1042"}}</tool_call>',
-               '<tool_call>{"name": "cancel_order", "arguments": {"order_id": "O-1042", "reason": "mistake"}}',
-               "Your order O-1042 is cancelled and 39.00 will be refunded."]
+    replies = [
+        'I will look it up.\n<tool_call>{"name": "get_order", '
+        '"arguments": {"order_id": "O-1042"}}</tool_call>',
+        '<tool_call>{"name": "cancel_order", "arguments": {"order_id": "O-1042", "reason": "mistake"}}',
+        "Your order O-1042 is cancelled and 39.00 will be refunded.",
+    ]
 
     def teacher(request: ChatRequest) -> str:
         seen.append(request)
@@ -71,31 +81,40 @@ async def test_text_protocol_for_models_without_a_tools_api(scripted: Callable[.
     assert seen[0].tools is None and "<tool_call>" in seen[0].messages[0]["content"]
     assert "<tool_call>" not in episode.turns[0].message["content"]  # the saved system prompt stays clean
     assert seen[1].messages[-1]["role"] == "user" and seen[1].messages[-1]["content"].startswith(
-        '<tool_response name="get_order">')
+        '<tool_response name="get_order">'
+    )
     assert seen[1].messages[-2]["content"].endswith("</tool_call>")
-    assert [e.name for e in episode.events] == ["get_order", "cancel_order"] and all(e.valid for e in episode.events)
+    assert [e.name for e in episode.events] == ["get_order", "cancel_order"] and all(
+        e.valid for e in episode.events
+    )
     assert episode.turns[2].message["content"] == "I will look it up."
     assert all(c.ok for c in episode.checks)
     await hub.aclose()
 
 
 def test_text_calls_parse_leniently() -> None:
-    visible, calls = parse_text_calls('ok <tool_call>{"tool": "a", "parameters": "{\\"x\\": 1}"}</tool_call>'
-                                      '<tool_call>not json</tool_call>')
+    visible, calls = parse_text_calls(
+        'ok <tool_call>{"tool": "a", "parameters": "{\\"x\\": 1}"}</tool_call><tool_call>not json</tool_call>'
+    )
     assert visible == "ok"
     assert [(c.name, c.arguments) for c in calls] == [("a", {"x": 1}), ("", "not json")]
     assert parse_text_calls("just an answer") == ("just an answer", [])
 
 
 async def test_bad_calls_get_error_results_and_the_loop_goes_on(scripted: Callable[..., str]) -> None:
-    teacher = teacher_script([native_call("teleport", {"to": "mars"}),
-                              native_call("get_order", {"order_id": 1042}),
-                              native_call("get_order", "{not json"),
-                              native_call("get_order", {"order_id": "O-9999"}),
-                              "I could not find that order."])
+    teacher = teacher_script(
+        [
+            native_call("teleport", {"to": "mars"}),
+            native_call("get_order", {"order_id": 1042}),
+            native_call("get_order", "{not json"),
+            native_call("get_order", {"order_id": "O-9999"}),
+            "I could not find that order.",
+        ]
+    )
     hub = ModelHub()
     episode = await AgentLoop(hub.get(scripted(teacher)), LoopConfig()).run(
-        scenario("orders-cancel-unshipped"), route_key="r3")
+        scenario("orders-cancel-unshipped"), route_key="r3"
+    )
     assert episode.stop_reason == "answered"
     results = [json.loads(e.content)["error"] for e in episode.events]
     assert "unknown tool 'teleport'" in results[0]
@@ -110,7 +129,8 @@ async def test_a_loop_that_never_answers_stops_at_the_turn_cap(scripted: Callabl
     hub = ModelHub()
     teacher = scripted(lambda request: native_call("run_command", {"command": "uptime"}))
     episode = await AgentLoop(hub.get(teacher), LoopConfig(max_turns=4)).run(
-        scenario("terminal-runaway-process"), route_key="r4")
+        scenario("terminal-runaway-process"), route_key="r4"
+    )
     assert episode.stop_reason == "turn_cap" and episode.assistant_turns == 4
     assert episode.note == "no final answer within 4 assistant turns"
     assert episode.turns[-1].message["role"] == "tool"
@@ -123,7 +143,8 @@ async def test_a_prompt_the_model_refuses_ends_the_episode(scripted: Callable[..
 
     hub = ModelHub()
     episode = await AgentLoop(hub.get(scripted(refuse)), LoopConfig()).run(
-        scenario("terminal-runaway-process"), route_key="r5")
+        scenario("terminal-runaway-process"), route_key="r5"
+    )
     assert episode.stop_reason == "model_rejected" and "8192" in episode.note
     await hub.aclose()
 
@@ -136,11 +157,15 @@ async def test_the_user_simulator_plays_the_persona_until_done(scripted: Callabl
         user_seen.append(request)
         return user_replies[len(user_seen) - 1]
 
-    teacher = teacher_script([native_call("list_bills", {"customer_id": "C-3003", "status": "overdue"}),
-                              "Bill B-3002 of 45.00 is overdue. Shall I pay it with your card on file?",
-                              native_call("pay_bill", {"bill_id": "B-3002", "amount": 45, "method": "card_on_file"}),
-                              native_call("resume_line", {"number": "+1 555 0303"}),
-                              "Paid, and your line works again."])
+    teacher = teacher_script(
+        [
+            native_call("list_bills", {"customer_id": "C-3003", "status": "overdue"}),
+            "Bill B-3002 of 45.00 is overdue. Shall I pay it with your card on file?",
+            native_call("pay_bill", {"bill_id": "B-3002", "amount": 45, "method": "card_on_file"}),
+            native_call("resume_line", {"number": "+1 555 0303"}),
+            "Paid, and your line works again.",
+        ]
+    )
     hub = ModelHub()
     simulator = UserSimulator(hub.get(scripted(user)))
     loop = AgentLoop(hub.get(scripted(teacher)), LoopConfig(), user=simulator)
@@ -156,8 +181,12 @@ async def test_the_user_simulator_plays_the_persona_until_done(scripted: Callabl
 
 
 async def test_custom_tools_are_simulated_and_marked(scripted: Callable[..., str]) -> None:
-    teacher = teacher_script([native_call("track_shipment", {"order_id": "O-1061"}),
-                              "It arrives on 3 May; it cannot be cancelled now, but you can return it."])
+    teacher = teacher_script(
+        [
+            native_call("track_shipment", {"order_id": "O-1061"}),
+            "It arrives on 3 May; it cannot be cancelled now, but you can return it.",
+        ]
+    )
     hub = ModelHub()
     carrier = scripted(lambda request: '{"status": "in_transit", "expected_delivery": "2024-05-03"}')
     loop = AgentLoop(hub.get(scripted(teacher)), LoopConfig(), simulator=hub.get(carrier))

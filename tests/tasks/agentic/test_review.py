@@ -14,10 +14,17 @@ from hadron.tasks.agentic.step import build_refiner
 
 from .conftest import native_call, review_json, teacher_script
 
-ROAMING = next(s for s in load_scenarios("telecom") if s.id == "telecom-enable-roaming").variant(0)[0] \
+ROAMING = (
+    next(s for s in load_scenarios("telecom") if s.id == "telecom-enable-roaming")
+    .variant(0)[0]
     .model_copy(update={"user_turns": 1})
-GOOD = teacher_script([native_call("set_roaming", {"number": "+1 555 0101", "enabled": True}),
-                       "Roaming is on for +1 555 0101; it costs 10.00 per day."])
+)
+GOOD = teacher_script(
+    [
+        native_call("set_roaming", {"number": "+1 555 0101", "enabled": True}),
+        "Roaming is on for +1 555 0101; it costs 10.00 per day.",
+    ]
+)
 HINT = "Reviewer notes on an earlier attempt"
 
 
@@ -43,20 +50,29 @@ async def test_a_good_episode_is_accepted_in_one_round(scripted: Callable[..., s
     await hub.aclose()
 
 
-async def test_refine_then_accept_keeps_the_feedback_out_of_the_conversation(scripted: Callable[..., str]) -> None:
+async def test_refine_then_accept_keeps_the_feedback_out_of_the_conversation(
+    scripted: Callable[..., str],
+) -> None:
     teacher_requests: list[ChatRequest] = []
 
     def teacher(request: ChatRequest):  # type: ignore[no-untyped-def]
         teacher_requests.append(request)
         if HINT in request.messages[0]["content"]:
             return GOOD(request)
-        return teacher_script([native_call("set_roaming", {"number": "+1 555 0101", "enabled": True}),
-                               "Done."])(request)
+        return teacher_script(
+            [native_call("set_roaming", {"number": "+1 555 0101", "enabled": True}), "Done."]
+        )(request)
 
-    verdicts = iter([review_json(ROAMING, 3, needs_revision=True, feedback="State the daily roaming fee."),
-                     review_json(ROAMING, 9)])
+    verdicts = iter(
+        [
+            review_json(ROAMING, 3, needs_revision=True, feedback="State the daily roaming fee."),
+            review_json(ROAMING, 9),
+        ]
+    )
     hub = ModelHub()
-    result = await refiner(hub, scripted(teacher), scripted(lambda r: next(verdicts))).produce(ROAMING, route_key="b")
+    result = await refiner(hub, scripted(teacher), scripted(lambda r: next(verdicts))).produce(
+        ROAMING, route_key="b"
+    )
     assert result.accepted
     assert [(a.mode, a.reasons) for a in result.attempts] == [("play", ["review_failed"]), ("rerun", [])]
     assert "State the daily roaming fee." in result.attempts[0].feedback
@@ -68,7 +84,9 @@ async def test_refine_then_accept_keeps_the_feedback_out_of_the_conversation(scr
     await hub.aclose()
 
 
-async def test_an_episode_that_never_passes_is_discarded_with_the_reason(scripted: Callable[..., str]) -> None:
+async def test_an_episode_that_never_passes_is_discarded_with_the_reason(
+    scripted: Callable[..., str],
+) -> None:
     hub = ModelHub()
     reviewer = scripted(lambda r: review_json(ROAMING, 2, needs_revision=True, feedback="Wrong line."))
     result = await refiner(hub, scripted(GOOD), reviewer, max_rounds=2).produce(ROAMING, route_key="c")
@@ -80,8 +98,9 @@ async def test_an_episode_that_never_passes_is_discarded_with_the_reason(scripte
 
 async def test_an_unreadable_review_is_not_an_acceptance(scripted: Callable[..., str]) -> None:
     hub = ModelHub()
-    result = await refiner(hub, scripted(GOOD), scripted(lambda r: "Looks great to me!"), max_rounds=0,
-                           max_reasks=1).produce(ROAMING, route_key="d")
+    result = await refiner(
+        hub, scripted(GOOD), scripted(lambda r: "Looks great to me!"), max_rounds=0, max_reasks=1
+    ).produce(ROAMING, route_key="d")
     assert not result.accepted and result.reason == "review_unparseable"
     assert result.verdict is not None and result.verdict.error
     await hub.aclose()
@@ -95,15 +114,20 @@ async def test_failed_success_checks_and_turn_caps_are_refined_too(scripted: Cal
 
     hub = ModelHub()
     result = await refiner(hub, scripted(teacher), scripted(lambda r: review_json(ROAMING, 9))).produce(
-        ROAMING, route_key="e")
+        ROAMING, route_key="e"
+    )
     assert result.accepted
     assert result.attempts[0].reasons == ["task_failed"]
     looping = scripted(lambda request: native_call("get_line", {"number": "+1 555 0101"}))
-    capped = await build_refiner(hub, AgenticConfig(teacher=looping, reviewer=scripted([]),
-                                                    loop={"max_turns": 2}, review={"max_rounds": 1})
-                                 ).produce(ROAMING, route_key="f")  # type: ignore[arg-type]
+    capped = await build_refiner(
+        hub,
+        AgenticConfig(
+            teacher=looping, reviewer=scripted([]), loop={"max_turns": 2}, review={"max_rounds": 1}
+        ),
+    ).produce(ROAMING, route_key="f")  # type: ignore[arg-type]
     assert not capped.accepted and capped.reason == "turn_cap"
     assert "every allowed turn" in capped.attempts[0].feedback
+    assert capped.attempts[-1].note == "no final answer within 2 assistant turns"
     await hub.aclose()
 
 
@@ -114,13 +138,17 @@ async def test_revise_answer_rewrites_only_the_final_reply(scripted: Callable[..
         if "Rewrite your last reply" in request.messages[-1]["content"]:
             asks.append(request)
             return "Roaming is on for +1 555 0101; it costs 10.00 per day."
-        return teacher_script([native_call("set_roaming", {"number": "+1 555 0101", "enabled": True}),
-                               "Done."])(request)
+        return teacher_script(
+            [native_call("set_roaming", {"number": "+1 555 0101", "enabled": True}), "Done."]
+        )(request)
 
-    verdicts = iter([review_json(ROAMING, 4, needs_revision=True, feedback="Say the fee."), review_json(ROAMING, 9)])
+    verdicts = iter(
+        [review_json(ROAMING, 4, needs_revision=True, feedback="Say the fee."), review_json(ROAMING, 9)]
+    )
     hub = ModelHub()
-    result = await refiner(hub, scripted(teacher), scripted(lambda r: next(verdicts)),
-                           refine="revise_answer").produce(ROAMING, route_key="g")
+    result = await refiner(
+        hub, scripted(teacher), scripted(lambda r: next(verdicts)), refine="revise_answer"
+    ).produce(ROAMING, route_key="g")
     assert result.accepted and [a.mode for a in result.attempts] == ["play", "revise_answer"]
     assert result.trace is not None and result.trace.messages[-1]["content"].endswith("10.00 per day.")
     assert len(result.episode.events) == 1  # the tool was not called again
@@ -133,12 +161,17 @@ async def test_the_language_policy_is_enforced_through_review(scripted: Callable
     def teacher(request: ChatRequest):  # type: ignore[no-untyped-def]
         if "Language policy" in request.messages[0]["content"]:
             return GOOD(request)
-        return teacher_script([native_call("set_roaming", {"number": "+1 555 0101", "enabled": True}),
-                               "El roaming ya está activado para su línea y cuesta diez euros al día."])(request)
+        return teacher_script(
+            [
+                native_call("set_roaming", {"number": "+1 555 0101", "enabled": True}),
+                "El roaming ya está activado para su línea y cuesta diez euros al día.",
+            ]
+        )(request)
 
     hub = ModelHub()
     result = await refiner(hub, scripted(teacher), scripted(lambda r: review_json(ROAMING, 9))).produce(
-        ROAMING, route_key="h")
+        ROAMING, route_key="h"
+    )
     assert result.accepted
     assert result.attempts[0].reasons == ["language"]
     assert "'es'" in result.attempts[0].feedback
@@ -146,8 +179,13 @@ async def test_the_language_policy_is_enforced_through_review(scripted: Callable
 
 
 def test_weighted_score_and_gate_without_a_reviewer() -> None:
-    review = Review.model_validate({"scores": [{"item": "action", "score": 10}, {"item": "fees", "score": 5}],
-                                    "total": 7, "needs_revision": False})
+    review = Review.model_validate(
+        {
+            "scores": [{"item": "action", "score": 10}, {"item": "fees", "score": 5}],
+            "total": 7,
+            "needs_revision": False,
+        }
+    )
     assert weighted_score(ROAMING, review) == round((3 * 10 + 2 * 5) / (10 * 7), 4)  # identify, tone: 0
     messages = [{"role": "assistant", "content": "Roaming is on for your line, at 10.00 per day."}]
     assert gate(ROAMING, messages, [], ReviewConfig(enabled=False)).accepted

@@ -56,8 +56,11 @@ def test_tools_resolve_and_variants_render(tmp_path: Path) -> None:
     assert specs["cancel_order"].parameters["required"] == ["order_id", "reason"]
     assert scenario.variant_count() == 6
     names = [scenario.variant(k)[1] for k in range(7)]
-    assert names[:3] == [{"reason": "mistake", "colour": "red"}, {"reason": "too slow", "colour": "red"},
-                         {"reason": "mistake", "colour": "blue"}]
+    assert names[:3] == [
+        {"reason": "mistake", "colour": "red"},
+        {"reason": "too slow", "colour": "red"},
+        {"reason": "mistake", "colour": "blue"},
+    ]
     assert names[6] == names[0]
     variant, _ = scenario.variant(3)
     assert variant.initial_state["products"][0]["name"] == "blue mug"
@@ -73,23 +76,35 @@ def test_a_folder_is_searched_recursively_and_ids_must_be_unique(tmp_path: Path)
         load_scenarios(tmp_path)
 
 
-@pytest.mark.parametrize(("change", "message", "line"), [
-    (("family: orders", "family: airline"), "unknown family 'airline' (known: terminal, telecom, orders)", 2),
-    (("required: [order_id]}", "required: order_id}"), "tools.1.parameters: Value error, not a valid JSON Schema "
-                                                        "at required: 'order_id' is not of type 'array'", 10),
-    (("{type: object, properties", "{type: array, properties"), "must be an object schema", 10),
-    (("  - cancel_order", "  - teleport"), "tools: family 'orders' has no built-in tool 'teleport'", 6),
-    (("name: track_shipment", "name: get_order"), "has the name of a built-in tool", 6),
-    (("stock: 3}", "stock: -3}"), "initial_state: orders_env", 14),
-    (("equals: cancelled}", "equals: cancelled, extra: 1}"), "success.0: ", 19),
-    (("SELECT status FROM", "SELECT nothing FROM"), "success.0: success query does not run", 19),
-    (("{{ colour }} mug", "{{ color }} mug"), "template error: 'color' is undefined", 1),
-    (("goal: Cancel order O-1.\n", ""), "goal: Field required", 1),
-    (("rubric:\n", "rubrik:\n"), "rubrik: unknown key", 20),
-    (("weight: 2,", "weight: heavy,"), "rubric.0.weight: Input should be a valid number", 21),
-    (("  - cancel_order\n", "  - cancel_order\n  [\n"), "invalid YAML", 9),
-])
-def test_bad_scenarios_name_file_and_line(tmp_path: Path, change: tuple[str, str], message: str, line: int) -> None:
+@pytest.mark.parametrize(
+    ("change", "message", "line"),
+    [
+        (
+            ("family: orders", "family: airline"),
+            "unknown family 'airline' (known: terminal, telecom, orders)",
+            2,
+        ),
+        (
+            ("required: [order_id]}", "required: order_id}"),
+            "tools.1.parameters: not a valid JSON Schema at required: 'order_id' is not of type 'array'",
+            10,
+        ),
+        (("{type: object, properties", "{type: array, properties"), "must be an object schema", 10),
+        (("  - cancel_order", "  - teleport"), "tools: family 'orders' has no built-in tool 'teleport'", 6),
+        (("name: track_shipment", "name: get_order"), "has the name of a built-in tool", 6),
+        (("stock: 3}", "stock: -3}"), "initial_state: orders_env", 14),
+        (("equals: cancelled}", "equals: cancelled, extra: 1}"), "success.0: ", 19),
+        (("SELECT status FROM", "SELECT nothing FROM"), "success.0: success query does not run", 19),
+        (("{{ colour }} mug", "{{ color }} mug"), "template error: 'color' is undefined", 1),
+        (("goal: Cancel order O-1.\n", ""), "goal: Field required", 1),
+        (("rubric:\n", "rubrik:\n"), "rubrik: unknown key", 20),
+        (("weight: 2,", "weight: heavy,"), "rubric.0.weight: Input should be a valid number", 21),
+        (("  - cancel_order\n", "  - cancel_order\n  [\n"), "invalid YAML", 9),
+    ],
+)
+def test_bad_scenarios_name_file_and_line(
+    tmp_path: Path, change: tuple[str, str], message: str, line: int
+) -> None:
     old, new = change
     assert old in GOOD
     path = write(tmp_path, GOOD.replace(old, new))
@@ -108,7 +123,7 @@ def test_unknown_source_names_the_choices(tmp_path: Path) -> None:
         load_scenarios("airline")
     assert "terminal, telecom, orders, all" in str(caught.value)
     (tmp_path / "empty").mkdir()
-    with pytest.raises(InputError, match="no \\*.yaml scenario files"):
+    with pytest.raises(InputError, match=r"no \*\.yaml scenario files"):
         load_scenarios(tmp_path / "empty")
     with pytest.raises(InputError, match="expected a scenario"):
         load_scenarios(write(tmp_path, "just text"))

@@ -10,9 +10,20 @@ import pytest
 
 from hadron.tasks.agentic.trace import Episode, ToolEvent, TraceError, Turn, build_trace, check_invariants
 
-TOOLS = [{"type": "function", "function": {"name": "get_order", "parameters": {
-    "type": "object", "properties": {"order_id": {"type": "string", "pattern": "^O-"}},
-    "required": ["order_id"], "additionalProperties": False}}}]
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_order",
+            "parameters": {
+                "type": "object",
+                "properties": {"order_id": {"type": "string", "pattern": "^O-"}},
+                "required": ["order_id"],
+                "additionalProperties": False,
+            },
+        },
+    }
+]
 
 
 def call(call_id: str, arguments: Any, name: str = "get_order") -> dict[str, Any]:
@@ -37,8 +48,10 @@ def broken(edit: str) -> list[dict[str, Any]]:
     elif edit == "two_results":
         messages.insert(4, copy.deepcopy(messages[3]))
     elif edit == "duplicate_ids":
-        messages[2:2] = [{"role": "assistant", "content": None, "tool_calls": [call("c0", {"order_id": "O-2"})]},
-                         {"role": "tool", "tool_call_id": "c0", "name": "get_order", "content": "{}"}]
+        messages[2:2] = [
+            {"role": "assistant", "content": None, "tool_calls": [call("c0", {"order_id": "O-2"})]},
+            {"role": "tool", "tool_call_id": "c0", "name": "get_order", "content": "{}"},
+        ]
     elif edit == "bad_arguments":
         messages[2]["tool_calls"] = [call("c0", {"order_id": 7})]
     elif edit == "arguments_not_json":
@@ -59,17 +72,20 @@ def test_a_good_episode_passes() -> None:
     assert check_invariants(good(), TOOLS) == []
 
 
-@pytest.mark.parametrize(("edit", "problem"), [
-    ("missing_result", "have no result"),
-    ("two_results", "unknown or already answered call 'c0'"),
-    ("duplicate_ids", "duplicate tool call id 'c0'"),
-    ("bad_arguments", "arguments of get_order break its schema: order_id: 7 is not of type 'string'"),
-    ("arguments_not_json", "arguments of get_order are not JSON"),
-    ("undeclared_tool", "call to a tool that is not offered: 'refund'"),
-    ("ends_on_tool", "must end on an assistant answer"),
-    ("ends_on_user", "must end on an assistant answer"),
-    ("empty_answer", "empty assistant message"),
-])
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        ("missing_result", "have no result"),
+        ("two_results", "unknown or already answered call 'c0'"),
+        ("duplicate_ids", "duplicate tool call id 'c0'"),
+        ("bad_arguments", "arguments of get_order break its schema: order_id: 7 is not of type 'string'"),
+        ("arguments_not_json", "arguments of get_order are not JSON"),
+        ("undeclared_tool", "call to a tool that is not offered: 'refund'"),
+        ("ends_on_tool", "must end on an assistant answer"),
+        ("ends_on_user", "must end on an assistant answer"),
+        ("empty_answer", "empty assistant message"),
+    ],
+)
 def test_broken_episodes_are_caught(edit: str, problem: str) -> None:
     problems = check_invariants(broken(edit), TOOLS)
     assert any(problem in text for text in problems), problems
@@ -78,12 +94,18 @@ def test_broken_episodes_are_caught(edit: str, problem: str) -> None:
 def episode_with_a_bad_call() -> Episode:
     """The model first called a tool that does not exist (error result), then recovered."""
     turns = [Turn(m) for m in good()]
-    turns[2:2] = [Turn({"role": "assistant", "content": "Let me look.", "tool_calls": [call("c9", {}, "lookup")]},
-                       rationale="try lookup"),
-                  Turn({"role": "tool", "tool_call_id": "c9", "name": "lookup", "content": '{"error": "unknown"}'})]
+    turns[2:2] = [
+        Turn(
+            {"role": "assistant", "content": "Let me look.", "tool_calls": [call("c9", {}, "lookup")]},
+            rationale="try lookup",
+        ),
+        Turn({"role": "tool", "tool_call_id": "c9", "name": "lookup", "content": '{"error": "unknown"}'}),
+    ]
     turns[4].rationale = "use get_order"
-    events = [ToolEvent("c9", "lookup", {}, '{"error": "unknown"}', True, False, False, 0),
-              ToolEvent("c0", "get_order", {"order_id": "O-1"}, "{}", False, False, True, 1)]
+    events = [
+        ToolEvent("c9", "lookup", {}, '{"error": "unknown"}', True, False, False, 0),
+        ToolEvent("c0", "get_order", {"order_id": "O-1"}, "{}", False, False, True, 1),
+    ]
     return Episode(turns=turns, events=events, stop_reason="answered", assistant_turns=3)
 
 

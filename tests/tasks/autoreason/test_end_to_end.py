@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.model, pytest.mark.slow]
 
 SHORT = {"max_tokens": 96}
 ROWS = [
-    {"id": "trains", "prompt": "A train leaves at 3:40 pm and the trip takes 85 minutes. When does it arrive?"},
+    {"id": "trains", "prompt": "A train leaves at 3:40 pm; the trip takes 85 minutes. When does it arrive?"},
     {"id": "haiku", "prompt": "Write a haiku about the first snow of winter."},
     {"id": "empty", "prompt": "   "},
     {"id": "too-long", "prompt": "Summarize this. " + "lorem ipsum dolor sit amet " * 2500},

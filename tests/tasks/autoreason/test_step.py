@@ -7,11 +7,11 @@ import pytest
 from hadron.tasks.autoreason.errors import EmptyPrompt
 from hadron.tasks.autoreason.step import OUTPUT_COLUMNS, AutoReason
 
-from ..conftest import Ctx, FakeSetup
+from .fakes import Ctx, FakeSetup
 
 
-async def test_step_adds_the_row_columns(scripted: Callable[..., FakeSetup]) -> None:
-    setup = scripted()
+async def test_step_adds_the_row_columns(fake_models: Callable[..., FakeSetup]) -> None:
+    setup = fake_models()
     step = AutoReason(model=setup.spec, n_judges=3, synthesis="minimal_repair")
     assert step.inputs == ("prompt",) and step.outputs == OUTPUT_COLUMNS
     async with setup.hub() as hub:
@@ -23,8 +23,8 @@ async def test_step_adds_the_row_columns(scripted: Callable[..., FakeSetup]) -> 
     assert row["settings"]["synthesis"] == "minimal_repair"
 
 
-async def test_step_options_round_trip_and_bad_rows(scripted: Callable[..., FakeSetup]) -> None:
-    setup = scripted()
+async def test_step_options_round_trip_and_bad_rows(fake_models: Callable[..., FakeSetup]) -> None:
+    setup = fake_models()
     step = AutoReason("refine", model=setup.spec, judge={"models": [setup.spec]}, input="question")
     config = step.config()
     assert config["kind"] == "autoreason" and config["input"] == "question"

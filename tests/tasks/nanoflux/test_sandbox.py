@@ -122,3 +122,9 @@ async def test_the_child_sees_no_secrets(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("OPENAI_API_KEY", "sk-secret")
     result = await run_python("import os\nsorted(os.environ)", LIMITS)
     assert result.value == "['LANG', 'LC_ALL']"
+
+
+async def test_a_flood_on_stderr_does_not_block_the_child() -> None:
+    code = "import sys\nfor _ in range(2000):\n    sys.stderr.write('e' * 1000)\n'done'"
+    result = await run_python(code, LIMITS)
+    assert (result.error_kind, result.value) == (None, "'done'")

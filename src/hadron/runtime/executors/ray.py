@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from hadron.runtime.progress import ProgressMode
 
 INSTALL_HINT = "pip install 'hadron-distill[ray]'"
+IN_PROCESS_BACKENDS = ("scripted",)
+"""Backends registered in the driver's memory only (test doubles)."""
 ADDRESS_HINT = ("start a cluster with `ray start --head` and pass --address auto (on that machine) or "
                 "ray://HEAD:10001; without --address a local Ray instance is started")
 
@@ -157,7 +159,9 @@ def _check_reachable(address: str) -> None:
 async def _check_steps(pipeline: Pipeline) -> None:
     """Workers rebuild the steps from the saved config: check here that they can, and that every
     model spec is valid, before any task starts."""
+    from hadron.llm.config import ModelConfig
     from hadron.llm.hub import ModelHub
+    from hadron.llm.ratelimit import RateLimiter
 
     config = pipeline.config()
     for entry in config["steps"]:
@@ -165,12 +169,22 @@ async def _check_steps(pipeline: Pipeline) -> None:
             raise ConfigError(f"step {entry['name']!r} is defined in the script being run; Ray workers "
                               "cannot import it", hint="move the step class into an importable module")
     rebuilt = rebuild_pipeline(config, [])
-    hub = ModelHub()
+    models: list[ModelConfig] = []
+
+    def note(model: ModelConfig) -> RateLimiter:
+        models.append(model)
+        return RateLimiter()
+
+    hub = ModelHub(limiters=note)
     try:
         for step in rebuilt.steps:
             await step.setup(hub)
     finally:
         await hub.aclose()
+    for model in models:
+        if model.backend in IN_PROCESS_BACKENDS:
+            raise ConfigError(f"model {model.name!r} exists only in this process; Ray workers cannot call it",
+                              hint="serve it over HTTP (hadron.testing.FaultServer) or use --executor local")
 
 
 class _Driver:

@@ -174,7 +174,8 @@ class RayRunDir:
                 rejected[reason] = rejected.get(reason, 0) + 1
         manifest = Manifest(
             hadron_version=__version__, created=self.created, updated=utc_now(),
-            config_hash=self.pipeline.config_hash(), format=self.pipeline.sink.format, data=self.sink.url,
+            config_hash=self.pipeline.config_hash(), format=self.pipeline.sink.format,
+            data=self.pipeline.sink.path or "data",
             rows=sum(s.rows for s in shards), shards=shards, columns=Manifest.merge_columns(shards),
             errors=sum(len(block.errors) for block in done), input_errors=len(self.input_errors),
             rejected=rejected, source=self.source.describe(), complete=self.complete and not self.interrupted)

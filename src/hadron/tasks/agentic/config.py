@@ -75,8 +75,12 @@ class AgenticConfig(BaseModel):
         return self.simulator if self.simulator is not None else self.teacher
 
     def model_names(self) -> dict[str, Any]:
-        return {"teacher": spec_name(self.teacher), "reviewer": spec_name(self.reviewer),
-                "user": spec_name(self.user_model()), "simulator": spec_name(self.simulator_model())}
+        return {
+            "teacher": spec_name(self.teacher),
+            "reviewer": spec_name(self.reviewer),
+            "user": spec_name(self.user_model()),
+            "simulator": spec_name(self.simulator_model()),
+        }
 
 
 __all__ = ["AgenticConfig", "LoopConfig", "ModelSpec", "ReviewConfig", "spec_name"]

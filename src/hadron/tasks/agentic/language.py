@@ -22,8 +22,19 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 _CODE = re.compile(r"```.*?(```|$)|`[^`\n]*`", re.DOTALL)
 _SEGMENT = re.compile(r"[^\n.!?。！？；;]+[.!?。！？；;]*")
-_SCRIPTS = ("LATIN", "CJK", "HIRAGANA", "KATAKANA", "HANGUL", "CYRILLIC", "ARABIC", "GREEK", "HEBREW",
-            "DEVANAGARI", "THAI")
+_SCRIPTS = (
+    "LATIN",
+    "CJK",
+    "HIRAGANA",
+    "KATAKANA",
+    "HANGUL",
+    "CYRILLIC",
+    "ARABIC",
+    "GREEK",
+    "HEBREW",
+    "DEVANAGARI",
+    "THAI",
+)
 _SCRIPT_NAMES = {"CJK": "Han", "HIRAGANA": "Kana", "KATAKANA": "Kana"}
 
 
@@ -66,7 +77,9 @@ class LanguagePolicy(BaseModel):
         if self.description:
             return self.description
         extra = ", ".join(f"{lang} up to {share:.0%}" for lang, share in self.allowed.items())
-        return f"{self.primary} {'first' if self.primary_first else 'mostly'}" + (f"; allowed: {extra}" if extra else "")
+        return f"{self.primary} {'first' if self.primary_first else 'mostly'}" + (
+            f"; allowed: {extra}" if extra else ""
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +95,14 @@ class MessageLanguage:
     """The language of the first segment the detector was sure about."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "role": self.role, "letters": self.letters, "languages": self.languages,
-                "scripts": self.scripts, "first": self.first}
+        return {
+            "index": self.index,
+            "role": self.role,
+            "letters": self.letters,
+            "languages": self.languages,
+            "scripts": self.scripts,
+            "first": self.first,
+        }
 
 
 @dataclass(slots=True)
@@ -96,8 +115,38 @@ class LanguageReport:
         return not self.violations
 
 
-CANDIDATES = ("en zh ja ko fr de es it pt ru ar hi nl sv pl tr vi th id uk cs el he fa ro hu da fi no ms"
-              .split())
+CANDIDATES = [
+    "en",
+    "zh",
+    "ja",
+    "ko",
+    "fr",
+    "de",
+    "es",
+    "it",
+    "pt",
+    "ru",
+    "ar",
+    "hi",
+    "nl",
+    "sv",
+    "pl",
+    "tr",
+    "vi",
+    "th",
+    "id",
+    "uk",
+    "cs",
+    "el",
+    "he",
+    "fa",
+    "ro",
+    "hu",
+    "da",
+    "fi",
+    "no",
+    "ms",
+]
 """Languages the detector chooses among (plus the policy's own): close relatives the model also knows
 (Wu and Cantonese next to Mandarin, Pidgin next to English) would otherwise split its confidence."""
 
@@ -128,8 +177,13 @@ def script_shares(text: str) -> dict[str, float]:
     return {script: round(n / len(letters), 3) for script, n in counts.most_common()} if letters else {}
 
 
-def detect(text: str, *, languages: Sequence[str] = CANDIDATES, min_segment_letters: int = 12,
-           min_confidence: float = 0.8) -> tuple[dict[str, float], str | None]:
+def detect(
+    text: str,
+    *,
+    languages: Sequence[str] = CANDIDATES,
+    min_segment_letters: int = 12,
+    min_confidence: float = 0.8,
+) -> tuple[dict[str, float], str | None]:
     """(language → share of the text's letters, first confident language), code and noise left out."""
     identifier = _identifier(tuple(sorted(set(languages))))
     counts: Counter[str] = Counter()
@@ -164,10 +218,13 @@ def check_messages(messages: Sequence[dict[str, Any]], policy: LanguagePolicy) -
         if letters < policy.min_letters:
             continue
         languages, first = detect(content, languages=[*CANDIDATES, policy.primary, *policy.allowed])
-        measured = MessageLanguage(index, str(message["role"]), letters, languages, script_shares(content), first)
+        measured = MessageLanguage(
+            index, str(message["role"]), letters, languages, script_shares(content), first
+        )
         report.messages.append(measured)
-        report.violations.extend(f"message {index} ({measured.role}): {problem}"
-                                 for problem in _problems(measured, policy))
+        report.violations.extend(
+            f"message {index} ({measured.role}): {problem}" for problem in _problems(measured, policy)
+        )
     return report
 
 

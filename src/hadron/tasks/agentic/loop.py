@@ -55,7 +55,7 @@ def parse_text_calls(text: str) -> tuple[str, list[ParsedCall]]:
             calls.append(ParsedCall("", block))
             continue
         name = data.get("name") or data.get("tool") or data.get("function") or ""
-        arguments = next((data[key] for key in ("arguments", "parameters", "args") if key in data), {})
+        arguments: Any = next((data[key] for key in ("arguments", "parameters", "args") if key in data), {})
         calls.append(ParsedCall(str(name), _decode(arguments)))
     visible = _CALL.sub("", text).strip() if calls else text.strip()
     return visible, calls
@@ -79,8 +79,14 @@ def _decode(arguments: Any) -> Any:
 
 
 class AgentLoop:
-    def __init__(self, teacher: ChatModel, settings: LoopConfig, *, user: UserSimulator | None = None,
-                 simulator: ChatModel | None = None) -> None:
+    def __init__(
+        self,
+        teacher: ChatModel,
+        settings: LoopConfig,
+        *,
+        user: UserSimulator | None = None,
+        simulator: ChatModel | None = None,
+    ) -> None:
         self.teacher = teacher
         self.settings = settings
         self.user = user
@@ -90,22 +96,27 @@ class AgentLoop:
         protocol = self.settings.protocol
         return protocol == "native" or (protocol == "auto" and self.teacher.supports_tools)
 
-    async def run(self, scenario: Scenario, *, route_key: str, attempt: int = 0,
-                  feedback: str | None = None) -> Episode:
+    async def run(
+        self, scenario: Scenario, *, route_key: str, attempt: int = 0, feedback: str | None = None
+    ) -> Episode:
         """Play one episode of ``scenario`` (already a variant) on a fresh environment."""
         env = environment_class(scenario.family).from_state(scenario.initial_state)
         specs = scenario.tool_specs()
         simulated = None
         if any(spec.simulated for spec in specs):
-            simulated = SimulatedTools(self.simulator or self.teacher,
-                                       {spec.name: spec for spec in specs if spec.simulated},
-                                       scenario.environment, route_key,
-                                       temperature=self.settings.tool_sim_temperature)
+            simulated = SimulatedTools(
+                self.simulator or self.teacher,
+                {spec.name: spec for spec in specs if spec.simulated},
+                scenario.environment,
+                route_key,
+                temperature=self.settings.tool_sim_temperature,
+            )
         toolbox = ToolBox(env, specs, simulated)
         system = render(load_template("agent_system.j2", task=TASK), environment=scenario.environment)
         opening = await self._opening(scenario, route_key, attempt)
-        episode = Episode(turns=[Turn({"role": "system", "content": system}),
-                                 Turn({"role": "user", "content": opening})])
+        episode = Episode(
+            turns=[Turn({"role": "system", "content": system}), Turn({"role": "user", "content": opening})]
+        )
         prefix = f"call_{stable_hash(route_key, attempt) % 16**6:06x}"
         user_messages = 1
         cap = scenario.max_turns or self.settings.max_turns
@@ -149,8 +160,15 @@ class AgentLoop:
             return scenario.opening or scenario.goal
         return await self.user.opening(scenario, route_key=route_key, attempt=attempt)
 
-    async def _ask(self, episode: Episode, toolbox: ToolBox, route_key: str, attempt: int, turn: int,
-                   feedback: str | None) -> Completion:
+    async def _ask(
+        self,
+        episode: Episode,
+        toolbox: ToolBox,
+        route_key: str,
+        attempt: int,
+        turn: int,
+        feedback: str | None,
+    ) -> Completion:
         native = self.native()
         system = episode.turns[0].message["content"]
         if not native:
@@ -160,26 +178,68 @@ class AgentLoop:
             system += "\n\n" + render(load_template("refine_hint.j2", task=TASK), feedback=feedback)
         body = episode.messages[1:] if native else to_text_protocol(episode.messages[1:])
         return await self.teacher.chat(
-            [{"role": "system", "content": system}, *body], role="agent", route_key=route_key,
-            temperature=self.settings.temperature, max_tokens=self.settings.max_tokens,
+            [{"role": "system", "content": system}, *body],
+            role="agent",
+            route_key=route_key,
+            temperature=self.settings.temperature,
+            max_tokens=self.settings.max_tokens,
             seed=stable_hash("agent", route_key, attempt, turn) % 2**31,
-            tools=toolbox.openai_tools() if native else None)
+            tools=toolbox.openai_tools() if native else None,
+        )
 
-    async def _run_calls(self, episode: Episode, toolbox: ToolBox, visible: str, calls: list[ParsedCall],
-                         completion: Completion, prefix: str, turn: int) -> None:
+    async def _run_calls(
+        self,
+        episode: Episode,
+        toolbox: ToolBox,
+        visible: str,
+        calls: list[ParsedCall],
+        completion: Completion,
+        prefix: str,
+        turn: int,
+    ) -> None:
         numbered = [(f"{prefix}_{len(episode.events) + k}", call) for k, call in enumerate(calls)]
-        episode.turns.append(Turn({
-            "role": "assistant", "content": visible or None,
-            "tool_calls": [{"id": call_id, "type": "function",
-                            "function": {"name": call.name, "arguments": _encode(call.arguments)}}
-                           for call_id, call in numbered]}, completion.reasoning))
+        episode.turns.append(
+            Turn(
+                {
+                    "role": "assistant",
+                    "content": visible or None,
+                    "tool_calls": [
+                        {
+                            "id": call_id,
+                            "type": "function",
+                            "function": {"name": call.name, "arguments": _encode(call.arguments)},
+                        }
+                        for call_id, call in numbered
+                    ],
+                },
+                completion.reasoning,
+            )
+        )
         for call_id, call in numbered:
             outcome = await toolbox.call(call.name, call.arguments)
             result = outcome.result
-            episode.turns.append(Turn({"role": "tool", "tool_call_id": call_id,
-                                       "name": call.name or "unknown", "content": result.content}))
-            episode.events.append(ToolEvent(call_id, call.name, call.arguments, result.content,
-                                            result.is_error, result.simulated, outcome.valid, turn))
+            episode.turns.append(
+                Turn(
+                    {
+                        "role": "tool",
+                        "tool_call_id": call_id,
+                        "name": call.name or "unknown",
+                        "content": result.content,
+                    }
+                )
+            )
+            episode.events.append(
+                ToolEvent(
+                    call_id,
+                    call.name,
+                    call.arguments,
+                    result.content,
+                    result.is_error,
+                    result.simulated,
+                    outcome.valid,
+                    turn,
+                )
+            )
 
 
 def _encode(arguments: Any) -> str:
@@ -201,7 +261,7 @@ def to_text_protocol(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
             text = "\n".join([message["content"], *blocks] if message.get("content") else blocks)
             out.append({"role": "assistant", "content": text})
         elif message["role"] == "tool":
-            block = f"<tool_response name=\"{message.get('name')}\">\n{message['content']}\n</tool_response>"
+            block = f'<tool_response name="{message.get("name")}">\n{message["content"]}\n</tool_response>'
             if out and out[-1]["role"] == "user" and out[-1]["content"].startswith("<tool_response"):
                 out[-1] = {"role": "user", "content": out[-1]["content"] + "\n" + block}
             else:

@@ -35,10 +35,20 @@ class Attempt:
     score: float | None = None
     feedback: str = ""
     served_by: list[str] = field(default_factory=list)
+    note: str = ""
+    """Why the episode stopped early, when it did (``no final answer within 12 assistant turns``)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"round": self.round, "mode": self.mode, "stop_reason": self.stop_reason, "reasons": self.reasons,
-                "score": self.score, "feedback": self.feedback, "served_by": self.served_by}
+        return {
+            "round": self.round,
+            "mode": self.mode,
+            "stop_reason": self.stop_reason,
+            "reasons": self.reasons,
+            "score": self.score,
+            "feedback": self.feedback,
+            "served_by": self.served_by,
+            "note": self.note,
+        }
 
 
 @dataclass(slots=True)
@@ -82,8 +92,17 @@ class Refiner:
                 episode = await self._revise(last[0], feedback or "", tools, route_key, round_index)
             else:
                 mode = "play" if round_index == 0 else "rerun"
-                episode = await self.loop.run(scenario, route_key=route_key, attempt=round_index, feedback=feedback)
-            attempt = Attempt(round_index, mode, episode.stop_reason, [], served_by=_distinct(episode.served_by))
+                episode = await self.loop.run(
+                    scenario, route_key=route_key, attempt=round_index, feedback=feedback
+                )
+            attempt = Attempt(
+                round_index,
+                mode,
+                episode.stop_reason,
+                [],
+                served_by=_distinct(episode.served_by),
+                note=episode.note,
+            )
             attempts.append(attempt)
             try:
                 trace = build_trace(episode, tools, invalid_calls=self.config.loop.invalid_calls)
@@ -94,7 +113,11 @@ class Refiner:
                 last = None
                 continue
             verdict = await self._judge(scenario, trace, episode, route_key, round_index)
-            attempt.reasons, attempt.score, attempt.feedback = verdict.reasons, verdict.score, verdict.feedback
+            attempt.reasons, attempt.score, attempt.feedback = (
+                verdict.reasons,
+                verdict.score,
+                verdict.feedback,
+            )
             result = Result(episode, attempts, trace, verdict)
             if verdict.accepted:
                 return result
@@ -103,25 +126,33 @@ class Refiner:
         assert result is not None
         return result
 
-    async def _judge(self, scenario: Scenario, trace: Trace, episode: Episode, route_key: str,
-                     round_index: int) -> Verdict:
+    async def _judge(
+        self, scenario: Scenario, trace: Trace, episode: Episode, route_key: str, round_index: int
+    ) -> Verdict:
         if self.reviewer is None or not self.config.review.enabled:
             return gate(scenario, trace.messages, episode.checks, self.config.review)
-        return await self.reviewer.review(scenario, trace.messages, episode.checks, route_key=route_key,
-                                          round_index=round_index)
+        return await self.reviewer.review(
+            scenario, trace.messages, episode.checks, route_key=route_key, round_index=round_index
+        )
 
-    async def _revise(self, episode: Episode, feedback: str, tools: list[dict[str, Any]], route_key: str,
-                      round_index: int) -> Episode:
+    async def _revise(
+        self, episode: Episode, feedback: str, tools: list[dict[str, Any]], route_key: str, round_index: int
+    ) -> Episode:
         """The same episode with its last assistant answer rewritten to address ``feedback``."""
         messages = episode.messages
         native = self.loop.native()
         body = messages if native else [messages[0], *to_text_protocol(messages[1:])]
         ask = render(load_template("revise_answer.j2", task=TASK), feedback=feedback)
         completion = await self.teacher.chat(
-            [*body, {"role": "user", "content": ask}], role="reviser", route_key=route_key,
-            temperature=self.config.loop.temperature, max_tokens=self.config.loop.max_tokens,
+            [*body, {"role": "user", "content": ask}],
+            role="reviser",
+            route_key=route_key,
+            temperature=self.config.loop.temperature,
+            max_tokens=self.config.loop.max_tokens,
             seed=stable_hash("reviser", route_key, round_index) % 2**31,
-            tools=tools if native and tools else None, tool_choice="none" if native and tools else None)
+            tools=tools if native and tools else None,
+            tool_choice="none" if native and tools else None,
+        )
         text = completion.text.strip()
         if not text:
             return replace(episode, stop_reason="empty_reply", note="the revised answer was empty")
@@ -133,7 +164,9 @@ class Refiner:
 
 def _trace_feedback(err: TraceError) -> str:
     if err.reason == "turn_cap":
-        return "- You used every allowed turn without giving a final answer. Call fewer tools and answer sooner."
+        return (
+            "- You used every allowed turn without giving a final answer. Call fewer tools and answer sooner."
+        )
     if err.reason == "empty_reply":
         return "- You replied with nothing. Always answer the user in plain text when you are done."
     return "- The earlier attempt was unusable: " + "; ".join(err.problems[:5])

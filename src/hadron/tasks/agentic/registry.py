@@ -27,8 +27,9 @@ def environment_class(family: str) -> type[Environment]:
     try:
         return FAMILIES[family]
     except KeyError:
-        raise ConfigError(f"unknown scenario family {family!r}",
-                          hint=f"known families: {', '.join(FAMILIES)}") from None
+        raise ConfigError(
+            f"unknown scenario family {family!r}", hint=f"known families: {', '.join(FAMILIES)}"
+        ) from None
 
 
 def shipped_scenarios(family: str) -> Traversable:

@@ -33,7 +33,8 @@ MAX_RESULT_CHARS = 1500
 class ItemScore(BaseModel):
     item: str
     score: float = Field(ge=0, le=10)
-    comment: str = ""
+    comment: str = Field(default="", max_length=400)
+    """Bounded so that schema-constrained decoding cannot ramble past the token budget."""
 
 
 class Review(BaseModel):
@@ -41,7 +42,7 @@ class Review(BaseModel):
 
     scores: list[ItemScore]
     total: float = Field(ge=0, le=10)
-    feedback: str = ""
+    feedback: str = Field(default="", max_length=2000)
     needs_revision: bool
 
 
@@ -58,19 +59,27 @@ class Verdict:
     error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"accepted": self.accepted, "score": self.score, "reasons": self.reasons, "feedback": self.feedback,
-                "review": self.review.model_dump() if self.review else None, "error": self.error,
-                "language": [m.to_dict() for m in self.language.messages],
-                "language_violations": self.language.violations}
+        return {
+            "accepted": self.accepted,
+            "score": self.score,
+            "reasons": self.reasons,
+            "feedback": self.feedback,
+            "review": self.review.model_dump() if self.review else None,
+            "error": self.error,
+            "language": [m.to_dict() for m in self.language.messages],
+            "language_violations": self.language.violations,
+        }
 
 
 @lru_cache(maxsize=64)
 def review_schema(items: tuple[str, ...]) -> type[Review]:
     """``Review`` narrowed to one scenario's rubric: item ids from the rubric, one score per item, so
     schema-constrained decoding cannot wander (weak models otherwise list items forever)."""
-    item_score = create_model("RubricScore", __base__=ItemScore, item=(Literal[items], ...),  # type: ignore[valid-type]
-                              score=(int, Field(ge=0, le=10)))
-    scores = Annotated[list[item_score], Field(min_length=len(items), max_length=len(items))]  # type: ignore[valid-type]
+    item_type: Any = Literal[items]
+    item_score = create_model(
+        "RubricScore", __base__=ItemScore, item=(item_type, ...), score=(int, Field(ge=0, le=10))
+    )
+    scores: Any = Annotated[list[item_score], Field(min_length=len(items), max_length=len(items))]  # type: ignore[valid-type]
     return create_model("Review", __base__=Review, scores=(scores, ...))
 
 
@@ -81,8 +90,14 @@ def weighted_score(scenario: Scenario, review: Review) -> float:
     return round(sum(item.weight * given.get(item.id, 0.0) for item in scenario.rubric) / (10 * total), 4)
 
 
-def gate(scenario: Scenario, messages: list[dict[str, Any]], checks: list[Check], config: ReviewConfig,
-         review: Review | None = None, error: str | None = None) -> Verdict:
+def gate(
+    scenario: Scenario,
+    messages: list[dict[str, Any]],
+    checks: list[Check],
+    config: ReviewConfig,
+    review: Review | None = None,
+    error: str | None = None,
+) -> Verdict:
     """The acceptance decision from the facts and, when reviewing, the review."""
     language = check_messages(messages, scenario.language)
     failed = [check for check in checks if not check.ok]
@@ -93,8 +108,12 @@ def gate(scenario: Scenario, messages: list[dict[str, Any]], checks: list[Check]
         reasons.append("review_unparseable")
     if failed and config.require_success:
         reasons.append("task_failed")
-        notes.extend(f"The task is not done: {c.description} ({c.detail})." if c.detail
-                     else f"The task is not done: {c.description}." for c in failed)
+        notes.extend(
+            f"The task is not done: {c.description} ({c.detail})."
+            if c.detail
+            else f"The task is not done: {c.description}."
+            for c in failed
+        )
     if not language.ok:
         reasons.append("language")
         notes.append(f"Language policy ({scenario.language.summary()}): " + "; ".join(language.violations))
@@ -103,8 +122,15 @@ def gate(scenario: Scenario, messages: list[dict[str, Any]], checks: list[Check]
         low = [f"{s.item} {s.score:g}/10: {s.comment}" for s in review.scores if s.score < 6 and s.comment]
         notes.extend([review.feedback.strip(), *low])
     feedback = "\n".join(f"- {note}" for note in notes if note)
-    return Verdict(accepted=not reasons, score=score, reasons=reasons, feedback=feedback, review=review,
-                   language=language, error=error)
+    return Verdict(
+        accepted=not reasons,
+        score=score,
+        reasons=reasons,
+        feedback=feedback,
+        review=review,
+        language=language,
+        error=error,
+    )
 
 
 class Reviewer:
@@ -112,18 +138,36 @@ class Reviewer:
         self.model = model
         self.config = config
 
-    async def review(self, scenario: Scenario, messages: list[dict[str, Any]], checks: list[Check], *,
-                     route_key: str, round_index: int) -> Verdict:
+    async def review(
+        self,
+        scenario: Scenario,
+        messages: list[dict[str, Any]],
+        checks: list[Check],
+        *,
+        route_key: str,
+        round_index: int,
+    ) -> Verdict:
         language = check_messages(messages, scenario.language)
-        prompt = render(load_template("reviewer.j2", task=TASK), environment=scenario.environment,
-                        goal=scenario.goal, checks=checks, language_policy=scenario.language.summary(),
-                        language_violations=language.violations, transcript=transcript(messages),
-                        rubric=scenario.rubric)
+        prompt = render(
+            load_template("reviewer.j2", task=TASK),
+            environment=scenario.environment,
+            goal=scenario.goal,
+            checks=checks,
+            language_policy=scenario.language.summary(),
+            language_violations=language.violations,
+            transcript=transcript(messages),
+            rubric=scenario.rubric,
+        )
         structured = await self.model.chat_json(
-            [{"role": "user", "content": prompt}], review_schema(tuple(item.id for item in scenario.rubric)),
-            max_reasks=self.config.max_reasks, role="reviewer",
-            route_key=route_key, temperature=self.config.temperature, max_tokens=self.config.max_tokens,
-            seed=stable_hash("reviewer", route_key, round_index) % 2**31)
+            [{"role": "user", "content": prompt}],
+            review_schema(tuple(item.id for item in scenario.rubric)),
+            max_reasks=self.config.max_reasks,
+            role="reviewer",
+            route_key=route_key,
+            temperature=self.config.temperature,
+            max_tokens=self.config.max_tokens,
+            seed=stable_hash("reviewer", route_key, round_index) % 2**31,
+        )
         return gate(scenario, messages, checks, self.config, structured.value, structured.error)
 
 
@@ -150,5 +194,13 @@ def transcript(messages: list[dict[str, Any]]) -> str:
     return "\n\n".join(lines)
 
 
-__all__ = ["ItemScore", "Review", "Reviewer", "Verdict", "gate", "review_schema", "transcript",
-           "weighted_score"]
+__all__ = [
+    "ItemScore",
+    "Review",
+    "Reviewer",
+    "Verdict",
+    "gate",
+    "review_schema",
+    "transcript",
+    "weighted_score",
+]

@@ -67,8 +67,11 @@ def load_run_config(path: str | Path) -> AgenticRunConfig:
         data = yaml.safe_load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
-        raise InputError(str(path), f"invalid YAML: {getattr(err, 'problem', None) or err}",
-                         line=mark.line + 1 if mark else None) from err
+        raise InputError(
+            str(path),
+            f"invalid YAML: {getattr(err, 'problem', None) or err}",
+            line=mark.line + 1 if mark else None,
+        ) from err
     if data is None:
         data = {}
     if not isinstance(data, dict) or (root is not None and not isinstance(root, yaml.MappingNode)):
@@ -86,21 +89,33 @@ def load_run_config(path: str | Path) -> AgenticRunConfig:
         raise InputError(str(path), f"{key}: {message}", line=line) from err
 
 
-async def run_agentic(config: AgenticRunConfig, out: str | Path, *, progress: ProgressMode = "auto") -> RunSummary:
+async def run_agentic(
+    config: AgenticRunConfig, out: str | Path, *, progress: ProgressMode = "auto", retry_errors: bool = False
+) -> RunSummary:
+    """Run (or resume) the episodes into ``out``; ``retry_errors`` re-runs only the rows whose model calls
+    failed last time (RUN/errors.jsonl)."""
     from hadron.data.exports import export_run
     from hadron.runtime import Pipeline
 
     scenarios = load_scenarios(config.scenarios)  # a bad scenario file fails here, before any call
     rows = plan_rows(scenarios, config.episodes)
     if not rows:
-        raise ConfigError("no episodes to run: every scenario has target_count 0",
-                          hint="pass --episodes N or raise a scenario's target_count")
+        raise ConfigError(
+            "no episodes to run: every scenario has target_count 0",
+            hint="pass --episodes N or raise a scenario's target_count",
+        )
     options = config.model_dump(exclude={"episodes", "concurrency", "sink", "exports"})
     step = Agentic("agentic", **options)
     pipeline = Pipeline(source=rows, steps=[step], sink=config.sink, max_in_flight=config.concurrency)
-    result = await pipeline.run(out, progress=progress)
-    summary = RunSummary(Path(out), planned=len(rows), rows=result.rows, errors=result.errors,
-                         rejected=dict(result.manifest.rejected), success=0)
+    result = await pipeline.run(out, progress=progress, retry_errors=retry_errors)
+    summary = RunSummary(
+        Path(out),
+        planned=len(rows),
+        rows=result.rows,
+        errors=result.errors,
+        rejected=dict(result.manifest.rejected),
+        success=0,
+    )
     for row in _rows(Path(out)):
         summary.success += bool(row.get("success"))
         summary.families[str(row.get("family"))] += 1

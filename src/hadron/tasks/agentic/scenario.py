@@ -19,7 +19,15 @@ import jsonschema
 import yaml
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from hadron.errors import ConfigError, InputError
 from hadron.tasks.agentic.language import LanguagePolicy
@@ -50,9 +58,11 @@ class ToolSpec(BaseModel):
             jsonschema.Draft202012Validator.check_schema(schema)
         except jsonschema.SchemaError as err:
             where = ".".join(str(part) for part in err.absolute_path)
-            raise ValueError(f"not a valid JSON Schema{f' at {where}' if where else ''}: {err.message}") from None
+            raise ValueError(
+                f"not a valid JSON Schema{f' at {where}' if where else ''}: {err.message}"
+            ) from None
         if schema.get("type") != "object":
-            raise ValueError("tool parameters must be an object schema (\"type\": \"object\")")
+            raise ValueError('tool parameters must be an object schema ("type": "object")')
         return schema
 
     def openai(self) -> dict[str, Any]:
@@ -127,19 +137,27 @@ class Scenario(BaseModel):
         """The offered tools, built-in names resolved; custom tools the environment lacks are simulated."""
         env = environment_class(self.family)
         if not self.tools:
-            return [ToolSpec(name=t.name, description=t.description, parameters=t.parameters)
-                    for t in env.tools.values()]
+            return [
+                ToolSpec(name=t.name, description=t.description, parameters=t.parameters)
+                for t in env.tools.values()
+            ]
         specs = []
         for tool in self.tools:
             if isinstance(tool, str):
                 if tool not in env.tools:
-                    raise ValueError(f"family {self.family!r} has no built-in tool {tool!r} "
-                                     f"(built-in: {', '.join(env.tools)})")
+                    raise ValueError(
+                        f"family {self.family!r} has no built-in tool {tool!r} "
+                        f"(built-in: {', '.join(env.tools)})"
+                    )
                 builtin = env.tools[tool]
-                specs.append(ToolSpec(name=tool, description=builtin.description, parameters=builtin.parameters))
+                specs.append(
+                    ToolSpec(name=tool, description=builtin.description, parameters=builtin.parameters)
+                )
             elif tool.name in env.tools:
-                raise ValueError(f"custom tool {tool.name!r} has the name of a built-in tool; "
-                                 "list the built-in by name instead")
+                raise ValueError(
+                    f"custom tool {tool.name!r} has the name of a built-in tool; "
+                    "list the built-in by name instead"
+                )
             else:
                 specs.append(tool.model_copy(update={"simulated": True}))
         return specs
@@ -190,8 +208,11 @@ def load_scenarios(source: str | Path) -> list[Scenario]:
     for path, text in files:
         for scenario in _parse_file(path, text):
             if scenario.id in seen:
-                raise InputError(scenario.origin.rsplit(":", 1)[0], f"scenario id {scenario.id!r} repeats "
-                                 f"(first at {seen[scenario.id]})", line=_origin_line(scenario.origin))
+                raise InputError(
+                    scenario.origin.rsplit(":", 1)[0],
+                    f"scenario id {scenario.id!r} repeats (first at {seen[scenario.id]})",
+                    line=_origin_line(scenario.origin),
+                )
             seen[scenario.id] = scenario.origin
             scenarios.append(scenario)
     if not scenarios:
@@ -211,8 +232,10 @@ def _scenario_files(source: str | Path) -> list[tuple[str, str]]:
     name = str(source)
     families = list(FAMILIES) if name == ALL else [name] if name in FAMILIES else None
     if families is None:
-        raise ConfigError(f"no scenario file or folder {name!r}, and it is not a family name",
-                          hint=f"families: {', '.join([*FAMILIES, ALL])}")
+        raise ConfigError(
+            f"no scenario file or folder {name!r}, and it is not a family name",
+            hint=f"families: {', '.join([*FAMILIES, ALL])}",
+        )
     files = []
     for family in families:
         folder = shipped_scenarios(family)
@@ -253,15 +276,22 @@ def _parse_one(where: str, data: Any, node: yaml.Node) -> Scenario:
     if not isinstance(data, dict):
         raise InputError(where, "each scenario must be a mapping", line=node.start_mark.line + 1)
     if "family" in data and data["family"] not in FAMILIES:
-        raise InputError(where, f"unknown family {data['family']!r} (known: {', '.join(FAMILIES)})",
-                         line=node_line(node, ("family",)))
+        raise InputError(
+            where,
+            f"unknown family {data['family']!r} (known: {', '.join(FAMILIES)})",
+            line=node_line(node, ("family",)),
+        )
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
         first = pick_error(err)
         loc = tuple(part for part in first["loc"] if not _is_union_tag(part))
         key = ".".join(str(part) for part in loc) or "scenario"
-        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        message = (
+            "unknown key"
+            if first["type"] == "extra_forbidden"
+            else first["msg"].removeprefix("Value error, ")
+        )
         raise InputError(where, f"{key}: {message}", line=node_line(node, loc)) from err
     scenario._origin = f"{where}:{node.start_mark.line + 1}"
     _check_against_environment(where, scenario, node)
@@ -279,21 +309,28 @@ def _check_against_environment(where: str, scenario: Scenario, node: yaml.Node) 
         try:
             variant, _ = scenario.variant(index)
         except TemplateError as err:
-            raise InputError(where, f"variant {index}: template error: {err}", line=node_line(node, ())) from None
+            raise InputError(
+                where, f"variant {index}: template error: {err}", line=node_line(node, ())
+            ) from None
         try:
             env.validate_state(variant.initial_state)
         except (ValueError, TypeError) as err:
             loc, message = _first_problem(err)
-            raise InputError(where, f"initial_state{loc}: {message}",
-                             line=node_line(node, ("initial_state", *loc.strip(".").split(".")) if loc
-                                            else ("initial_state",))) from None
+            raise InputError(
+                where,
+                f"initial_state{loc}: {message}",
+                line=node_line(
+                    node, ("initial_state", *loc.strip(".").split(".")) if loc else ("initial_state",)
+                ),
+            ) from None
         for number, assertion in enumerate(variant.success):
             try:
                 env.validate_assertion(assertion)
             except (ValueError, TypeError) as err:
                 _, message = _first_problem(err)
-                raise InputError(where, f"success.{number}: {message}",
-                                 line=node_line(node, ("success", number))) from None
+                raise InputError(
+                    where, f"success.{number}: {message}", line=node_line(node, ("success", number))
+                ) from None
 
 
 def pick_error(err: ValidationError) -> Any:
@@ -307,7 +344,9 @@ def _first_problem(err: Exception) -> tuple[str, str]:
     if isinstance(err, ValidationError):
         first = pick_error(err)
         loc = "".join(f".{part}" for part in first["loc"] if not _is_union_tag(part))
-        return loc, "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        return loc, "unknown key" if first["type"] == "extra_forbidden" else first["msg"].removeprefix(
+            "Value error, "
+        )
     return "", str(err)
 
 

@@ -26,8 +26,24 @@ if TYPE_CHECKING:
     from hadron.llm import ModelHub
 
 OUTPUT_COLUMNS: tuple[str, ...] = (
-    "messages", "tools", "rationales", "family", "params", "difficulty", "success", "checks", "final_state",
-    "tool_log", "review", "attempts", "served_by", "models", "stop_reason", "turns", "dropped_calls")
+    "messages",
+    "tools",
+    "rationales",
+    "family",
+    "params",
+    "difficulty",
+    "success",
+    "checks",
+    "final_state",
+    "tool_log",
+    "review",
+    "attempts",
+    "served_by",
+    "models",
+    "stop_reason",
+    "turns",
+    "dropped_calls",
+)
 
 
 @register_step
@@ -58,14 +74,23 @@ class Agentic(Step):
         refiner = self._refiner or build_refiner(ctx.models, self.options)
         scenario = self._scenarios.get(str(row.get("scenario")))
         if scenario is None:
-            raise ConfigError(f"row {ctx.row_id!r}: unknown scenario {row.get('scenario')!r}",
-                              hint=f"scenarios loaded from {self.options.scenarios!r}")
+            raise ConfigError(
+                f"row {ctx.row_id!r}: unknown scenario {row.get('scenario')!r}",
+                hint=f"scenarios loaded from {self.options.scenarios!r}",
+            )
         variant, params = scenario.variant(int(row.get("variant") or 0))
         result = await refiner.produce(variant, route_key=ctx.row_id)
         columns = self._columns(variant, params, result)
         if not result.accepted:
-            return Reject(result.reason, detail={**columns, "scenario": scenario.id, "variant": row.get("variant"),
-                                                 "messages": result.episode.messages})
+            return Reject(
+                result.reason,
+                detail={
+                    **columns,
+                    "scenario": scenario.id,
+                    "variant": row.get("variant"),
+                    "messages": result.episode.messages,
+                },
+            )
         return {**row, **columns}
 
     def _columns(self, scenario: Scenario, params: dict[str, Any], result: Result) -> dict[str, Any]:
@@ -80,7 +105,9 @@ class Agentic(Step):
             "params": params,
             "difficulty": scenario.difficulty,
             "success": episode.success,
-            "checks": [{"description": c.description, "ok": c.ok, "detail": c.detail} for c in episode.checks],
+            "checks": [
+                {"description": c.description, "ok": c.ok, "detail": c.detail} for c in episode.checks
+            ],
             "final_state": episode.final_state,
             "tool_log": [event.to_dict() for event in episode.events],
             "review": result.verdict.to_dict() if result.verdict else None,
@@ -99,8 +126,11 @@ class Agentic(Step):
 def build_refiner(models: ModelHub, config: AgenticConfig) -> Refiner:
     """The loop, user simulator and reviewer for ``config``, with models from ``models``."""
     teacher = models.get(config.teacher)
-    user = UserSimulator(models.get(config.user_model()), temperature=config.loop.user_temperature,
-                         max_tokens=config.loop.user_max_tokens)
+    user = UserSimulator(
+        models.get(config.user_model()),
+        temperature=config.loop.user_temperature,
+        max_tokens=config.loop.user_max_tokens,
+    )
     loop = AgentLoop(teacher, config.loop, user=user, simulator=models.get(config.simulator_model()))
     reviewer = Reviewer(models.get(config.reviewer), config.review) if config.review.enabled else None
     return Refiner(loop, reviewer, config)
@@ -128,8 +158,11 @@ def _round_robin(scenarios: list[Scenario]) -> list[Scenario]:
     by_family: dict[str, list[Scenario]] = {}
     for scenario in scenarios:
         by_family.setdefault(scenario.family, []).append(scenario)
-    ranked = [(index, family_index, s) for family_index, group in enumerate(by_family.values())
-              for index, s in enumerate(group)]
+    ranked = [
+        (index, family_index, s)
+        for family_index, group in enumerate(by_family.values())
+        for index, s in enumerate(group)
+    ]
     return [s for _, _, s in sorted(ranked, key=lambda item: (item[0], item[1]))]
 
 

@@ -37,14 +37,18 @@ class ToolBox:
     async def call(self, name: str, arguments: Any) -> Outcome:
         spec = self.specs.get(name)
         if spec is None:
-            return Outcome(ToolResult.error(f"unknown tool {name!r}; available: {', '.join(self.specs)}"), False)
+            return Outcome(
+                ToolResult.error(f"unknown tool {name!r}; available: {', '.join(self.specs)}"), False
+            )
         if not isinstance(arguments, dict):
-            return Outcome(ToolResult.error(f"arguments for {name} must be a JSON object: {arguments!s:.200}"),
-                           False)
+            return Outcome(
+                ToolResult.error(f"arguments for {name} must be a JSON object: {arguments!s:.200}"), False
+            )
         problem = validation_problem(spec.parameters, arguments)
         if problem is not None:
-            return Outcome(ToolResult.error(f"invalid arguments for {name}: {problem}",
-                                            simulated=spec.simulated), False)
+            return Outcome(
+                ToolResult.error(f"invalid arguments for {name}: {problem}", simulated=spec.simulated), False
+            )
         if spec.simulated:
             assert self.simulated is not None
             return Outcome(await self.simulated.call(name, arguments), True)

@@ -45,8 +45,11 @@ class ToolEvent:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["arguments"] = json.dumps(self.arguments, ensure_ascii=False) if not isinstance(
-            self.arguments, str) else self.arguments
+        data["arguments"] = (
+            json.dumps(self.arguments, ensure_ascii=False)
+            if not isinstance(self.arguments, str)
+            else self.arguments
+        )
         return data
 
 
@@ -100,7 +103,9 @@ def build_trace(episode: Episode, tools: list[dict[str, Any]], *, invalid_calls:
     problems = check_invariants([turn.message for turn in turns], tools)
     if problems:
         raise TraceError("invalid_trace", problems)
-    rationales = [{"message": index, "text": turn.rationale} for index, turn in enumerate(turns) if turn.rationale]
+    rationales = [
+        {"message": index, "text": turn.rationale} for index, turn in enumerate(turns) if turn.rationale
+    ]
     return Trace([turn.message for turn in turns], tools, rationales, dropped_calls=len(invalid))
 
 
@@ -123,8 +128,11 @@ def drop_calls(turns: list[Turn], call_ids: set[str]) -> list[Turn]:
             if not calls and not (message.get("content") or "").strip():
                 continue
         previous = kept[-1].message if kept else None
-        if previous is not None and previous.get("role") == "assistant" == message.get("role") \
-                and not previous.get("tool_calls"):
+        if (
+            previous is not None
+            and previous.get("role") == "assistant" == message.get("role")
+            and not previous.get("tool_calls")
+        ):
             joined = "\n\n".join(part for part in (previous.get("content"), message.get("content")) if part)
             merged = {**message, "content": joined or None}
             rationale = "\n\n".join(r for r in (kept[-1].rationale, turn.rationale) if r) or None
@@ -157,8 +165,11 @@ def check_invariants(messages: list[dict[str, Any]], tools: list[dict[str, Any]]
             problem = validation_problem(schemas[name], arguments)
             if problem is not None:
                 problems.append(f"messages.{index}: arguments of {name} break its schema: {problem}")
-        if message.get("role") == "assistant" and not message.get("tool_calls") \
-                and not (message.get("content") or "").strip():
+        if (
+            message.get("role") == "assistant"
+            and not message.get("tool_calls")
+            and not (message.get("content") or "").strip()
+        ):
             problems.append(f"messages.{index}: empty assistant message")
     if problems:
         return problems
@@ -169,5 +180,14 @@ def check_invariants(messages: list[dict[str, Any]], tools: list[dict[str, Any]]
     return problems
 
 
-__all__ = ["STOP_REASONS", "Episode", "ToolEvent", "Trace", "TraceError", "Turn", "build_trace",
-           "check_invariants", "drop_calls"]
+__all__ = [
+    "STOP_REASONS",
+    "Episode",
+    "ToolEvent",
+    "Trace",
+    "TraceError",
+    "Turn",
+    "build_trace",
+    "check_invariants",
+    "drop_calls",
+]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from hadron.llm.types import Completion
 from hadron.tasks.autoreason.borda import borda, decide, is_void
-from hadron.tasks.autoreason.config import AutoReasonConfig
+from hadron.tasks.autoreason.config import AutoReasonConfig, RoleConfig
 from hadron.tasks.autoreason.errors import EmptyDraft, EmptyPrompt
 from hadron.tasks.autoreason.judging import JudgePanel
 from hadron.tasks.autoreason.records import (
@@ -28,6 +28,7 @@ from hadron.tasks.autoreason.records import (
     MethodColumns,
     PassRecord,
     PassSource,
+    Role,
     RoleText,
     SynthesisText,
 )
@@ -84,16 +85,15 @@ class Tournament:
     @classmethod
     def from_hub(cls, hub: ModelHub, config: AutoReasonConfig,
                  synthesizer: Synthesizer | None = None) -> Tournament:
-        def model(role: str) -> RoleCall:
-            settings = getattr(config, role)
-            return RoleCall.build(role, hub.get(config.role_model(settings)), settings,  # type: ignore[arg-type]
-                                  template=f"{role}.j2")
+        def bind(role: Role, settings: RoleConfig) -> RoleCall:
+            return RoleCall.build(role, hub.get(config.role_model(settings)), settings, template=f"{role}.j2")
 
         stoppers: list[Stopper] = [KeepStreak(config.k), MaxPasses(config.max_passes)]
         if config.budget_usd is not None:
             stoppers.append(Budget(config.budget_usd))
         return cls(
-            config=config, teacher=model("teacher"), critic=model("critic"), author_b=model("author_b"),
+            config=config, teacher=bind("teacher", config.teacher), critic=bind("critic", config.critic),
+            author_b=bind("author_b", config.author_b),
             synthesizer=synthesizer or build_synthesizer(
                 config.synthesis, hub.get(config.role_model(config.synthesizer)), config.synthesizer),
             panel=JudgePanel.build([hub.get(spec) for spec in config.judge_models()], config.judge),

@@ -29,6 +29,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal
@@ -125,18 +126,24 @@ class _Group:
             os.killpg(self.process.pid, signal.SIGKILL)
 
 
-async def _drain(stream: asyncio.StreamReader | None, cap: int, on_overflow: Any) -> tuple[bytes, bool]:
-    """Read up to ``cap`` bytes; past that call ``on_overflow`` and stop."""
+async def _drain(stream: asyncio.StreamReader | None, cap: int,
+                 on_overflow: Callable[[], None] | None) -> tuple[bytes, bool]:
+    """Keep the first ``cap`` bytes. Past them call ``on_overflow`` and stop, or with no callback keep
+    reading and drop the rest (so a chatty stderr never blocks the child)."""
     if stream is None:
         return b"", False
     buffer = bytearray()
+    overflow = False
     while chunk := await stream.read(65_536):
         if len(buffer) + len(chunk) > cap:
             buffer += chunk[: cap - len(buffer)]
-            on_overflow()
-            return bytes(buffer), True
-        buffer += chunk
-    return bytes(buffer), False
+            overflow = True
+            if on_overflow is not None:
+                on_overflow()
+                break
+        elif not overflow:
+            buffer += chunk
+    return bytes(buffer), overflow
 
 
 def _read_result(fd: int) -> dict[str, Any] | None:
@@ -182,7 +189,7 @@ async def run_python(code: str, limits: SandboxLimits | None = None, *,
 async def _supervise(process: asyncio.subprocess.Process, group: _Group, code: str,
                      limits: SandboxLimits, read_fd: int, start: float) -> SandboxResult:
     out_task = asyncio.create_task(_drain(process.stdout, limits.max_output_bytes, group.kill))
-    err_task = asyncio.create_task(_drain(process.stderr, _STDERR_CAP, lambda: None))
+    err_task = asyncio.create_task(_drain(process.stderr, _STDERR_CAP, None))
     assert process.stdin is not None
     with contextlib.suppress(BrokenPipeError, ConnectionResetError):
         process.stdin.write(code.encode("utf-8", errors="replace"))

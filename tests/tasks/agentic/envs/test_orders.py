@@ -12,12 +12,23 @@ from hadron.tasks.agentic.scenario import load_scenarios
 
 STATE = {
     "customers": [{"email": "a@example.com", "name": "A", "address": "1 Main Street, Town"}],
-    "products": [{"sku": "MUG", "name": "Blue Mug", "category": "kitchen", "price": 10.0, "stock": 3},
-                 {"sku": "TEA", "name": "Green Tea", "category": "pantry", "price": 5.0, "stock": 0}],
-    "orders": [{"order_id": "O-1", "email": "a@example.com", "status": "placed", "address": "1 Main Street, Town"},
-               {"order_id": "O-2", "email": "a@example.com", "status": "delivered", "address": "1 Main Street, Town"}],
-    "order_items": [{"order_id": "O-1", "sku": "MUG", "quantity": 2, "unit_price": 10.0},
-                    {"order_id": "O-2", "sku": "MUG", "quantity": 2, "unit_price": 9.0}],
+    "products": [
+        {"sku": "MUG", "name": "Blue Mug", "category": "kitchen", "price": 10.0, "stock": 3},
+        {"sku": "TEA", "name": "Green Tea", "category": "pantry", "price": 5.0, "stock": 0},
+    ],
+    "orders": [
+        {"order_id": "O-1", "email": "a@example.com", "status": "placed", "address": "1 Main Street, Town"},
+        {
+            "order_id": "O-2",
+            "email": "a@example.com",
+            "status": "delivered",
+            "address": "1 Main Street, Town",
+        },
+    ],
+    "order_items": [
+        {"order_id": "O-1", "sku": "MUG", "quantity": 2, "unit_price": 10.0},
+        {"order_id": "O-2", "sku": "MUG", "quantity": 2, "unit_price": 9.0},
+    ],
 }
 
 
@@ -35,7 +46,9 @@ def call(env: OrdersEnv, tool: str, /, **arguments: Any) -> tuple[bool, Any]:
 
 def test_cancel_restocks_and_refunds(env: OrdersEnv) -> None:
     assert call(env, "cancel_order", order_id="O-1", reason="mistake") == (
-        False, {"order_id": "O-1", "status": "cancelled", "refunded": 20.0})
+        False,
+        {"order_id": "O-1", "status": "cancelled", "refunded": 20.0},
+    )
     assert call(env, "search_products", query="mug")[1][0]["stock"] == 5
     failed, answer = call(env, "cancel_order", order_id="O-1", reason="again")
     assert failed and "only placed orders" in answer["error"]
@@ -44,7 +57,9 @@ def test_cancel_restocks_and_refunds(env: OrdersEnv) -> None:
 def test_returns_are_bounded_by_what_was_bought(env: OrdersEnv) -> None:
     failed, answer = call(env, "return_item", order_id="O-1", sku="MUG", quantity=1, reason="damaged")
     assert failed and "only delivered items" in answer["error"]
-    assert call(env, "return_item", order_id="O-2", sku="MUG", quantity=1, reason="damaged")[1]["refund"] == 9.0
+    assert (
+        call(env, "return_item", order_id="O-2", sku="MUG", quantity=1, reason="damaged")[1]["refund"] == 9.0
+    )
     failed, answer = call(env, "return_item", order_id="O-2", sku="MUG", quantity=2, reason="damaged")
     assert failed and "only 1 of MUG" in answer["error"]
     assert call(env, "get_order", order_id="O-2")[1]["items"][0]["returned"] == 1
@@ -66,20 +81,28 @@ def test_address_changes_only_before_shipping(env: OrdersEnv) -> None:
 
 
 def test_bad_arguments_are_error_results(env: OrdersEnv) -> None:
-    for name, arguments in (("get_order", {"order_id": "1042"}), ("return_item", {"order_id": "O-2"}),
-                            ("place_order", {"email": "a@example.com", "items": []}),
-                            ("find_orders", {"email": "nobody@example.com"}), ("refund_everything", {})):
+    for name, arguments in (
+        ("get_order", {"order_id": "1042"}),
+        ("return_item", {"order_id": "O-2"}),
+        ("place_order", {"email": "a@example.com", "items": []}),
+        ("find_orders", {"email": "nobody@example.com"}),
+        ("refund_everything", {}),
+    ):
         failed, answer = call(env, name, **arguments)
         assert failed and answer["error"]
 
 
 ORACLES: dict[str, list[tuple[str, dict[str, Any]]]] = {
     "orders-cancel-unshipped": [("cancel_order", {"order_id": "O-1042", "reason": "ordered by mistake"})],
-    "orders-return-damaged": [("return_item", {"order_id": "O-1038", "sku": "MUG-220", "quantity": 1,
-                                               "reason": "damaged"})],
-    "orders-change-address": [("update_address", {"order_id": "O-1050", "address": "42 Elm Street, Oxford OX1 2JD"})],
-    "orders-reorder-substitute": [("place_order", {"email": "alex.r@example.com",
-                                                   "items": [{"sku": "DUV-510-SND", "quantity": 1}]})],
+    "orders-return-damaged": [
+        ("return_item", {"order_id": "O-1038", "sku": "MUG-220", "quantity": 1, "reason": "damaged"})
+    ],
+    "orders-change-address": [
+        ("update_address", {"order_id": "O-1050", "address": "42 Elm Street, Oxford OX1 2JD"})
+    ],
+    "orders-reorder-substitute": [
+        ("place_order", {"email": "alex.r@example.com", "items": [{"sku": "DUV-510-SND", "quantity": 1}]})
+    ],
     "orders-shipped-tracking": [("get_order", {"order_id": "O-1061"})],
 }
 

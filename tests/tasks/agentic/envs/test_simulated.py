@@ -10,9 +10,17 @@ from hadron.llm.types import ChatRequest
 from hadron.tasks.agentic.envs.simulated import SimulatedTools
 from hadron.tasks.agentic.scenario import ToolSpec
 
-TRACK = ToolSpec(name="track_shipment", description="Where is the parcel?", returns="JSON with status",
-                 parameters={"type": "object", "properties": {"order_id": {"type": "string"}},
-                             "required": ["order_id"], "additionalProperties": False})
+TRACK = ToolSpec(
+    name="track_shipment",
+    description="Where is the parcel?",
+    returns="JSON with status",
+    parameters={
+        "type": "object",
+        "properties": {"order_id": {"type": "string"}},
+        "required": ["order_id"],
+        "additionalProperties": False,
+    },
+)
 
 
 async def test_results_are_imagined_consistent_and_marked(scripted: Callable[..., str]) -> None:

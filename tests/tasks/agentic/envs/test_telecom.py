@@ -11,12 +11,29 @@ from hadron.tasks.agentic.envs.telecom import TelecomEnv
 from hadron.tasks.agentic.scenario import load_scenarios
 
 STATE = {
-    "customers": [{"customer_id": "C-1", "name": "Ana Silva", "email": "ana@example.com", "phone": "+1 555 0001"}],
-    "lines": [{"number": "+1 555 0001", "customer_id": "C-1", "plan_id": "plus-20"},
-              {"number": "+1 555 0002", "customer_id": "C-1", "plan_id": "basic-5", "status": "suspended",
-               "suspension_reason": "non_payment"}],
-    "bills": [{"bill_id": "B-1", "customer_id": "C-1", "period": "2024-04", "amount": 30.0,
-               "due_date": "2024-05-01", "status": "overdue"}],
+    "customers": [
+        {"customer_id": "C-1", "name": "Ana Silva", "email": "ana@example.com", "phone": "+1 555 0001"}
+    ],
+    "lines": [
+        {"number": "+1 555 0001", "customer_id": "C-1", "plan_id": "plus-20"},
+        {
+            "number": "+1 555 0002",
+            "customer_id": "C-1",
+            "plan_id": "basic-5",
+            "status": "suspended",
+            "suspension_reason": "non_payment",
+        },
+    ],
+    "bills": [
+        {
+            "bill_id": "B-1",
+            "customer_id": "C-1",
+            "period": "2024-04",
+            "amount": 30.0,
+            "due_date": "2024-05-01",
+            "status": "overdue",
+        }
+    ],
 }
 
 
@@ -46,18 +63,23 @@ def test_lookups(env: TelecomEnv) -> None:
     assert [line["number"] for line in customer["lines"]] == ["+1 555 0001", "+1 555 0002"]
     assert customer["unpaid_bills"][0]["bill_id"] == "B-1"
     assert ok(env, "get_line", number="+1 555 0001")["plan"]["data_gb"] == 20
-    assert [plan["plan_id"] for plan in ok(env, "list_plans")][0] == "basic-5"
+    assert ok(env, "list_plans")[0]["plan_id"] == "basic-5"  # cheapest first
 
 
 def test_changes_persist_and_checks_see_them(env: TelecomEnv) -> None:
     assert ok(env, "set_roaming", number="+1 555 0001", enabled=True)["daily_fee"] == 10.0
     assert ok(env, "change_plan", number="+1 555 0001", plan_id="travel-15")["old_plan"] == "plus-20"
     assert ok(env, "get_line", number="+1 555 0001")["roaming"] == 1
-    checks = env.check_all([
-        {"sql": "SELECT roaming FROM lines WHERE number = '+1 555 0001'", "equals": True},
-        {"sql": "SELECT plan_id, roaming FROM lines ORDER BY number", "equals": [["travel-15", 1], ["basic-5", 0]]},
-        {"sql": "SELECT plan_id FROM lines WHERE number = '+1 555 0001'", "equals": "plus-20"},
-    ])
+    checks = env.check_all(
+        [
+            {"sql": "SELECT roaming FROM lines WHERE number = '+1 555 0001'", "equals": True},
+            {
+                "sql": "SELECT plan_id, roaming FROM lines ORDER BY number",
+                "equals": [["travel-15", 1], ["basic-5", 0]],
+            },
+            {"sql": "SELECT plan_id FROM lines WHERE number = '+1 555 0001'", "equals": "plus-20"},
+        ]
+    )
     assert [check.ok for check in checks] == [True, True, False]
     assert "got 'travel-15'" in checks[2].detail
 
@@ -95,11 +117,15 @@ def test_bad_state_and_bad_checks_are_refused() -> None:
 
 ORACLES: dict[str, list[tuple[str, dict[str, Any]]]] = {
     "telecom-enable-roaming": [("set_roaming", {"number": "+1 555 0101", "enabled": True})],
-    "telecom-overdue-resume": [("pay_bill", {"bill_id": "B-3002", "amount": 45, "method": "card_on_file"}),
-                               ("resume_line", {"number": "+1 555 0303"})],
+    "telecom-overdue-resume": [
+        ("pay_bill", {"bill_id": "B-3002", "amount": 45, "method": "card_on_file"}),
+        ("resume_line", {"number": "+1 555 0303"}),
+    ],
     "telecom-downgrade-plan": [("change_plan", {"number": "+1 555 0404", "plan_id": "basic-5"})],
-    "telecom-family-two-lines": [("change_plan", {"number": "+1 555 0502", "plan_id": "basic-5"}),
-                                 ("set_roaming", {"number": "+1 555 0502", "enabled": False})],
+    "telecom-family-two-lines": [
+        ("change_plan", {"number": "+1 555 0502", "plan_id": "basic-5"}),
+        ("set_roaming", {"number": "+1 555 0502", "enabled": False}),
+    ],
     "telecom-lost-phone": [("suspend_line", {"number": "+1 555 0606", "reason": "lost_or_stolen"})],
 }
 
@@ -107,7 +133,9 @@ ORACLES: dict[str, list[tuple[str, dict[str, Any]]]] = {
 @pytest.mark.parametrize("scenario", load_scenarios("telecom"), ids=lambda s: s.id)
 def test_every_shipped_scenario_is_solvable_and_starts_unsolved(scenario) -> None:  # type: ignore[no-untyped-def]
     variant, _ = scenario.variant(0)
-    assert not all(check.ok for check in TelecomEnv.from_state(variant.initial_state).check_all(variant.success))
+    assert not all(
+        check.ok for check in TelecomEnv.from_state(variant.initial_state).check_all(variant.success)
+    )
     env = TelecomEnv.from_state(variant.initial_state)
     for name, arguments in ORACLES[scenario.id]:
         assert not env.call(name, arguments).is_error

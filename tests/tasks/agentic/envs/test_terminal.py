@@ -12,17 +12,28 @@ from hadron.tasks.agentic.scenario import load_scenarios
 STATE = {
     "hostname": "web-01",
     "mounts": {"/": {"size": "20G", "used": "11G"}},
-    "files": {"/var/log/app/debug.log": {"size": "8.8G", "content": "DEBUG a\nERROR boom\nDEBUG b\n"},
-              "/srv/app/data/orders.db": {"size": "100M"},
-              "/etc/app.conf": "mode = slow\nlevel = 3\n"},
-    "processes": [{"pid": 1, "command": "/sbin/init"},
-                  {"pid": 4242, "command": "python3 /opt/export.py", "cpu": 97.0}],
+    "files": {
+        "/var/log/app/debug.log": {"size": "8.8G", "content": "DEBUG a\nERROR boom\nDEBUG b\n"},
+        "/srv/app/data/orders.db": {"size": "100M"},
+        "/etc/app.conf": "mode = slow\nlevel = 3\n",
+    },
+    "processes": [
+        {"pid": 1, "command": "/sbin/init"},
+        {"pid": 4242, "command": "python3 /opt/export.py", "cpu": 97.0},
+    ],
     "services": {
-        "nginx": {"description": "web server", "command": "/usr/sbin/nginx", "state": "failed",
-                  "conditions": [{"free": "/", "at_least": "500M", "message": "No space left on device"}]},
+        "nginx": {
+            "description": "web server",
+            "command": "/usr/sbin/nginx",
+            "state": "failed",
+            "conditions": [{"free": "/", "at_least": "500M", "message": "No space left on device"}],
+        },
         "api": {"command": "/srv/api/run", "requires": ["db"], "state": "inactive"},
-        "db": {"command": "/usr/bin/postgres", "state": "failed",
-               "conditions": [{"file": "/etc/app.conf", "lacks": "slow", "message": "bad mode"}]},
+        "db": {
+            "command": "/usr/bin/postgres",
+            "state": "failed",
+            "conditions": [{"file": "/etc/app.conf", "lacks": "slow", "message": "bad mode"}],
+        },
     },
 }
 
@@ -49,8 +60,9 @@ def test_deleting_a_file_frees_space_and_lets_the_service_start(env: TerminalEnv
     assert run(env, "rm /var/log/app/debug.log") == ""
     assert run(env, "ls /var/log/app") == ""  # the folder stays
     assert run(env, "systemctl restart nginx && systemctl is-active nginx") == "active"
-    checks = env.check_all([{"service": "nginx"}, {"disk": "/", "below_pct": 90},
-                            {"file_exists": "/srv/app/data/orders.db"}])
+    checks = env.check_all(
+        [{"service": "nginx"}, {"disk": "/", "below_pct": 90}, {"file_exists": "/srv/app/data/orders.db"}]
+    )
     assert all(check.ok for check in checks), checks
 
 
@@ -99,8 +111,12 @@ def test_shell_syntax_pipes_redirects_and_globs(env: TerminalEnv) -> None:
 
 
 def test_bad_arguments_and_unknown_tools_are_error_results(env: TerminalEnv) -> None:
-    for name, arguments in (("run_command", {}), ("run_command", {"command": 3}),
-                            ("run_command", {"command": "ls", "extra": 1}), ("rm_everything", {})):
+    for name, arguments in (
+        ("run_command", {}),
+        ("run_command", {"command": 3}),
+        ("run_command", {"command": "ls", "extra": 1}),
+        ("rm_everything", {}),
+    ):
         result = env.call(name, arguments)
         assert result.is_error
         assert json.loads(result.content)["error"]
@@ -117,8 +133,11 @@ ORACLES = {
     "terminal-disk-full-nginx": ["df -h", "rm /var/log/app/debug.log", "systemctl restart nginx"],
     "terminal-runaway-process": ["ps aux --sort=-%cpu", "kill 4410"],
     "terminal-stale-pidfile": ["systemctl status worker", "rm /var/run/worker.pid", "systemctl start worker"],
-    "terminal-upstream-down": ["sed -i 's/shared_buffers = 64GB/shared_buffers = 2GB/' /etc/postgresql/postgresql.conf",
-                               "systemctl start postgresql", "systemctl start api"],
+    "terminal-upstream-down": [
+        "sed -i 's/shared_buffers = 64GB/shared_buffers = 2GB/' /etc/postgresql/postgresql.conf",
+        "systemctl start postgresql",
+        "systemctl start api",
+    ],
     "terminal-home-full-bilingual": ["du -sh /home/ci/.cache", "rm -rf /home/ci/.cache/pip"],
 }
 

@@ -150,5 +150,13 @@ class Environment:
         return self.state.model_dump(mode="json")
 
 
-__all__ = ["Check", "Environment", "ToolDef", "ToolError", "ToolResult", "dumps", "tool",
-           "validation_problem"]
+__all__ = [
+    "Check",
+    "Environment",
+    "ToolDef",
+    "ToolError",
+    "ToolResult",
+    "dumps",
+    "tool",
+    "validation_problem",
+]

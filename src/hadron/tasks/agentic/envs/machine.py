@@ -126,8 +126,13 @@ class TerminalState(_Strict):
     def _short_files(cls, data: Any) -> Any:
         """``files: {path: "text"}`` is short for ``{path: {content: "text"}}``."""
         if isinstance(data, dict) and isinstance(data.get("files"), dict):
-            data = {**data, "files": {path: {"content": entry} if isinstance(entry, str) else entry
-                                      for path, entry in data["files"].items()}}
+            data = {
+                **data,
+                "files": {
+                    path: {"content": entry} if isinstance(entry, str) else entry
+                    for path, entry in data["files"].items()
+                },
+            }
         return data
 
     @model_validator(mode="after")
@@ -152,7 +157,10 @@ class Machine:
 
     def __init__(self, state: TerminalState) -> None:
         self.state = state
-        implied = {*STANDARD_DIRS, *(posixpath.dirname(path) for path in [*state.files, *state.dirs, *state.mounts])}
+        implied = {
+            *STANDARD_DIRS,
+            *(posixpath.dirname(path) for path in [*state.files, *state.dirs, *state.mounts]),
+        }
         for path in list(implied):
             while path not in ("/", ""):
                 implied.add(path)
@@ -177,8 +185,11 @@ class Machine:
 
     def children(self, path: str) -> list[str]:
         prefix = "/" if path == "/" else path.rstrip("/") + "/"
-        names = {name[len(prefix):].split("/")[0] for name in [*self.state.files, *self.state.dirs]
-                 if name.startswith(prefix) and name != prefix}
+        names = {
+            name[len(prefix) :].split("/")[0]
+            for name in [*self.state.files, *self.state.dirs]
+            if name.startswith(prefix) and name != prefix
+        }
         return sorted(name for name in names if name)
 
     def under(self, path: str) -> list[str]:
@@ -234,8 +245,11 @@ class Machine:
 
     def _spawn(self, name: str, service: Service, pid: int | None = None) -> None:
         service.pid = pid or self.next_pid()
-        self.state.processes.append(Process(pid=service.pid, command=service.command, user=service.user,
-                                            cpu=service.cpu, mem=service.mem))
+        self.state.processes.append(
+            Process(
+                pid=service.pid, command=service.command, user=service.user, cpu=service.cpu, mem=service.mem
+            )
+        )
 
     def service_of(self, pid: int) -> str | None:
         return next((name for name, s in self.state.services.items() if s.pid == pid), None)
@@ -282,7 +296,10 @@ class Machine:
         for condition in service.conditions:
             if isinstance(condition, NoFile) and self.path(condition.absent) in self.state.files:
                 return condition.message
-            if isinstance(condition, FreeSpace) and self.free(self.mount_of(condition.free)) < condition.at_least:
+            if (
+                isinstance(condition, FreeSpace)
+                and self.free(self.mount_of(condition.free)) < condition.at_least
+            ):
                 return condition.message
             if isinstance(condition, FileLacks):
                 entry = self.state.files.get(condition.file)
@@ -294,5 +311,16 @@ class Machine:
         self.state.services[name].journal.append(f"{self.state.clock} {self.state.hostname} {line}")
 
 
-__all__ = ["FileEntry", "FileLacks", "FreeSpace", "Machine", "Mount", "NoFile", "Process", "Service",
-           "TerminalState", "human", "parse_size"]
+__all__ = [
+    "FileEntry",
+    "FileLacks",
+    "FreeSpace",
+    "Machine",
+    "Mount",
+    "NoFile",
+    "Process",
+    "Service",
+    "TerminalState",
+    "human",
+    "parse_size",
+]

@@ -22,7 +22,7 @@ def split_options(args: list[str], valued: str = "") -> tuple[set[str], dict[str
         elif arg.startswith("-") and len(arg) > 1 and not arg[1:].isdigit():
             for index, letter in enumerate(arg[1:]):
                 if letter in valued:
-                    values[letter] = arg[index + 2:] or next(items, "")
+                    values[letter] = arg[index + 2 :] or next(items, "")
                     break
                 flags.add(letter)
         elif arg.startswith("-") and arg[1:].isdigit():
@@ -30,7 +30,6 @@ def split_options(args: list[str], valued: str = "") -> tuple[set[str], dict[str
         else:
             operands.append(arg)
     return flags, values, operands
-
 
 
 _NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)([KMGT]?)")

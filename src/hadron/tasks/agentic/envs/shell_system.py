@@ -11,35 +11,64 @@ from hadron.tasks.agentic.envs.shell_args import split_options
 
 Result = tuple[str, int]
 MEMORY_TOTAL = 8 * 1024**3
-SIGNALS = {"9": "KILL", "15": "TERM", "KILL": "KILL", "TERM": "TERM", "SIGKILL": "KILL", "SIGTERM": "TERM",
-           "HUP": "HUP", "1": "HUP", "SIGHUP": "HUP"}
+SIGNALS = {
+    "9": "KILL",
+    "15": "TERM",
+    "KILL": "KILL",
+    "TERM": "TERM",
+    "SIGKILL": "KILL",
+    "SIGTERM": "TERM",
+    "HUP": "HUP",
+    "1": "HUP",
+    "SIGHUP": "HUP",
+}
 
 
 class SystemCommands:
     machine: Machine
 
     def system_commands(self) -> dict[str, Callable[[list[str], str | None], Result]]:
-        return {"df": self.df, "du": self.du, "ps": self.ps, "top": self.top, "kill": self.kill,
-                "pkill": self.pkill, "killall": self.pkill, "systemctl": self.systemctl,
-                "service": self.service, "journalctl": self.journalctl, "whoami": self.whoami,
-                "hostname": self.hostname, "uptime": self.uptime, "free": self.free, "date": self.date}
+        return {
+            "df": self.df,
+            "du": self.du,
+            "ps": self.ps,
+            "top": self.top,
+            "kill": self.kill,
+            "pkill": self.pkill,
+            "killall": self.pkill,
+            "systemctl": self.systemctl,
+            "service": self.service,
+            "journalctl": self.journalctl,
+            "whoami": self.whoami,
+            "hostname": self.hostname,
+            "uptime": self.uptime,
+            "free": self.free,
+            "date": self.date,
+        }
 
     # -- disks -------------------------------------------------------------------------------------------
 
     def df(self, args: list[str], stdin: str | None) -> Result:
         flags, _, operands = split_options(args)
         size = human if "h" in flags else (lambda n: str(n // 1024))
-        mounts = sorted({self.machine.mount_of(self.machine.path(o)) for o in operands}
-                        if operands else self.machine.state.mounts)
-        header = f"{'Filesystem':<12}{'Size' if 'h' in flags else '1K-blocks':>10}{'Used':>10}{'Avail':>10}" \
-                 f"{'Use%':>6} Mounted on\n"
+        mounts = sorted(
+            {self.machine.mount_of(self.machine.path(o)) for o in operands}
+            if operands
+            else self.machine.state.mounts
+        )
+        header = (
+            f"{'Filesystem':<12}{'Size' if 'h' in flags else '1K-blocks':>10}{'Used':>10}{'Avail':>10}"
+            f"{'Use%':>6} Mounted on\n"
+        )
         rows = []
         for mount in mounts:
             info = self.machine.state.mounts[mount]
             used = self.machine.used(mount)
             pct = min(100, -(-100 * used // info.size))
-            rows.append(f"{info.device:<12}{size(info.size):>10}{size(used):>10}"
-                        f"{size(self.machine.free(mount)):>10}{pct:>5}% {mount}\n")
+            rows.append(
+                f"{info.device:<12}{size(info.size):>10}{size(used):>10}"
+                f"{size(self.machine.free(mount)):>10}{pct:>5}% {mount}\n"
+            )
         return header + "".join(rows), 0
 
     def du(self, args: list[str], stdin: str | None) -> Result:
@@ -59,7 +88,7 @@ class SystemCommands:
                 rows.append(f"{size(self.machine.size_of(path))}\t{operand}\n")
                 continue
             for sub, level in self._dirs_below(path, depth):
-                label = operand + sub[len(path):] if sub != path else operand
+                label = operand + sub[len(path) :] if sub != path else operand
                 rows.append(f"{size(self.machine.size_of(sub))}\t{label}\n")
                 del level
         if "c" in flags:
@@ -92,14 +121,18 @@ class SystemCommands:
     def top(self, args: list[str], stdin: str | None) -> Result:
         processes = sorted(self.machine.state.processes, key=lambda p: (-p.cpu, p.pid))
         load = sum(p.cpu for p in processes) / 100
-        head = (f"top - 10:00:00 up 12 days,  3:12,  1 user,  load average: {load:.2f}, {load:.2f}, "
-                f"{load:.2f}\nTasks: {len(processes)} total\n\n")
+        head = (
+            f"top - 10:00:00 up 12 days,  3:12,  1 user,  load average: {load:.2f}, {load:.2f}, "
+            f"{load:.2f}\nTasks: {len(processes)} total\n\n"
+        )
         return head + _process_table(processes), 0
 
     def kill(self, args: list[str], stdin: str | None) -> Result:
         _, values, operands = split_options([a for a in args if not _is_signal(a)], valued="s")
-        signal = next((SIGNALS[a.lstrip("-").upper()] for a in args if _is_signal(a)),
-                      SIGNALS.get(values.get("s", "TERM").upper(), "TERM"))
+        signal = next(
+            (SIGNALS[a.lstrip("-").upper()] for a in args if _is_signal(a)),
+            SIGNALS.get(values.get("s", "TERM").upper(), "TERM"),
+        )
         if not operands:
             return "kill: usage: kill [-s sigspec | -signum] pid\n", 2
         errors = ""
@@ -118,8 +151,11 @@ class SystemCommands:
         names = [a for a in args if not a.startswith("-")]
         if not names:
             return "pkill: no matching criteria specified\n", 2
-        victims = [p.pid for p in self.machine.state.processes
-                   if any(name in p.command.split()[0] for name in names) and p.pid != 1]
+        victims = [
+            p.pid
+            for p in self.machine.state.processes
+            if any(name in p.command.split()[0] for name in names) and p.pid != 1
+        ]
         for pid in victims:
             self.machine.kill(pid)
         return "", 0 if victims else 1
@@ -128,24 +164,39 @@ class SystemCommands:
 
     def service(self, args: list[str], stdin: str | None) -> Result:
         if len(args) < 2:
-            return "Usage: service < option > | --status-all | [ service_name [ command | --full-restart ] ]\n", 1
+            return (
+                "Usage: service < option > | --status-all | [ service_name [ command | --full-restart ] ]\n",
+                1,
+            )
         return self.systemctl([args[1], args[0]], stdin)
 
     def systemctl(self, args: list[str], stdin: str | None) -> Result:
-        flags, values, operands = split_options(args)
+        _, values, operands = split_options(args)
         if not operands or operands[0] == "list-units" or "failed" in values:
             return self._list_units(failed="failed" in values or "failed" in operands)
         verb, units = operands[0], [u.removesuffix(".service") for u in operands[1:]]
-        if verb not in ("status", "start", "stop", "restart", "reload", "is-active", "is-failed", "enable",
-                        "disable"):
+        if verb not in (
+            "status",
+            "start",
+            "stop",
+            "restart",
+            "reload",
+            "is-active",
+            "is-failed",
+            "enable",
+            "disable",
+        ):
             return f"Unknown command verb {verb}.\n", 1
         if not units:
-            return f"Too few arguments.\n", 1
+            return "Too few arguments.\n", 1
         out, code = "", 0
         for name in units:
             if name not in self.machine.state.services:
-                out += (f"Unit {name}.service could not be found.\n" if verb == "status" else
-                        f"Failed to {verb} {name}.service: Unit {name}.service not found.\n")
+                out += (
+                    f"Unit {name}.service could not be found.\n"
+                    if verb == "status"
+                    else f"Failed to {verb} {name}.service: Unit {name}.service not found.\n"
+                )
                 code = 4 if verb == "status" else 5
                 continue
             text, result = self._unit(verb, name)
@@ -167,18 +218,25 @@ class SystemCommands:
         if verb in ("restart", "reload") or service.state != "active":
             self.machine.stop(name)
             if self.machine.start(name) is not None:
-                return (f"Job for {name}.service failed because the control process exited with error code.\n"
-                        f"See \"systemctl status {name}.service\" and \"journalctl -xeu {name}.service\" "
-                        "for details.\n"), 1
+                return (
+                    f"Job for {name}.service failed because the control process exited with error code.\n"
+                    f'See "systemctl status {name}.service" and "journalctl -xeu {name}.service" '
+                    "for details.\n"
+                ), 1
         return "", 0
 
     def _status(self, name: str) -> str:
         service = self.machine.state.services[name]
-        active = {"active": "active (running)", "inactive": "inactive (dead)",
-                  "failed": "failed (Result: exit-code)"}[service.state]
-        lines = [f"{'●' if service.state != 'inactive' else '○'} {name}.service - {service.description or name}",
-                 f"     Loaded: loaded (/lib/systemd/system/{name}.service; enabled; preset: enabled)",
-                 f"     Active: {active} since Wed 2024-05-01 09:00:00 UTC"]
+        active = {
+            "active": "active (running)",
+            "inactive": "inactive (dead)",
+            "failed": "failed (Result: exit-code)",
+        }[service.state]
+        lines = [
+            f"{'●' if service.state != 'inactive' else '○'} {name}.service - {service.description or name}",
+            f"     Loaded: loaded (/lib/systemd/system/{name}.service; enabled; preset: enabled)",
+            f"     Active: {active} since Wed 2024-05-01 09:00:00 UTC",
+        ]
         if service.pid is not None:
             lines.append(f"   Main PID: {service.pid} ({service.command.split()[0].rsplit('/', 1)[-1]})")
         lines.append("")
@@ -191,8 +249,10 @@ class SystemCommands:
             if failed and service.state != "failed":
                 continue
             sub = {"active": "running", "inactive": "dead", "failed": "failed"}[service.state]
-            rows.append(f"{name + '.service':<24}{'loaded':<8}{service.state:<10}{sub:<9}"
-                        f"{service.description or name}")
+            rows.append(
+                f"{name + '.service':<24}{'loaded':<8}{service.state:<10}{sub:<9}"
+                f"{service.description or name}"
+            )
         rows.append(f"\n{len(rows) - 1} loaded units listed.")
         return "\n".join(rows) + "\n", 0
 
@@ -207,7 +267,7 @@ class SystemCommands:
         else:
             lines = [line for s in self.machine.state.services.values() for line in s.journal]
         count = values.get("n") or values.get("lines") or "20"
-        lines = lines[-int(count):] if count.isdigit() else lines
+        lines = lines[-int(count) :] if count.isdigit() else lines
         return "".join(f"{line}\n" for line in lines) or "-- No entries --\n", 0
 
     # -- host ----------------------------------------------------------------------------------------
@@ -229,8 +289,10 @@ class SystemCommands:
         flags, _, _ = split_options(args)
         used = int(MEMORY_TOTAL * min(100.0, sum(p.mem for p in self.machine.state.processes)) / 100)
         show = human if "h" in flags else (lambda n: str(n // 1024**2) if "m" in flags else str(n // 1024))
-        return (f"{'':<8}{'total':>10}{'used':>10}{'free':>10}\n"
-                f"{'Mem:':<8}{show(MEMORY_TOTAL):>10}{show(used):>10}{show(MEMORY_TOTAL - used):>10}\n"), 0
+        return (
+            f"{'':<8}{'total':>10}{'used':>10}{'free':>10}\n"
+            f"{'Mem:':<8}{show(MEMORY_TOTAL):>10}{show(used):>10}{show(MEMORY_TOTAL - used):>10}\n"
+        ), 0
 
 
 def _is_signal(arg: str) -> bool:

@@ -41,12 +41,25 @@ class SimulatedTools:
         problem = validation_problem(spec.parameters, arguments)
         if problem is not None:
             return ToolResult.error(f"invalid arguments for {name}: {problem}", simulated=True)
-        prompt = render(load_template("tool_sim.j2", task=TASK), tool=spec, arguments=arguments,
-                        environment=self.environment, history=self.history)
-        seed = stable_hash("tool_sim", self.route_key, name, canonical_json(arguments), len(self.history)) % 2**31
-        completion = await self.model.chat([{"role": "user", "content": prompt}], role="tool_sim",
-                                           route_key=self.route_key, temperature=self.temperature,
-                                           max_tokens=self.max_tokens, seed=seed)
+        prompt = render(
+            load_template("tool_sim.j2", task=TASK),
+            tool=spec,
+            arguments=arguments,
+            environment=self.environment,
+            history=self.history,
+        )
+        seed = (
+            stable_hash("tool_sim", self.route_key, name, canonical_json(arguments), len(self.history))
+            % 2**31
+        )
+        completion = await self.model.chat(
+            [{"role": "user", "content": prompt}],
+            role="tool_sim",
+            route_key=self.route_key,
+            temperature=self.temperature,
+            max_tokens=self.max_tokens,
+            seed=seed,
+        )
         content = _tidy(completion.text)
         self.history.append({"name": name, "arguments": arguments, "content": content})
         return ToolResult(content, simulated=True)

@@ -64,7 +64,9 @@ class SqlEnvironment(Environment):
             columns = ", ".join(row)
             marks = ", ".join("?" for _ in row)
             try:
-                self.db.execute(f"INSERT OR REPLACE INTO {table} ({columns}) VALUES ({marks})", list(row.values()))
+                self.db.execute(
+                    f"INSERT OR REPLACE INTO {table} ({columns}) VALUES ({marks})", list(row.values())
+                )
             except sqlite3.Error as err:
                 raise ValueError(f"{table} row {row}: {err}") from err
 
@@ -103,21 +105,29 @@ class SqlEnvironment(Environment):
     def check(self, assertion: Any) -> Check:
         assert isinstance(assertion, SqlAssertion)
         rows = [list(row) for row in self.db.execute(assertion.sql).fetchall()]
-        actual: Any = rows if isinstance(assertion.equals, list) else (rows[0][0] if rows and rows[0] else None)
+        actual: Any = (
+            rows if isinstance(assertion.equals, list) else (rows[0][0] if rows and rows[0] else None)
+        )
         expected = assertion.equals
         ok = _same(actual, expected)
         return Check(assertion.description or f"{assertion.sql} = {expected!r}", ok, f"got {actual!r}")
 
     def snapshot(self) -> dict[str, Any]:
-        tables = [row["name"] for row in self.db.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        tables = [
+            row["name"]
+            for row in self.db.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
         return {table: self.rows(f"SELECT * FROM {table}") for table in tables}
 
 
 def _same(actual: Any, expected: Any) -> bool:
     """Equality that lets 1 match True and 45.0 match 45 (SQLite has no booleans; money is REAL)."""
     if isinstance(expected, list) and isinstance(actual, list):
-        return len(actual) == len(expected) and all(_same(a, e) for a, e in zip(actual, expected, strict=True))
+        return len(actual) == len(expected) and all(
+            _same(a, e) for a, e in zip(actual, expected, strict=True)
+        )
     if isinstance(expected, int | float) and isinstance(actual, int | float):
         return abs(float(actual) - float(expected)) < 1e-6
     return bool(actual == expected)

@@ -50,7 +50,9 @@ class ProcessRunning(_Assertion):
     process_running: str
 
 
-TerminalAssertion = ServiceIs | FileExists | FileAbsent | FileContains | DiskBelow | ProcessGone | ProcessRunning
+TerminalAssertion = (
+    ServiceIs | FileExists | FileAbsent | FileContains | DiskBelow | ProcessGone | ProcessRunning
+)
 
 
 class TerminalEnv(Environment):
@@ -64,12 +66,22 @@ class TerminalEnv(Environment):
         self.machine = Machine(state)
         self.shell = Shell(self.machine)
 
-    @tool("Run a shell command on the server as root and return what the terminal prints (stdout and "
-          "stderr; a non-zero exit code is shown as [exit code N]). Non-interactive: no editors, no pagers.",
-          {"type": "object",
-           "properties": {"command": {"type": "string", "minLength": 1,
-                                      "description": "The command line, e.g. `df -h` or `systemctl status nginx`."}},
-           "required": ["command"], "additionalProperties": False})
+    @tool(
+        "Run a shell command on the server as root and return what the terminal prints (stdout and "
+        "stderr; a non-zero exit code is shown as [exit code N]). Non-interactive: no editors, no pagers.",
+        {
+            "type": "object",
+            "properties": {
+                "command": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "The command line, e.g. `df -h` or `systemctl status nginx`.",
+                }
+            },
+            "required": ["command"],
+            "additionalProperties": False,
+        },
+    )
     def run_command(self, command: str) -> str:
         return self.shell.run(command) or "(no output)"
 
@@ -79,8 +91,11 @@ class TerminalEnv(Environment):
         if isinstance(assertion, ServiceIs):
             service = state.services.get(assertion.service)
             actual = service.state if service else "missing"
-            return Check(f"service {assertion.service} is {assertion.state}", actual == assertion.state,
-                         f"it is {actual}")
+            return Check(
+                f"service {assertion.service} is {assertion.state}",
+                actual == assertion.state,
+                f"it is {actual}",
+            )
         if isinstance(assertion, FileExists):
             return Check(f"{assertion.file_exists} exists", machine.exists(assertion.file_exists))
         if isinstance(assertion, FileAbsent):
@@ -88,19 +103,32 @@ class TerminalEnv(Environment):
         if isinstance(assertion, FileContains):
             entry = state.files.get(assertion.file)
             text = entry.content if entry else ""
-            ok = entry is not None and (assertion.contains is None or assertion.contains in text) and (
-                assertion.lacks is None or assertion.lacks not in text)
-            wanted = " and ".join(part for part in (
-                f"contains {assertion.contains!r}" if assertion.contains is not None else "",
-                f"lacks {assertion.lacks!r}" if assertion.lacks is not None else "") if part)
+            ok = (
+                entry is not None
+                and (assertion.contains is None or assertion.contains in text)
+                and (assertion.lacks is None or assertion.lacks not in text)
+            )
+            wanted = " and ".join(
+                part
+                for part in (
+                    f"contains {assertion.contains!r}" if assertion.contains is not None else "",
+                    f"lacks {assertion.lacks!r}" if assertion.lacks is not None else "",
+                )
+                if part
+            )
             return Check(f"{assertion.file} {wanted or 'exists'}", ok, "" if entry else "file missing")
         if isinstance(assertion, DiskBelow):
             mount = machine.mount_of(assertion.disk)
             pct = machine.used_pct(mount)
-            return Check(f"disk {mount} below {assertion.below_pct:g}% used", pct < assertion.below_pct,
-                         f"{pct:.1f}% used ({human(machine.used(mount))})")
+            return Check(
+                f"disk {mount} below {assertion.below_pct:g}% used",
+                pct < assertion.below_pct,
+                f"{pct:.1f}% used ({human(machine.used(mount))})",
+            )
         if isinstance(assertion, ProcessGone | ProcessRunning):
-            name = assertion.process_absent if isinstance(assertion, ProcessGone) else assertion.process_running
+            name = (
+                assertion.process_absent if isinstance(assertion, ProcessGone) else assertion.process_running
+            )
             running = [p.pid for p in state.processes if name in p.command]
             if isinstance(assertion, ProcessGone):
                 return Check(f"no process matches {name!r}", not running, f"running: {running}")
@@ -110,10 +138,12 @@ class TerminalEnv(Environment):
     def snapshot(self) -> dict[str, Any]:
         """Services, processes and disk use: what the checks look at (file contents would bloat rows)."""
         state = self.machine.state
-        return {"services": {name: s.state for name, s in state.services.items()},
-                "processes": [p.command for p in state.processes],
-                "disks": {mount: round(self.machine.used_pct(mount), 1) for mount in state.mounts},
-                "files": sorted(state.files)}
+        return {
+            "services": {name: s.state for name, s in state.services.items()},
+            "processes": [p.command for p in state.processes],
+            "disks": {mount: round(self.machine.used_pct(mount), 1) for mount in state.mounts},
+            "files": sorted(state.files),
+        }
 
 
 __all__ = ["TerminalAssertion", "TerminalEnv"]

@@ -1,0 +1,76 @@
+"""``hadron autoreason`` end to end with a scripted model: dataset, exports, summary, resume."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hadron.cli import app
+from hadron.cli.autoreason import SMALL_MODEL_MAX_TOKENS, build_config
+from hadron.errors import ConfigError
+
+from .fakes import Fake, FakeSetup, rank, ranking_line
+
+
+def test_cli_writes_dataset_exports_and_summary_then_resumes_for_free(
+        tmp_path: Path, fake_models: Callable[..., FakeSetup]) -> None:
+    prompts = tmp_path / "prompts.jsonl"
+    prompts.write_text("".join(json.dumps({"id": f"p{i}", "prompt": f"Question {i}?"}) + "\n"
+                               for i in range(3)))
+    setup = fake_models(Fake(judge=lambda cands, request: ranking_line(rank(cands, ["beta", "alpha"]))))
+    out = tmp_path / "run"
+    args = ["autoreason", str(prompts), "--out", str(out), "--model", setup.spec, "--judges", "3",
+            "--synthesis", "minimal_repair", "--max-passes", "4", "--quiet"]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "promotions B / AB" in first.output and "ballots valid first ask" in first.output
+    summary = json.loads((out / "autoreason_summary.json").read_text())
+    assert summary["rows"] == 3 and summary["valid_after_reasks_share"] == 1.0
+    assert summary["promotions"]["B"] >= 3 and summary["promotions"]["AB"] == 0
+    assert (out / "exports").is_dir() and any((out / "exports").iterdir())
+    rows = [json.loads(line) for line in next((out / "data").glob("part-*.jsonl")).read_text().splitlines()]
+    assert {row["settings"]["synthesis"] for row in rows} == {"minimal_repair"}
+    assert all(row["final_source"]["candidate"] == "B" for row in rows)
+
+    calls = sum(setup.fake.calls.values())
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert sum(setup.fake.calls.values()) == calls  # a rerun replays every answered call
+
+
+def test_build_config_layers_file_flags_and_small_model_defaults(tmp_path: Path) -> None:
+    config = tmp_path / "ar.yaml"
+    config.write_text("synthesis: minimal_repair\ncritic: {max_tokens: 77}\njudge: {max_reasks: 4}\n")
+    settings = build_config(config, model=None, judges=7, synthesis=None, max_passes=None, max_tokens=None)
+    assert settings.synthesis == "minimal_repair" and settings.n_judges == 7 and settings.judge.max_reasks == 4
+    assert settings.critic.max_tokens == 77 and settings.author_b.max_tokens == SMALL_MODEL_MAX_TOKENS
+    remote = build_config(None, model="openai:gpt-4o-mini", judges=None, synthesis=None, max_passes=3,
+                          max_tokens=None)
+    assert remote.author_b.max_tokens == 1024 and remote.max_passes == 3 and remote.k == 2
+
+
+def test_bad_config_is_one_clear_error(tmp_path: Path) -> None:
+    config = tmp_path / "ar.yaml"
+    config.write_text("synthesis: blend\n")
+    with pytest.raises(ConfigError, match="synthesis"):
+        build_config(config, model=None, judges=None, synthesis=None, max_passes=None, max_tokens=None)
+    config.write_text("- a list\n")
+    with pytest.raises(ConfigError, match="mapping"):
+        build_config(config, model=None, judges=None, synthesis=None, max_passes=None, max_tokens=None)
+
+
+def test_the_yaml_pipeline_is_the_same_job_as_the_command() -> None:
+    from hadron.runtime.config import load_pipeline
+    from hadron.tasks.autoreason.step import AutoReason
+
+    pipeline = load_pipeline(Path(__file__).parents[3] / "examples" / "autoreason.yaml")
+    (step,) = pipeline.steps
+    assert isinstance(step, AutoReason)
+    command = build_config(None, model=None, judges=None, synthesis=None, max_passes=None, max_tokens=None)
+    options = step.options.model_dump()
+    options.pop("input")
+    assert options == command.model_dump()
