@@ -237,3 +237,21 @@ async def test_generate_n_fans_out_samples(tmp_path: Path, backend: Any) -> None
     assert [(r["id"], r["generation"]) for r in rows] == [("a/0", "sample 0"), ("a/1", "sample 1"),
                                                           ("a/2", "sample 2")]
     assert len({c.seed for c in fake.calls}) == 3
+
+
+async def test_two_sessions_cannot_share_a_run_dir(tmp_path: Path) -> None:
+    started, release = asyncio.Event(), asyncio.Event()
+
+    class Hold(Step):
+        async def process(self, row: Row, ctx: StepContext) -> StepOutput:
+            started.set()
+            await release.wait()
+            return row
+
+    source = [{"id": "a", "prompt": "x"}]
+    first = asyncio.create_task(Pipeline(source, [Hold("h")]).run(tmp_path / "run", progress="off"))
+    await asyncio.wait_for(started.wait(), 5)
+    with pytest.raises(ConfigError, match="is in use by another hadron run"):
+        await Pipeline(source, [Hold("h")]).run(tmp_path / "run", progress="off")
+    release.set()
+    assert (await first).rows == 1

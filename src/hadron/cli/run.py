@@ -34,6 +34,9 @@ def run(
                                             "(default: start a local Ray instance)."),
     block_rows: int | None = typer.Option(None, "--block-rows", min=1,
                                           help="With --executor ray: source rows per task (default 1000)."),
+    cache_path: str | None = typer.Option(None, "--cache-path",
+                                          help="With --executor ray: the request cache (default "
+                                               "OUT/cache.sqlite; node-local on a multi-node cluster)."),
 ) -> None:
     """Run PIPELINE; run the same command again to resume after a crash or Ctrl-C."""
     import asyncio
@@ -41,10 +44,12 @@ def run(
     from hadron.runtime.config import load_pipeline
     from hadron.runtime.executors import get_executor
 
-    ray_options = {k: v for k, v in {"address": address, "block_rows": block_rows}.items() if v is not None}
+    given = {"address": address, "block_rows": block_rows, "cache_path": cache_path}
+    ray_options = {name: value for name, value in given.items() if value is not None}
     if ray_options and executor != "ray":
-        flags = " and ".join(f"--{name.replace('_', '-')}" for name in ray_options)
-        raise ConfigError(f"{flags} only apply to --executor ray", hint="add --executor ray")
+        flags = ", ".join(f"--{name.replace('_', '-')}" for name in ray_options)
+        what = f"option {flags} is" if len(ray_options) == 1 else f"options {flags} are"
+        raise ConfigError(f"{what} only for --executor ray", hint="add --executor ray")
     runner = get_executor(executor, **ray_options)
     loaded = load_pipeline(pipeline)
     name = pipeline.parent.name if pipeline.name == "config.yaml" else pipeline.stem

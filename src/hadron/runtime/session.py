@@ -11,7 +11,7 @@ import asyncio
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import yaml
 
@@ -73,6 +73,7 @@ class Session:
         self.journal: Journal | None = None
         self.log: RunLog | None = None
         self.reporter: Reporter | None = None
+        self._lock_handle: IO[str] | None = None
 
     # -- opening -----------------------------------------------------------------------------------
 
@@ -88,6 +89,7 @@ class Session:
                               hint="use a new --out, or restore the pipeline that made it")
         try:
             self.out.mkdir(parents=True, exist_ok=True)
+            self._lock()
             atomic_write_text(self.out / "config.yaml",
                               yaml.safe_dump(pipeline.config(), sort_keys=False, allow_unicode=True))
         except OSError as exc:
@@ -108,6 +110,23 @@ class Session:
         self.reporter = Reporter(self.progress_mode, self.stats, self.hub.meter)
         self.reporter.count_skipped = not self.retry
         input_errors.attach(self._input_error)
+
+    def _lock(self) -> None:
+        """One session per run directory: a second ``hadron run`` on it would interleave journals."""
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no lock
+            return
+        path = self._state_path.parent / "lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a")  # noqa: SIM115 - held for the session, closed by close()
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            handle.close()
+            raise ConfigError(f"{self.out} is in use by another hadron run",
+                              hint="wait for it to finish, or use another --out") from exc
+        self._lock_handle = handle
 
     def _read_state(self) -> dict[str, Any]:
         if not self._state_path.exists():
@@ -191,6 +210,8 @@ class Session:
                                stats=self.stats.to_dict())
                 self.log.close()
         finally:
+            if self._lock_handle is not None:
+                self._lock_handle.close()
             if self.own_hub:
                 await self.hub.aclose()
 

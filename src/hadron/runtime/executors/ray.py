@@ -19,6 +19,7 @@ import contextlib
 import logging
 import shutil
 import socket
+import sys
 import traceback
 from pathlib import Path
 from types import ModuleType
@@ -205,6 +206,11 @@ class _Driver:
                                retry_exceptions=False)(run_block)
         self.registry = start_registry()
         self.in_flight: dict[asyncio.Future[Any], tuple[Block, Any]] = {}
+        nodes = sum(1 for node in ray.nodes() if node.get("Alive"))
+        if options.cache_path is None and nodes > 1:
+            print(f"hadron run: warning: {nodes} Ray nodes share {self.cache_path}; SQLite is not safe for "
+                  "writers on several hosts: pass a node-local --cache-path (docs/ray.md)", file=sys.stderr)
+            run_dir.event("warning", message="shared SQLite cache on a multi-node cluster", nodes=nodes)
 
     def _limit(self) -> int:
         if self.options.max_blocks_in_flight is not None:
