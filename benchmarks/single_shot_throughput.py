@@ -136,13 +136,14 @@ def run_client(client: ClientRun, python: Path, url: str, prompts: Path, args: a
                    "--in-flight", str(args.in_flight), "--workdir", tmp, "--variant", client.variant]
         env = {**os.environ, **dict(client.env)}
         load_before = os.getloadavg()[0]
+        out_path, err_path = Path(tmp) / "stdout.txt", Path(tmp) / "stderr.txt"
         machine_cpu, server_cpu, wall = cpu_times(), cpu_times(server_pid), time.monotonic()
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-        _, status, usage = os.wait4(process.pid, 0)
+        with open(out_path, "w") as out_file, open(err_path, "w") as err_file:  # files: pipes could fill
+            process = subprocess.Popen(command, stdout=out_file, stderr=err_file, env=env)
+            _, status, usage = os.wait4(process.pid, 0)
         wall = time.monotonic() - wall
         machine_cpu, server_cpu = cpu_times() - machine_cpu, cpu_times(server_pid) - server_cpu
-        out = process.stdout.read() if process.stdout else ""
-        err = process.stderr.read() if process.stderr else ""
+        out, err = out_path.read_text(errors="replace"), err_path.read_text(errors="replace")
     if os.waitstatus_to_exitcode(status) != 0 or not out.strip():
         return {"client": client.name, "failed": True, "error": err.strip().splitlines()[-5:]}
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
