@@ -96,13 +96,13 @@ def write_pipeline(path: Path, source: Path, step: dict[str, Any], *, shard_rows
 
 
 def autoreason_step(base_url: str, *, key_env: str | None = None, max_passes: int = 3) -> dict[str, Any]:
-    return {"step": "hadron.tasks.autoreason.step:AutoReason", "name": "refine",
+    return {"step": "autoreason", "name": "refine",
             "model": model_entry(base_url, key_env=key_env), "max_passes": max_passes,
             "judge": {"ballot": "text", "max_reasks": 2}}
 
 
 def single_shot_step(base_url: str, *, key_env: str | None = None) -> dict[str, Any]:
-    return {"step": "hadron.tasks.baselines:SingleShot", "name": "answer",
+    return {"step": "single_shot", "name": "answer",
             "model": model_entry(base_url, key_env=key_env)}
 
 

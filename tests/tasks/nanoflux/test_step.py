@@ -114,3 +114,34 @@ async def test_round_order_waits_only_for_smaller_rounds_in_flight() -> None:
     await later
     await other
     assert done == [1, 3, 5]
+
+
+async def test_a_yaml_pipeline_runs_the_step(scripted, tmp_path: Path) -> None:
+    from hadron.runtime.config import load_pipeline
+    from hadron.tasks.nanoflux import embeddings
+
+    spec = scripted(Fake(rounds={1: Round(verdict={**GOOD_VERDICT, "hops": 30})}))
+    rounds = tmp_path / "rounds.jsonl"
+    rounds.write_text("".join(json.dumps({"id": f"r{i}", "prompt": f"math round {i}", "domain": "math",
+                                          "round": i}) + "\n" for i in range(3)))
+    (tmp_path / "pipeline.yaml").write_text(f"""
+source: {{path: rounds.jsonl, id_column: id}}
+steps:
+  - step: nanoflux
+    domains: [math]
+    per_domain: 5
+    embedder: "fake:"
+    attacker: {{model: "{spec}"}}
+    defender: {{model: "{spec}"}}
+    judge: {{model: "{spec}", tools: []}}
+""")
+    embeddings.register_embedder("fake", lambda rest: FakeEmbedder())
+    try:
+        pipeline = load_pipeline(tmp_path / "pipeline.yaml")
+        async with ModelHub() as hub:
+            result = await pipeline.run(tmp_path / "run", models=hub, progress="off")
+    finally:
+        embeddings._EMBEDDERS.pop("fake", None)
+    rows = read(tmp_path / "run" / "data" / "part-00000.jsonl")
+    assert [(r["id"], r["question"]) for r in rows] == [("r0", question_text(0)), ("r2", question_text(2))]
+    assert result.manifest.rejected == {"hops_out_of_band": 1}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -107,14 +108,21 @@ class NanoFlux:
         return RoundPlan(domain=domain, skill=skills[index % len(skills)], index=index,
                          attacker_model=attacker.name, defender_model=defender.name)
 
-    async def play(self, plan: RoundPlan) -> Candidate:
-        """Attack, defend, judge. Raises ``LLMError`` when a call fails after the model layer's retries."""
+    async def play(self, plan: RoundPlan, *, wanted: Callable[[], bool] | None = None) -> Candidate | None:
+        """Attack, defend, judge. Raises ``LLMError`` when a call fails after the model layer's retries.
+
+        ``wanted`` is asked between the phases; when it says no (the budget filled meanwhile) the round
+        stops there and None is returned, so no more calls are paid for it."""
         attacker, defender = self.roles(plan.index)
         candidate = Candidate(plan=plan, attack=None)
         await attack(self.attacker, attacker, plan, candidate, self.config)
         if candidate.attack is None:
             return candidate
+        if wanted is not None and not wanted():
+            return None
         await defend(self.defender, defender, plan, candidate)
+        if wanted is not None and not wanted():
+            return None
         candidate.judged = await self.judge(self.judge_model, plan, candidate)
         return candidate
 
@@ -133,7 +141,7 @@ class NanoFlux:
 
     async def run_domain(self, domain: str, recorder: Recorder) -> None:
         limit = self.config.rounds_limit()
-        pending: deque[tuple[RoundPlan, asyncio.Task[Candidate]]] = deque()
+        pending: deque[tuple[RoundPlan, asyncio.Task[Candidate | None]]] = deque()
         started = 0
         try:
             while True:
@@ -150,6 +158,7 @@ class NanoFlux:
                 except LLMError as err:
                     recorder.failed(ErrorRecord.of(err, row_id=plan.id, source_id=plan.id, step=STEP))
                     continue
+                assert candidate is not None  # played without ``wanted``
                 decision = await self.decide(candidate)
                 if decision.kept:
                     recorder.kept(kept_row(candidate, decision, self.config))

@@ -94,7 +94,10 @@ class NanoFluxStep(Step):
         plan = engine.plan(domain, index)
         self.order.enter(domain, index)
         try:
-            candidate = await engine.play(plan)
+            candidate = await engine.play(plan, wanted=lambda: not self.curator.full(domain))
+            if candidate is None:
+                return Reject("budget_reached", {"domain": domain, "round": index,
+                                                 "per_domain": self.options.per_domain})
             await self.order.wait_turn(domain, index)
             decision = await engine.decide(candidate)
         finally:
