@@ -23,3 +23,26 @@ def test_testing_exports() -> None:
         "register_scripted", "serve_local", "unregister_scripted",
     ]
     assert all(hasattr(hadron.testing, name) for name in hadron.testing.__all__)
+
+
+def test_top_level_exports() -> None:
+    import hadron
+
+    assert hadron.__all__[0] == "__version__" and sorted(hadron.__all__[1:]) == hadron.__all__[1:]
+    assert hadron.__all__ == [
+        "__version__", "AutoReason", "AutoReasonConfig", "ConfigError", "Generate", "HadronError",
+        "InputError", "ModelConfig", "ModelHub", "Pipeline", "PoolConfig", "Reject", "SourceConfig", "Step",
+        "export_run", "load_pipeline", "open_source", "refine", "register_step", "write_dataset_card",
+        "write_report",
+    ]
+    assert all(hasattr(hadron, name) for name in hadron.__all__)
+
+
+def test_importing_hadron_stays_light() -> None:
+    import subprocess
+    import sys
+
+    heavy = ("llama_cpp", "hadron.runtime", "pyarrow")
+    code = f"import sys, hadron; print(any(m.startswith({heavy!r}) for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
