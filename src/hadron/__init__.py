@@ -57,7 +57,6 @@ _EXPORTS = {
 }
 
 __all__ = [
-    "__version__",
     "AutoReason",
     "AutoReasonConfig",
     "ConfigError",
@@ -71,6 +70,7 @@ __all__ = [
     "Reject",
     "SourceConfig",
     "Step",
+    "__version__",
     "export_run",
     "load_pipeline",
     "open_source",
