@@ -31,8 +31,8 @@ def test_top_level_exports() -> None:
     assert hadron.__all__ == [
         "AutoReason", "AutoReasonConfig", "ConfigError", "Generate", "HadronError",
         "InputError", "ModelConfig", "ModelHub", "Pipeline", "PoolConfig", "Reject", "SourceConfig", "Step",
-        "__version__", "export_run", "load_pipeline", "open_source", "refine", "register_step", "write_dataset_card",
-        "write_report",
+        "__version__", "export_run", "load_pipeline", "open_source", "refine", "register_step",
+        "write_dataset_card", "write_report",
     ]
     assert all(hasattr(hadron, name) for name in hadron.__all__)
 
