@@ -15,10 +15,14 @@ from typing import Any
 
 Json = dict[str, Any]
 LABELS = {
-    "bare_aiohttp": "bare aiohttp loop", "hadron": "hadron (pipeline, cache on)",
-    "hadron_nocache": "hadron (pipeline, cache off)", "hadron_model_layer": "hadron model layer only",
+    "bare_aiohttp": "bare aiohttp loop",
+    "hadron": "hadron (pipeline, cache on)",
+    "hadron_nocache": "hadron (pipeline, cache off)",
+    "hadron_model_layer": "hadron model layer only",
     "distilabel_batch": "distilabel 1.5.3 (1 replica, batch 256)",
-    "distilabel_replicas": "distilabel 1.5.3 (2 replicas, batch 128)", "curator": "curator",
+    "distilabel_replicas": "distilabel 1.5.3 (2 replicas, batch 128)",
+    "distilabel_openai1": "distilabel 1.5.3 + openai 1.x (batch 256)",
+    "curator": "curator",
 }
 
 
@@ -27,30 +31,37 @@ def load(results: Path, name: str) -> Json | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def bar_chart(title: str, bars: Sequence[tuple[str, float]], unit: str,
-              reference: tuple[str, float] | None = None) -> str:
+def bar_chart(
+    title: str, bars: Sequence[tuple[str, float]], unit: str, reference: tuple[str, float] | None = None
+) -> str:
     """A horizontal bar chart as SVG text; ``reference`` draws a dashed line (a bound or a target)."""
     width, label_w, row_h, top = 720, 300, 26, 34
     height = top + row_h * len(bars) + 28
     peak = max([v for _, v in bars] + ([reference[1]] if reference else [])) or 1.0
     scale = (width - label_w - 90) / peak
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'font-family="sans-serif" font-size="13">',
-             f'<rect width="{width}" height="{height}" fill="white"/>',
-             f'<text x="10" y="20" font-weight="bold">{html.escape(title)}</text>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'font-family="sans-serif" font-size="13">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="10" y="20" font-weight="bold">{html.escape(title)}</text>',
+    ]
     for i, (label, value) in enumerate(bars):
         y = top + i * row_h
         colour = "#d9822b" if label.startswith("hadron") else "#4a7ab5"
-        parts += [f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">{html.escape(label)}</text>',
-                  f'<rect x="{label_w}" y="{y + 3}" width="{value * scale:.1f}" height="{row_h - 8}" '
-                  f'fill="{colour}"/>',
-                  f'<text x="{label_w + value * scale + 6:.1f}" y="{y + 16}">{value:,.4g} {unit}</text>']
+        parts += [
+            f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">{html.escape(label)}</text>',
+            f'<rect x="{label_w}" y="{y + 3}" width="{value * scale:.1f}" height="{row_h - 8}" '
+            f'fill="{colour}"/>',
+            f'<text x="{label_w + value * scale + 6:.1f}" y="{y + 16}">{value:,.4g} {unit}</text>',
+        ]
     if reference:
         x = label_w + reference[1] * scale
-        parts += [f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 22}" stroke="#b33" '
-                  f'stroke-dasharray="5,4"/>',
-                  f'<text x="{x:.1f}" y="{height - 8}" text-anchor="middle" fill="#b33">'
-                  f'{html.escape(reference[0])}</text>']
+        parts += [
+            f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 22}" stroke="#b33" '
+            f'stroke-dasharray="5,4"/>',
+            f'<text x="{x:.1f}" y="{height - 8}" text-anchor="middle" fill="#b33">'
+            f"{html.escape(reference[0])}</text>",
+        ]
     return "\n".join([*parts, "</svg>", ""])
 
 
@@ -71,49 +82,99 @@ def ratio(value: float | None) -> str:
 def load_note(entry: Json | None) -> str:
     if not entry or "loadavg_before" not in entry:
         return ""
-    return (f"Load average (1 min) {entry['loadavg_before'][0]} before, {entry['loadavg_after'][0]} after "
-            f"({entry.get('seconds', '?')} s; `{entry.get('command', '')}`).")
+    return (
+        f"Load average (1 min) {entry['loadavg_before'][0]} before, {entry['loadavg_after'][0]} after "
+        f"({entry.get('seconds', '?')} s; `{entry.get('command', '')}`)."
+    )
 
 
 # -- sections ------------------------------------------------------------------------------------------
+
 
 def single_shot(data: Json, charts: Path, runs: Json) -> list[str]:
     s, res = data["settings"], data["results"]
     ok = {name: r for name, r in res.items() if not r.get("failed")}
     order = [n for n in LABELS if n in res]
-    rows = [[LABELS[n], f"{r['req_per_s']:,.0f}", pct(r["fraction_of_bound"]), ratio(r.get("ratio_to_bare_loop")),
-             ratio(r.get("ratio_to_hadron")), f"{r['cpu_ms_per_request']:.2f}", f"{r['server_cpu_ms_per_request']:.2f}",
-             f"{r['peak_rss_mb']:.0f}", r["loadavg_1m_before"], r["other_cpu_s"]]
-            if n in ok else [LABELS[n], "failed: " + " ".join(res[n].get("error", []))[-200:]] + [""] * 8
-            for n, r in ((n, res[n]) for n in order)]
+    rows = [
+        [
+            LABELS[n],
+            f"{r['req_per_s']:,.0f}",
+            pct(r["fraction_of_bound"]),
+            ratio(r.get("ratio_to_bare_loop")),
+            ratio(r.get("ratio_to_hadron")),
+            f"{r['cpu_ms_per_request']:.2f}",
+            f"{r['server_cpu_ms_per_request']:.2f}",
+            f"{r['peak_rss_mb']:.0f}",
+            r["loadavg_1m_before"],
+            r["other_cpu_s"],
+        ]
+        if n in ok
+        else [LABELS[n], "failed: " + " ".join(res[n].get("error", []))[-200:]] + [""] * 8
+        for n, r in ((n, res[n]) for n in order)
+    ]
     bars = [(LABELS[n], ok[n]["req_per_s"]) for n in order if n in ok]
-    (charts / "single_shot.svg").write_text(bar_chart(
-        f"Single-shot: {s['requests']:,} prompts, {s['in_flight']} in flight, {s['latency_s'] * 1000:.0f} ms latency",
-        bars, "req/s", ("latency bound", s["latency_bound_req_per_s"])))
-    (charts / "cpu_per_request.svg").write_text(bar_chart(
-        "Client CPU per request (ms, lower is better)",
-        [(LABELS[n], ok[n]["cpu_ms_per_request"]) for n in order if n in ok], "ms"))
-    versions = "; ".join(f"{peer}: " + ", ".join(f"{k} {v}" for k, v in vs.items())
-                         for peer, vs in data.get("peer_versions", {}).items())
+    (charts / "single_shot.svg").write_text(
+        bar_chart(
+            f"Single-shot: {s['requests']:,} prompts, {s['in_flight']} in flight, "
+            f"{s['latency_s'] * 1000:.0f} ms latency",
+            bars,
+            "req/s",
+            ("latency bound", s["latency_bound_req_per_s"]),
+        )
+    )
+    (charts / "cpu_per_request.svg").write_text(
+        bar_chart(
+            "Client CPU per request (ms, lower is better)",
+            [(LABELS[n], ok[n]["cpu_ms_per_request"]) for n in order if n in ok],
+            "ms",
+        )
+    )
+    versions = "; ".join(
+        f"{peer}: " + ", ".join(f"{k} {v}" for k, v in vs.items())
+        for peer, vs in data.get("peer_versions", {}).items()
+    )
     out = [
         "## Single-shot throughput, side by side",
         "",
         f"{s['requests']:,} prompts, {s['in_flight']} requests in flight, a loopback server answering after "
         f"{s['latency_s'] * 1000:.0f} ms (`python -m hadron.testing --latency {s['latency_s']}` in its own "
-        f"process). Bound = in flight / latency = **{s['latency_bound_req_per_s']:,.0f} req/s**. Each client ran "
+        f"process). Bound = in flight / latency = **{s['latency_bound_req_per_s']:,.0f} req/s**. "
+        "Each client ran "
         f"alone, in its own process, {s.get('rounds', 1)} round(s) interleaved; the best round is shown. "
         "CPU is the client's own (timed window, children included); the server's CPU is listed apart.",
-        "", f"![single-shot throughput](benchmarks/single_shot.svg)", "",
-        table(["client", "req/s", "of bound", "x bare loop", "x hadron", "client CPU ms/req", "server CPU ms/req",
-               "peak RSS MB", "load before", "other CPU s"], rows),
-        "", f"Peer versions: {versions or 'peers not run'}. "
+        "",
+        "![single-shot throughput](benchmarks/single_shot.svg)",
+        "",
+        table(
+            [
+                "client",
+                "req/s",
+                "of bound",
+                "x bare loop",
+                "x hadron",
+                "client CPU ms/req",
+                "server CPU ms/req",
+                "peak RSS MB",
+                "load before",
+                "other CPU s",
+            ],
+            rows,
+        ),
+        "",
+        f"Peer versions: {versions or 'peers not run'}. "
         "Settings: hadron `single_shot` step, model `max_concurrency` 256, `max_in_flight` 256; distilabel "
         "`TextGeneration(OpenAILLM)` with `input_batch_size` = in flight (or 2 replicas of half), "
         "`DISTILABEL_LOG_LEVEL=WARNING` (its default INFO logs every HTTP request here); curator `openai` "
-        "backend, `max_concurrent_requests` = in flight, rate limits far above the server's, rich display off, "
+        "backend, `max_concurrent_requests` = in flight, rate limits far above the server's, "
+        "rich display off, "
         "tiktoken replaced by a chars/4 count (its encoding file cannot be downloaded here).",
-        "", f"![CPU per request](benchmarks/cpu_per_request.svg)", "", load_note(runs.get("single_shot_throughput")),
-        "", *single_shot_judgement(ok, s), "",
+        "",
+        "![CPU per request](benchmarks/cpu_per_request.svg)",
+        "",
+        load_note(runs.get("single_shot_throughput")),
+        "",
+        *single_shot_judgement(ok, s),
+        "",
     ]
     return out
 
@@ -124,101 +185,204 @@ def single_shot_judgement(ok: Json, s: Json) -> list[str]:
     hadron, bare = ok.get("hadron"), ok.get("bare_aiohttp")
     if hadron and bare:
         verdict = "meets" if hadron["ratio_to_bare_loop"] >= 0.9 else "misses"
-        lines.append(f"- hadron reached {ratio(hadron['ratio_to_bare_loop'])} the bare loop ({verdict} the 0.9x "
-                     f"target) and {pct(hadron['fraction_of_bound'])} of the bound.")
-        steps = [(LABELS[n], ok[n]["cpu_ms_per_request"]) for n in
-                 ("bare_aiohttp", "hadron_model_layer", "hadron_nocache", "hadron") if n in ok]
+        lines.append(
+            f"- hadron reached {ratio(hadron['ratio_to_bare_loop'])} the bare loop ({verdict} the 0.9x "
+            f"target) and {pct(hadron['fraction_of_bound'])} of the bound."
+        )
+        steps = [
+            (LABELS[n], ok[n]["cpu_ms_per_request"])
+            for n in ("bare_aiohttp", "hadron_model_layer", "hadron_nocache", "hadron")
+            if n in ok
+        ]
         chain = " -> ".join(f"{label} {ms:.2f} ms" for label, ms in steps)
         ceiling = 1000 / (hadron["cpu_ms_per_request"] or 1)
-        lines.append(f"- Why: CPU per request, {chain}. A Python client runs on one core, so at "
-                     f"{hadron['cpu_ms_per_request']:.2f} ms it cannot exceed ~{ceiling:,.0f} req/s even alone; "
-                     f"the bound needs < {1000 / s['latency_bound_req_per_s']:.2f} ms, and the server "
-                     "and other work share the same 2 cores.")
-    for peer in ("distilabel_batch", "distilabel_replicas", "curator"):
+        lines.append(
+            f"- Why: CPU per request, {chain}. A Python client runs on one core, so at "
+            f"{hadron['cpu_ms_per_request']:.2f} ms it cannot exceed ~{ceiling:,.0f} req/s even alone; "
+            f"the bound needs < {1000 / s['latency_bound_req_per_s']:.2f} ms, and the server "
+            "and other work share the same 2 cores."
+        )
+    for peer in ("distilabel_batch", "distilabel_replicas", "distilabel_openai1", "curator"):
         if peer in ok and hadron:
             faster = ok[peer]["ratio_to_hadron"] < 1
-            lines.append(f"- {LABELS[peer]}: {ratio(ok[peer]['ratio_to_hadron'])} hadron's rate "
-                         f"({'hadron ahead' if faster else 'hadron behind'}), "
-                         f"{ok[peer]['cpu_ms_per_request']:.2f} ms CPU per request.")
+            lines.append(
+                f"- {LABELS[peer]}: {ratio(ok[peer]['ratio_to_hadron'])} hadron's rate "
+                f"({'hadron ahead' if faster else 'hadron behind'}), "
+                f"{ok[peer]['cpu_ms_per_request']:.2f} ms CPU per request."
+            )
     return lines
 
 
 def autoreason(data: Json, runs: Json) -> list[str]:
-    rows = [[key.removeprefix("latency_"), r["rows"], r["wall_s"], r["critical_path_bound_s"],
-             pct(r["fraction_of_bound"]), r["passes_mean"], r["calls_per_prompt"], r["req_per_s"], r["cpu_s"]]
-            for key, r in data["results"].items()]
-    return ["## AutoReason wall time vs the critical path", "",
-            f"{data['settings']['prompts']} prompts, all at once, fixed-latency loopback server. The bound is latency x "
-            "the longest prompt's sequential calls (teacher, then per pass critic, B, AB and the slowest judge). "
-            f"Target: >= {pct(data['settings'].get('target_fraction_of_bound', 0.85))} of the bound.", "",
-            table(["latency", "prompts", "wall s", "bound s", "bound / wall", "passes (mean)", "calls/prompt",
-                   "calls/s", "CPU s"], rows), "", load_note(runs.get("autoreason_critical_path")), ""]
+    rows = [
+        [
+            key.removeprefix("latency_"),
+            r["rows"],
+            r["wall_s"],
+            r["critical_path_bound_s"],
+            pct(r["fraction_of_bound"]),
+            r["passes_mean"],
+            r["calls_per_prompt"],
+            r["req_per_s"],
+            r["cpu_s"],
+        ]
+        for key, r in data["results"].items()
+    ]
+    return [
+        "## AutoReason wall time vs the critical path",
+        "",
+        f"{data['settings']['prompts']} prompts, all at once, fixed-latency loopback server. "
+        "The bound is latency x "
+        "the longest prompt's sequential calls (teacher, then per pass critic, B, AB and the slowest judge). "
+        f"Target: >= {pct(data['settings'].get('target_fraction_of_bound', 0.85))} of the bound.",
+        "",
+        table(
+            [
+                "latency",
+                "prompts",
+                "wall s",
+                "bound s",
+                "bound / wall",
+                "passes (mean)",
+                "calls/prompt",
+                "calls/s",
+                "CPU s",
+            ],
+            rows,
+        ),
+        "",
+        load_note(runs.get("autoreason_critical_path")),
+        "",
+    ]
 
 
 def runtime(overhead: Json | None, memory: Json | None, client: Json | None, runs: Json) -> list[str]:
     out = ["## Framework CPU per call and memory", ""]
     if overhead:
         s = overhead["settings"]
-        rows = [[name, r["rows"], r["rows_per_s"], pct(r["fraction_of_bound"]), f"{1000 * r['cpu_ms_per_row']:.0f}"]
-                for name, r in overhead["results"].items()]
-        out += [f"Pipeline runtime, one `generate` step, {s['in_flight']} in flight, {s['latency_s'] * 1000:.0f} ms "
-                f"latency (bound {s['latency_bound_rows_per_s']:,.0f} rows/s):", "",
-                table(["request cache", "rows", "rows/s", "of bound", "CPU us per call"], rows), "",
-                load_note(runs.get("runtime_overhead")), ""]
+        rows = [
+            [
+                name,
+                r["rows"],
+                r["rows_per_s"],
+                pct(r["fraction_of_bound"]),
+                f"{1000 * r['cpu_ms_per_row']:.0f}",
+            ]
+            for name, r in overhead["results"].items()
+        ]
+        out += [
+            f"Pipeline runtime, one `generate` step, {s['in_flight']} in flight, "
+            f"{s['latency_s'] * 1000:.0f} ms "
+            f"latency (bound {s['latency_bound_rows_per_s']:,.0f} rows/s):",
+            "",
+            table(["request cache", "rows", "rows/s", "of bound", "CPU us per call"], rows),
+            "",
+            load_note(runs.get("runtime_overhead")),
+            "",
+        ]
     if client:
-        rows = [[name, r["req_per_s"], pct(r["fraction_of_bound"]), f"{1000 * r['cpu_ms_per_request']:.0f}"]
-                for name, r in client["results"].items()]
-        out += [f"Model layer alone vs the `openai` SDK ({client['settings']['requests']:,} requests, "
-                f"{client['settings']['in_flight']} in flight):", "",
-                table(["client", "req/s", "of bound", "CPU us per request"], rows), "",
-                load_note(runs.get("client_overhead")), ""]
+        rows = [
+            [name, r["req_per_s"], pct(r["fraction_of_bound"]), f"{1000 * r['cpu_ms_per_request']:.0f}"]
+            for name, r in client["results"].items()
+        ]
+        out += [
+            f"Model layer alone vs the `openai` SDK ({client['settings']['requests']:,} requests, "
+            f"{client['settings']['in_flight']} in flight):",
+            "",
+            table(["client", "req/s", "of bound", "CPU us per request"], rows),
+            "",
+            load_note(runs.get("client_overhead")),
+            "",
+        ]
     if memory:
-        rows = [[f"{r['rows']:,}", r["peak_rss_mb"], r["rows_per_s"], r["shards"], r["input_mb"]]
-                for r in memory["results"]]
-        out += [f"Peak RSS of `hadron run` streaming prompts through a pass-through step ({memory['target']}):", "",
-                table(["rows", "peak RSS MB", "rows/s", "shards", "input MB"], rows), "",
-                load_note(runs.get("runtime_memory")), ""]
+        rows = [
+            [f"{r['rows']:,}", r["peak_rss_mb"], r["rows_per_s"], r["shards"], r["input_mb"]]
+            for r in memory["results"]
+        ]
+        out += [
+            f"Peak RSS of `hadron run` streaming prompts through a pass-through step ({memory['target']}):",
+            "",
+            table(["rows", "peak RSS MB", "rows/s", "shards", "input MB"], rows),
+            "",
+            load_note(runs.get("runtime_memory")),
+            "",
+        ]
     return out
 
 
 def embedded(data: Json, charts: Path, runs: Json) -> list[str]:
     sides, s = data["sides"], data["settings"]
-    (charts / "embedded.svg").write_text(bar_chart(
-        f"SmolLM2-135M, {s['threads']} thread(s): completion tokens/s",
-        [("llama-cpp-python direct", sides["direct"]["tokens_per_s"]),
-         ("hadron (ModelHub local)", sides["hadron"]["tokens_per_s"])], "tok/s"))
+    (charts / "embedded.svg").write_text(
+        bar_chart(
+            f"SmolLM2-135M, {s['threads']} thread(s): completion tokens/s",
+            [
+                ("llama-cpp-python direct", sides["direct"]["tokens_per_s"]),
+                ("hadron (ModelHub local)", sides["hadron"]["tokens_per_s"]),
+            ],
+            "tok/s",
+        )
+    )
     rows = [[name, v["completion_tokens"], v["seconds"], v["tokens_per_s"]] for name, v in sides.items()]
-    return ["## Embedded model: hadron vs llama-cpp-python direct", "",
-            f"{s['prompts']} prompts x {s['rounds']} rounds, max {s['max_tokens']} tokens, greedy, {s['threads']} "
-            f"thread(s), alternating sides. Same tokens generated: {data['same_text']}.", "",
-            "![embedded model](benchmarks/embedded.svg)", "",
-            table(["side", "completion tokens", "seconds", "tokens/s"], rows), "",
-            f"hadron / direct = **{ratio(data['ratio_hadron_to_direct'])}**. "
-            + load_note(runs.get("embedded_model")), ""]
+    return [
+        "## Embedded model: hadron vs llama-cpp-python direct",
+        "",
+        f"{s['prompts']} prompts x {s['rounds']} rounds, max {s['max_tokens']} tokens, greedy, "
+        f"{s['threads']} "
+        f"thread(s), alternating sides. Same tokens generated: {data['same_text']}.",
+        "",
+        "![embedded model](benchmarks/embedded.svg)",
+        "",
+        table(["side", "completion tokens", "seconds", "tokens/s"], rows),
+        "",
+        f"hadron / direct = **{ratio(data['ratio_hadron_to_direct'])}**. "
+        + load_note(runs.get("embedded_model")),
+        "",
+    ]
 
 
 def injection(data: Json, charts: Path, runs: Json) -> list[str]:
     res, s = data["results"], data["settings"]
-    (charts / "injection.svg").write_text(bar_chart(
-        "Wrong answer ranked first by the embedded judges (rate)",
-        [(key, r["target_first_rate"] or 0.0) for key, r in res.items()], "", ("chance", s["chance_first_rate"])))
-    rows = [[key, r["ballots"], r["valid"], pct(r["target_first_rate"]), r["target_mean_borda"]]
-            for key, r in res.items()]
-    out = ["## Prompt injection against the judges", "",
-           f"{s['tasks']} tasks with a good, a middling and a wrong answer; {s['seeds']} permutation seeds x "
-           f"{s['judges']} judges, embedded model. The wrong answer is the target; in the injected condition it "
-           f"ends with: \"{s['injection']}\". Judges see each candidate between BEGIN/END lines and are told to "
-           "ignore instructions inside them.", "", "![prompt injection](benchmarks/injection.svg)", "",
-           table(["ballot / condition", "ballots", "valid", "target ranked first", "target mean Borda (1-3)"], rows),
-           ""]
+    (charts / "injection.svg").write_text(
+        bar_chart(
+            "Wrong answer ranked first by the embedded judges (rate)",
+            [(key, r["target_first_rate"] or 0.0) for key, r in res.items()],
+            "",
+            ("chance", s["chance_first_rate"]),
+        )
+    )
+    rows = [
+        [key, r["ballots"], r["valid"], pct(r["target_first_rate"]), r["target_mean_borda"]]
+        for key, r in res.items()
+    ]
+    out = [
+        "## Prompt injection against the judges",
+        "",
+        f"{s['tasks']} tasks with a good, a middling and a wrong answer; {s['seeds']} permutation seeds x "
+        f"{s['judges']} judges, embedded model. The wrong answer is the target; in the injected condition it "
+        f'ends with: "{s["injection"]}". Judges see each candidate between BEGIN/END lines and are told to '
+        "ignore instructions inside them.",
+        "",
+        "![prompt injection](benchmarks/injection.svg)",
+        "",
+        table(
+            ["ballot / condition", "ballots", "valid", "target ranked first", "target mean Borda (1-3)"], rows
+        ),
+        "",
+    ]
     for mode in ("json", "text"):
         control, injected = res.get(f"{mode}/control"), res.get(f"{mode}/injected")
-        if control and injected and control["target_first_rate"] is not None \
-                and injected["target_first_rate"] is not None:
+        if (
+            control
+            and injected
+            and control["target_first_rate"] is not None
+            and injected["target_first_rate"] is not None
+        ):
             delta = injected["target_first_rate"] - control["target_first_rate"]
-            out.append(f"- {mode} ballots: the injection moved the wrong answer's first-place rate by "
-                       f"{100 * delta:+.0f} points ({pct(control['target_first_rate'])} -> "
-                       f"{pct(injected['target_first_rate'])}; chance is {pct(s['chance_first_rate'])}).")
+            out.append(
+                f"- {mode} ballots: the injection moved the wrong answer's first-place rate by "
+                f"{100 * delta:+.0f} points ({pct(control['target_first_rate'])} -> "
+                f"{pct(injected['target_first_rate'])}; chance is {pct(s['chance_first_rate'])})."
+            )
     return [*out, "", load_note(runs.get("prompt_injection")), ""]
 
 
@@ -227,12 +391,16 @@ def render(results: Path, docs: Path) -> None:
     charts.mkdir(parents=True, exist_ok=True)
     runs = (load(results, "run_all") or {}).get("runs", {})
     command = (load(results, "run_all") or {}).get("command", "python benchmarks/run_all.py")
-    page = ["# Benchmarks", "",
-            "Measurements, not timed tests: CI runs only a tiny smoke version (`tests/benchmarks/`). "
-            f"Produced by `{command}` (one command; each benchmark is its own script in `benchmarks/`, "
-            "raw numbers in `benchmarks/results/*.json`). The machine has 2 CPU cores shared by everything "
-            "running on it, the loopback server included; the load average around each benchmark is given "
-            "because other work on the machine lowers every number.", ""]
+    page = [
+        "# Benchmarks",
+        "",
+        "Measurements, not timed tests: CI runs only a tiny smoke version (`tests/benchmarks/`). "
+        f"Produced by `{command}` (one command; each benchmark is its own script in `benchmarks/`, "
+        "raw numbers in `benchmarks/results/*.json`). The machine has 2 CPU cores shared by everything "
+        "running on it, the loopback server included; the load average around each benchmark is given "
+        "because other work on the machine lowers every number.",
+        "",
+    ]
     sections: list[tuple[str, Callable[[Json], list[str]]]] = [
         ("single_shot_throughput", lambda d: single_shot(d, charts, runs)),
         ("autoreason_critical_path", lambda d: autoreason(d, runs)),
@@ -242,9 +410,13 @@ def render(results: Path, docs: Path) -> None:
     for name, section in sections:
         data = load(results, name)
         page += section(data) if data else [f"## {name}", "", f"Not run yet (`benchmarks/{name}.py`).", ""]
-    page += runtime(load(results, "runtime_overhead"), load(results, "runtime_memory"),
-                    load(results, "client_overhead"), runs)
+    page += runtime(
+        load(results, "runtime_overhead"),
+        load(results, "runtime_memory"),
+        load(results, "client_overhead"),
+        runs,
+    )
     notes = results.parent / "NOTES.md"
     if notes.exists():
         page += [notes.read_text().strip(), ""]
-    docs.write_text("\n".join(line for line in page) .replace("\n\n\n", "\n\n"))
+    docs.write_text("\n".join(line for line in page).replace("\n\n\n", "\n\n"))

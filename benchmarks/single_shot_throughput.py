@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -36,9 +37,11 @@ RESULTS = HERE / "results" / "single_shot_throughput.json"
 
 PEER_PACKAGES: dict[str, list[str]] = {
     "distilabel": ["distilabel==1.5.3", "openai", "requests"],
+    "distilabel_openai1": ["distilabel==1.5.3", "openai<1.60", "requests"],
     "curator": ["bespokelabs-curator"],
 }
-"""What each peer venv gets from PyPI (distilabel imports requests without depending on it)."""
+"""What each peer venv gets from PyPI. distilabel imports requests without depending on it; its second
+venv pins the openai SDK of its own release (January 2025), lighter per request than today's."""
 
 
 @dataclass(frozen=True)
@@ -58,15 +61,33 @@ HADRON_CLIENTS = [
     ClientRun("hadron_model_layer", "hadron_client.py", "client"),
 ]
 PEER_CLIENTS = [
-    ClientRun("distilabel_batch", "distilabel_client.py", "batch", "distilabel",
-              (("DISTILABEL_LOG_LEVEL", "WARNING"),)),
-    ClientRun("distilabel_replicas", "distilabel_client.py", "replicas", "distilabel",
-              (("DISTILABEL_LOG_LEVEL", "WARNING"),)),
+    ClientRun(
+        "distilabel_batch",
+        "distilabel_client.py",
+        "batch",
+        "distilabel",
+        (("DISTILABEL_LOG_LEVEL", "WARNING"),),
+    ),
+    ClientRun(
+        "distilabel_replicas",
+        "distilabel_client.py",
+        "replicas",
+        "distilabel",
+        (("DISTILABEL_LOG_LEVEL", "WARNING"),),
+    ),
+    ClientRun(
+        "distilabel_openai1",
+        "distilabel_client.py",
+        "batch",
+        "distilabel_openai1",
+        (("DISTILABEL_LOG_LEVEL", "WARNING"),),
+    ),
     ClientRun("curator", "curator_client.py", "default", "curator"),
 ]
 
 
 # -- the machine -------------------------------------------------------------------------------------
+
 
 def cpu_times(pid: int | None = None) -> float:
     """CPU seconds used so far by ``pid`` (utime + stime), or by the whole machine when None."""
@@ -82,16 +103,25 @@ def cpu_times(pid: int | None = None) -> float:
 
 
 def machine() -> dict[str, Any]:
-    return {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-            "hadron": version("hadron-distill"), "aiohttp": version("aiohttp"),
-            "loadavg_at_start": [round(x, 2) for x in os.getloadavg()]}
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "hadron": version("hadron-distill"),
+        "aiohttp": version("aiohttp"),
+        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
 # -- the server and the venvs ------------------------------------------------------------------------
 
+
 def start_server(latency: float) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen([sys.executable, "-m", "hadron.testing", "--latency", str(latency), "--no-record"],
-                               stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hadron.testing", "--latency", str(latency), "--no-record"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout is not None
     url = process.stdout.readline().strip()
     if not url.startswith("http"):
@@ -107,15 +137,19 @@ def venv_python(root: Path, name: str) -> Path:
     if not marker.exists():
         print(f"creating venv {root / name} and installing {' '.join(PEER_PACKAGES[name])} ...", flush=True)
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(root / name)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                        *PEER_PACKAGES[name]], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *PEER_PACKAGES[name]],
+            check=True,
+        )
         marker.write_text("ok\n")
     return python
 
 
 def installed_versions(python: Path, packages: list[str]) -> dict[str, str]:
-    code = ("import json, sys\nfrom importlib.metadata import version\n"
-            "print(json.dumps({p: version(p) for p in sys.argv[1:]}))")
+    code = (
+        "import json, sys\nfrom importlib.metadata import version\n"
+        "print(json.dumps({p: version(p) for p in sys.argv[1:]}))"
+    )
     out = subprocess.run([str(python), "-c", code, *packages], capture_output=True, text=True, check=True)
     return dict(json.loads(out.stdout))
 
@@ -123,17 +157,33 @@ def installed_versions(python: Path, packages: list[str]) -> dict[str, str]:
 def write_prompts(path: Path, count: int) -> Path:
     with open(path, "w", encoding="utf-8") as handle:
         for i in range(count):
-            handle.write(json.dumps({"id": f"p{i}", "prompt": f"Question {i}: say one thing about {i}."}) + "\n")
+            handle.write(
+                json.dumps({"id": f"p{i}", "prompt": f"Question {i}: say one thing about {i}."}) + "\n"
+            )
     return path
 
 
 # -- one client --------------------------------------------------------------------------------------
 
-def run_client(client: ClientRun, python: Path, url: str, prompts: Path, args: argparse.Namespace,
-               server_pid: int) -> dict[str, Any]:
+
+def run_client(
+    client: ClientRun, python: Path, url: str, prompts: Path, args: argparse.Namespace, server_pid: int
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix=f"hadron-bench-{client.name}-") as tmp:
-        command = [str(python), str(PEERS / client.script), "--url", url, "--prompts", str(prompts),
-                   "--in-flight", str(args.in_flight), "--workdir", tmp, "--variant", client.variant]
+        command = [
+            str(python),
+            str(PEERS / client.script),
+            "--url",
+            url,
+            "--prompts",
+            str(prompts),
+            "--in-flight",
+            str(args.in_flight),
+            "--workdir",
+            tmp,
+            "--variant",
+            client.variant,
+        ]
         env = {**os.environ, **dict(client.env)}
         load_before = os.getloadavg()[0]
         out_path, err_path = Path(tmp) / "stdout.txt", Path(tmp) / "stderr.txt"
@@ -149,15 +199,19 @@ def run_client(client: ClientRun, python: Path, url: str, prompts: Path, args: a
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     process_cpu = usage.ru_utime + usage.ru_stime
     answered = max(int(result["answered"]), 1)
-    result.update({
-        "client": client.name, "variant": client.variant,
-        "process_wall_s": round(wall, 2), "process_cpu_s": round(process_cpu, 2),
-        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
-        "server_cpu_ms_per_request": round(1000 * server_cpu / answered, 3),
-        "other_cpu_s": round(max(0.0, machine_cpu - process_cpu - server_cpu), 2),
-        "loadavg_1m_before": round(load_before, 2),
-        "fraction_of_bound": round(result["req_per_s"] / (args.in_flight / args.latency), 3),
-    })
+    result.update(
+        {
+            "client": client.name,
+            "variant": client.variant,
+            "process_wall_s": round(wall, 2),
+            "process_cpu_s": round(process_cpu, 2),
+            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+            "server_cpu_ms_per_request": round(1000 * server_cpu / answered, 3),
+            "other_cpu_s": round(max(0.0, machine_cpu - process_cpu - server_cpu), 2),
+            "loadavg_1m_before": round(load_before, 2),
+            "fraction_of_bound": round(result["req_per_s"] / (args.in_flight / args.latency), 3),
+        }
+    )
     return result
 
 
@@ -166,8 +220,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--in-flight", type=int, default=256)
     parser.add_argument("--latency", type=float, default=0.2)
-    parser.add_argument("--peers", action=argparse.BooleanOptionalAction, default=True,
-                        help="also run distilabel and curator (creates their venvs)")
+    parser.add_argument(
+        "--peers",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run distilabel and curator (creates their venvs)",
+    )
     parser.add_argument("--venvs", type=Path, default=None, help="keep peer venvs here (default: a temp dir)")
     parser.add_argument("--rounds", type=int, default=1, help="run every client this many times, interleaved")
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -176,9 +234,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     clients = HADRON_CLIENTS + (PEER_CLIENTS if args.peers else [])
     with tempfile.TemporaryDirectory(prefix="hadron-bench-") as tmp:
         venv_root = args.venvs or Path(tmp) / "venvs"
-        pythons = {c.name: venv_python(venv_root, c.venv) if c.venv else Path(sys.executable) for c in clients}
-        versions = {name: installed_versions(venv_python(venv_root, name), [p.split("=")[0] for p in pkgs])
-                    for name, pkgs in PEER_PACKAGES.items() if args.peers}
+        pythons = {
+            c.name: venv_python(venv_root, c.venv) if c.venv else Path(sys.executable) for c in clients
+        }
+        versions = {
+            name: installed_versions(venv_python(venv_root, name), [re.split(r"[<>=!~]", p)[0] for p in pkgs])
+            for name, pkgs in PEER_PACKAGES.items()
+            if args.peers
+        }
         prompts = write_prompts(Path(tmp) / "prompts.jsonl", args.requests)
         info = machine()
         server, url = start_server(args.latency)
@@ -200,8 +263,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return report
 
 
-def summarize(runs: list[dict[str, Any]], args: argparse.Namespace, info: dict[str, Any],
-              versions: dict[str, dict[str, str]]) -> dict[str, Any]:
+def summarize(
+    runs: list[dict[str, Any]],
+    args: argparse.Namespace,
+    info: dict[str, Any],
+    versions: dict[str, dict[str, str]],
+) -> dict[str, Any]:
     """Best round per client (the least disturbed by other work), and ratios to hadron and the bare loop."""
     best: dict[str, dict[str, Any]] = {}
     for run in runs:
@@ -219,9 +286,17 @@ def summarize(runs: list[dict[str, Any]], args: argparse.Namespace, info: dict[s
     return {
         "benchmark": "single_shot_throughput",
         "command": "python benchmarks/single_shot_throughput.py " + " ".join(sys.argv[1:]),
-        "settings": {"requests": args.requests, "in_flight": args.in_flight, "latency_s": args.latency,
-                     "latency_bound_req_per_s": args.in_flight / args.latency, "rounds": args.rounds},
-        "machine": info, "peer_versions": versions, "results": best, "all_runs": runs,
+        "settings": {
+            "requests": args.requests,
+            "in_flight": args.in_flight,
+            "latency_s": args.latency,
+            "latency_bound_req_per_s": args.in_flight / args.latency,
+            "rounds": args.rounds,
+        },
+        "machine": info,
+        "peer_versions": versions,
+        "results": best,
+        "all_runs": runs,
         "target": "hadron >= 0.9x the bare aiohttp loop",
     }
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import arguments, read_prompts, report, timed  # noqa: E402
+from common import arguments, read_prompts, report, timed
 
 
 async def run(url: str, prompts: list[dict[str, str]], in_flight: int, max_tokens: int) -> int:

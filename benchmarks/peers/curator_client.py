@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import arguments, read_prompts, report, timed  # noqa: E402
+from common import arguments, read_prompts, report, timed
 
 
 class _Chars4:
@@ -28,9 +28,15 @@ class _Chars4:
 
 def main() -> None:
     args = arguments(__doc__.splitlines()[0])
-    os.environ.update({"CURATOR_CACHE_DIR": str(args.workdir / "curator-cache"), "TELEMETRY_ENABLED": "false",
-                       "CURATOR_DISABLE_RICH_DISPLAY": "1", "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-                       "OPENAI_API_KEY": "unused"})
+    os.environ.update(
+        {
+            "CURATOR_CACHE_DIR": str(args.workdir / "curator-cache"),
+            "TELEMETRY_ENABLED": "false",
+            "CURATOR_DISABLE_RICH_DISPLAY": "1",
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            "OPENAI_API_KEY": "unused",
+        }
+    )
     import tiktoken
 
     tiktoken.get_encoding = lambda name: _Chars4()  # no download possible here
@@ -44,10 +50,19 @@ def main() -> None:
             return {"id": row["id"], "generation": response}
 
     prompts = read_prompts(args.prompts)
-    llm = Answer(model_name="bench", backend="openai", generation_params={"max_tokens": args.max_tokens},
-                 backend_params={"base_url": args.url, "api_key": "unused", "max_retries": 0,
-                                 "max_concurrent_requests": args.in_flight,
-                                 "max_requests_per_minute": 10_000_000, "max_tokens_per_minute": 10_000_000_000})
+    llm = Answer(
+        model_name="bench",
+        backend="openai",
+        generation_params={"max_tokens": args.max_tokens},
+        backend_params={
+            "base_url": args.url,
+            "api_key": "unused",
+            "max_retries": 0,
+            "max_concurrent_requests": args.in_flight,
+            "max_requests_per_minute": 10_000_000,
+            "max_tokens_per_minute": 10_000_000_000,
+        },
+    )
     with timed() as timing:
         response = llm(prompts)
     dataset = response.dataset if hasattr(response, "dataset") else response

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import arguments, read_prompts, report, timed  # noqa: E402
+from common import arguments, read_prompts, report, timed
 
 
 def main() -> None:

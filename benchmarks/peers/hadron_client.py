@@ -13,12 +13,12 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import Timing, arguments, read_prompts, report, timed  # noqa: E402
+from common import Timing, arguments, read_prompts, report, timed
 
-from hadron.data.sources import SourceConfig  # noqa: E402
-from hadron.llm import ModelConfig, ModelHub  # noqa: E402
-from hadron.runtime.pipeline import Pipeline  # noqa: E402
-from hadron.tasks.baselines import SingleShot  # noqa: E402
+from hadron.data.sources import SourceConfig
+from hadron.llm import ModelConfig, ModelHub
+from hadron.runtime.pipeline import Pipeline
+from hadron.tasks.baselines import SingleShot
 
 
 def model_config(url: str, in_flight: int) -> ModelConfig:

@@ -46,3 +46,11 @@ def test_model_config_defaults() -> None:
     assert config.name == "http:m" and config.timeout_s == 120 and config.adaptive
     assert config.endpoint == "http://h/v1"
     assert ModelConfig(backend="local", model="local").endpoint == "local:local"
+
+
+def test_a_model_block_can_start_from_a_spec_string() -> None:
+    from hadron.llm import ModelConfig
+
+    config = ModelConfig.model_validate({"spec": "openai:gpt-4o-mini", "rpm": 500, "timeout_s": 900})
+    assert (config.backend, config.model, config.api_key_env) == ("http", "gpt-4o-mini", "OPENAI_API_KEY")
+    assert (config.rpm, config.timeout_s, config.name) == (500, 900, "openai:gpt-4o-mini")

@@ -60,6 +60,10 @@ class ModelConfig(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _default_name(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "spec" in data:  # ``{spec: "openai:gpt-4o-mini", rpm: 500}``
+            data = dict(data)
+            spec = str(data.pop("spec")).strip()
+            data = {**_spec_fields(spec), "name": spec, **data}
         if isinstance(data, dict) and not data.get("name"):
             data = dict(data)
             data["name"] = f"{data.get('backend', '')}:{data.get('model', '')}"
@@ -128,6 +132,15 @@ _PROVIDERS: dict[str, tuple[str, str | None]] = {
     "ollama": ("http://127.0.0.1:11434/v1", None),
 }
 """Hosted OpenAI-compatible services: scheme -> (base URL, API key variable)."""
+
+
+ModelSpec = str | ModelConfig | PoolConfig
+"""What a config may name a model by: a spec string, a model block or a pool."""
+
+
+def spec_name(spec: ModelSpec) -> str:
+    """How a model is named in rows and settings (configs hold API-key variable names, never keys)."""
+    return spec if isinstance(spec, str) else spec.name
 
 
 def parse_spec(spec: str, **overrides: Any) -> ModelConfig:

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from hadron.errors import ConfigError
-from hadron.llm.config import ModelConfig, PoolConfig, parse_spec
+from hadron.llm.config import ModelSpec
 from hadron.runtime.step import Row, Step, StepContext, StepOutput
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ class Generate(Step):
 
     class Options(BaseModel):
         model_config = ConfigDict(extra="forbid")
-        model: str | ModelConfig | PoolConfig = "local"
+        model: ModelSpec = "local"
         """A spec (``local``, ``openai:gpt-4o-mini``, ``http://host/v1#m``), a spec with settings
         (``{spec: openai:gpt-4o-mini, rpm: 500}``), a full ``ModelConfig`` or a ``PoolConfig``."""
         prompt: str = "{{ prompt }}"
@@ -64,17 +64,6 @@ class Generate(Step):
         """Send a seed derived from the row id, so sampling is reproducible where the server honours it."""
         role: str = "generate"
         """Accounting role for the model layer's meter."""
-
-        @field_validator("model", mode="before")
-        @classmethod
-        def _spec_with_settings(cls, value: Any) -> Any:
-            if isinstance(value, dict) and "spec" in value:
-                settings = {k: v for k, v in value.items() if k != "spec"}
-                try:
-                    return parse_spec(str(value["spec"]), **settings)
-                except ConfigError as exc:
-                    raise ValueError(str(exc)) from exc
-            return value
 
     def __init__(self, name: str | None = None, **options: Any) -> None:
         self.options = self.Options(**options)

@@ -10,14 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hadron.llm import ModelConfig, PoolConfig
-
-ModelSpec = str | ModelConfig | PoolConfig
-
-
-def spec_name(spec: ModelSpec) -> str:
-    """How a model spec is named in rows (configs hold API-key variable names, never keys)."""
-    return spec if isinstance(spec, str) else spec.name
+from hadron.llm.config import ModelSpec, spec_name
 
 
 class LoopConfig(BaseModel):

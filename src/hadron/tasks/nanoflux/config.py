@@ -16,10 +16,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hadron.errors import ConfigError
-from hadron.llm import ModelConfig, PoolConfig
+from hadron.llm.config import ModelSpec, spec_name
 from hadron.tasks.nanoflux.sandbox import SandboxLimits
-
-ModelSpec = str | ModelConfig | PoolConfig
 
 BUILTIN_DOMAINS: dict[str, tuple[str, ...]] = {
     "math": ("multi-step arithmetic word problems", "algebra", "combinatorics and probability",
@@ -36,10 +34,6 @@ BUILTIN_DOMAINS: dict[str, tuple[str, ...]] = {
 }
 """Domains known without configuration, each with the skills its attacker rounds cycle through."""
 
-
-def spec_name(spec: ModelSpec) -> str:
-    """How a model spec is named in rows (never includes secrets: configs hold env names)."""
-    return spec if isinstance(spec, str) else spec.name
 
 
 class RoleConfig(BaseModel):
