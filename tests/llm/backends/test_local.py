@@ -170,3 +170,45 @@ def test_cancelled_calls_do_not_queue_in_worker_threads(monkeypatch: pytest.Monk
 
     asyncio.run(main())
     assert len(started) == 1  # only the call already running reached a worker thread
+
+
+def test_schemas_lose_the_keywords_that_crash_llama_cpp_grammars() -> None:
+    """maxLength 2000 made llama.cpp's grammar parser fail and then segfault the process."""
+    schema = {"type": "object", "required": ["feedback", "scores"], "properties": {
+        "feedback": {"type": "string", "maxLength": 2000, "minLength": 1},
+        "code": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        "scores": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 10},
+                   "minItems": 3, "maxItems": 100},
+        "label": {"enum": ["a", "b"]}}}
+    fmt = llama_response_format({"type": "json_schema", "json_schema": {"name": "r", "schema": schema}})
+    assert fmt is not None
+    props = fmt["schema"]["properties"]
+    assert props["feedback"] == {"type": "string"} and props["code"] == {"type": "string"}
+    assert props["scores"] == {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 10},
+                               "minItems": 3}
+    assert props["label"] == {"enum": ["a", "b"]} and fmt["schema"]["required"] == ["feedback", "scores"]
+    assert schema["properties"]["feedback"]["maxLength"] == 2000  # the caller's schema is untouched
+
+
+@pytest.mark.model
+async def test_a_long_string_bound_no_longer_crashes_the_model() -> None:
+    """Runs in a subprocess: before the fix this killed the interpreter with SIGSEGV."""
+    import subprocess
+    import sys
+
+    code = (
+        "import asyncio\n"
+        "from pydantic import BaseModel, Field\n"
+        "from hadron.llm import ModelHub\n"
+        "class Review(BaseModel):\n"
+        "    total: int = Field(ge=0, le=10)\n"
+        "    feedback: str = Field(max_length=2000)\n"
+        "async def main():\n"
+        "    async with ModelHub() as hub:\n"
+        "        s = await hub.get('local').chat_json('Review: the sky is green.', Review, max_tokens=60)\n"
+        "        print('ok', s.value is not None or s.error is not None)\n"
+        "asyncio.run(main())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-1500:]
+    assert done.stdout.strip() == "ok True"

@@ -95,11 +95,35 @@ def llama_response_format(fmt: dict[str, Any] | None) -> dict[str, Any] | None:
     if fmt is None or fmt.get("type") in (None, "text"):
         return None
     if fmt.get("type") == "json_object":
-        return fmt
+        schema = fmt.get("schema")
+        return {"type": "json_object", "schema": grammar_safe(schema)} if schema else fmt
     if fmt.get("type") == "json_schema":
         schema = (fmt.get("json_schema") or {}).get("schema")
-        return {"type": "json_object", "schema": schema} if schema else {"type": "json_object"}
+        return {"type": "json_object", "schema": grammar_safe(schema)} if schema else {"type": "json_object"}
     raise Rejected(f"unsupported response_format type {fmt.get('type')!r}; use json_schema or json_object")
+
+
+_UNBOUNDED_KEYWORDS = frozenset({"maxLength", "minLength", "pattern"})
+_MAX_ITEMS_IN_GRAMMAR = 16
+
+
+def grammar_safe(schema: Any) -> Any:
+    """The schema without the keywords llama.cpp expands into huge repetition rules.
+
+    ``maxLength: 2000`` becomes 2,000 nested optional rules; llama.cpp's grammar parser then fails and
+    the process segfaults instead of raising. Constrained decoding only has to guarantee the structure
+    (keys, types, enums): the caller still validates the parsed value against the full schema and
+    re-asks, so dropping these bounds loses nothing.
+    """
+    if isinstance(schema, list):
+        return [grammar_safe(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    safe = {key: grammar_safe(value) for key, value in schema.items() if key not in _UNBOUNDED_KEYWORDS}
+    for key in ("minItems", "maxItems"):
+        if isinstance(safe.get(key), int) and safe[key] > _MAX_ITEMS_IN_GRAMMAR:
+            del safe[key]
+    return safe
 
 
 @dataclass(slots=True)
