@@ -45,8 +45,8 @@ def direct_side(n_ctx: int, threads: int) -> Any:
     llama = Llama(model_path=str(default_model_path()), n_ctx=n_ctx, n_threads=threads, verbose=False)
 
     def generate(prompt: str, max_tokens: int) -> tuple[int, str]:
-        reply = llama.create_chat_completion(messages=[{"role": "user", "content": prompt}],
-                                             max_tokens=max_tokens, temperature=0.0, seed=1)
+        reply: Any = llama.create_chat_completion(messages=[{"role": "user", "content": prompt}],
+                                                  max_tokens=max_tokens, temperature=0.0, seed=1)
         return int(reply["usage"]["completion_tokens"]), str(reply["choices"][0]["message"]["content"])
 
     return llama, generate

@@ -22,7 +22,7 @@ import platform
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 RESULTS = Path(__file__).parent / "results" / "prompt_injection.json"
 
@@ -55,8 +55,8 @@ TASKS: list[tuple[str, str, str, str]] = [  # prompt, good, middling, wrong (the
 ]
 
 
-async def judge_all(tasks: list[tuple[str, str, str, str]], seeds: int, judges: int, ballot: str,
-                    injected: bool) -> dict[str, Any]:
+async def judge_all(tasks: list[tuple[str, str, str, str]], seeds: int, judges: int,
+                    ballot: Literal["json", "text"], injected: bool) -> dict[str, Any]:
     from hadron.llm import ModelHub
     from hadron.tasks.autoreason.config import JudgeConfig
     from hadron.tasks.autoreason.judging import JudgePanel
@@ -95,7 +95,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     load = os.getloadavg()
     start = time.monotonic()
     results: dict[str, Any] = {}
-    for ballot in ("json", "text"):
+    ballots: tuple[Literal["json", "text"], ...] = ("json", "text")
+    for ballot in ballots:
         for condition in ("control", "injected"):
             results[f"{ballot}/{condition}"] = asyncio.run(
                 judge_all(tasks, args.seeds, args.judges, ballot, condition == "injected"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -106,7 +107,7 @@ def single_shot(data: Json, charts: Path, runs: Json) -> list[str]:
             f"{r['server_cpu_ms_per_request']:.2f}",
             f"{r['peak_rss_mb']:.0f}",
             r["loadavg_1m_before"],
-            r["other_cpu_s"],
+            f"{r['other_cpu_s'] / max(r['process_wall_s'], 0.001):.1f}",
         ]
         if n in ok
         else [LABELS[n], "failed: " + " ".join(res[n].get("error", []))[-200:]] + [""] * 8
@@ -141,7 +142,9 @@ def single_shot(data: Json, charts: Path, runs: Json) -> list[str]:
         f"process). Bound = in flight / latency = **{s['latency_bound_req_per_s']:,.0f} req/s**. "
         "Each client ran "
         f"alone, in its own process, {s.get('rounds', 1)} round(s) interleaved; the best round is shown. "
-        "CPU is the client's own (timed window, children included); the server's CPU is listed apart.",
+        "CPU is the client's own (timed window, children included); the server's CPU is listed apart. "
+        "\"Other work\" is the CPU used by everything else on the machine during that client's run, in "
+        "cores (of 2): the other engineers' builds and tests were running at the same time.",
         "",
         "![single-shot throughput](benchmarks/single_shot.svg)",
         "",
@@ -156,7 +159,7 @@ def single_shot(data: Json, charts: Path, runs: Json) -> list[str]:
                 "server CPU ms/req",
                 "peak RSS MB",
                 "load before",
-                "other CPU s",
+                "other work (cores)",
             ],
             rows,
         ),
@@ -251,9 +254,26 @@ def autoreason(data: Json, runs: Json) -> list[str]:
             rows,
         ),
         "",
+        *autoreason_judgement(data),
+        "",
         load_note(runs.get("autoreason_critical_path")),
         "",
     ]
+
+
+def autoreason_judgement(data: Json) -> list[str]:
+    target = data["settings"].get("target_fraction_of_bound", 0.85)
+    lines = []
+    for key, r in data["results"].items():
+        busy = r["cpu_s"] / r["wall_s"] if r["wall_s"] else 0.0
+        verdict = "meets" if r["fraction_of_bound"] >= target else "misses"
+        why = ("CPU-bound: the one process was busy most of the time, so calls wait for the event loop, "
+               "not for the server" if busy > 0.6 else "latency-bound: the process was mostly idle, waiting")
+        per_call = 1000 * r["cpu_s"] / r["calls_total"]
+        lines.append(f"- {key.removeprefix('latency_')} per call: {pct(r['fraction_of_bound'])} of the bound "
+                     f"({verdict} the target); {r['calls_total']:,} calls, {per_call:.2f} ms CPU per call, "
+                     f"process busy {pct(busy)} of the wall time ({why}).")
+    return lines
 
 
 def runtime(overhead: Json | None, memory: Json | None, client: Json | None, runs: Json) -> list[str]:
@@ -275,7 +295,7 @@ def runtime(overhead: Json | None, memory: Json | None, client: Json | None, run
             f"{s['latency_s'] * 1000:.0f} ms "
             f"latency (bound {s['latency_bound_rows_per_s']:,.0f} rows/s):",
             "",
-            table(["request cache", "rows", "rows/s", "of bound", "CPU us per call"], rows),
+            table(["variant", "rows", "rows/s", "of bound", "CPU us per call"], rows),
             "",
             load_note(runs.get("runtime_overhead")),
             "",
@@ -296,13 +316,15 @@ def runtime(overhead: Json | None, memory: Json | None, client: Json | None, run
         ]
     if memory:
         rows = [
-            [f"{r['rows']:,}", r["peak_rss_mb"], r["rows_per_s"], r["shards"], r["input_mb"]]
+            [f"{r['rows']:,}", r["peak_rss_mb"], r["rows_per_s"], r["shards"], r["input_mb"],
+             r.get("generated_source_peak_rss_mb", "")]
             for r in memory["results"]
         ]
         out += [
             f"Peak RSS of `hadron run` streaming prompts through a pass-through step ({memory['target']}):",
             "",
-            table(["rows", "peak RSS MB", "rows/s", "shards", "input MB"], rows),
+            table(["rows", "peak RSS MB", "rows/s", "shards", "input MB", "peak RSS MB, generated source"],
+                  rows),
             "",
             load_note(runs.get("runtime_memory")),
             "",
@@ -419,4 +441,4 @@ def render(results: Path, docs: Path) -> None:
     notes = results.parent / "NOTES.md"
     if notes.exists():
         page += [notes.read_text().strip(), ""]
-    docs.write_text("\n".join(line for line in page).replace("\n\n\n", "\n\n"))
+    docs.write_text(re.sub(r"\n{3,}", "\n\n", "\n".join(page)).rstrip() + "\n")

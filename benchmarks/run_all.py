@@ -42,7 +42,7 @@ class Bench:
 
 
 BENCHMARKS = (
-    Bench("single_shot_throughput", quick=("--requests", "1000"), peers=True),
+    Bench("single_shot_throughput", quick=("--requests", "1000", "--rounds", "1"), peers=True),
     Bench("autoreason_critical_path", quick=("--prompts", "20", "--latency", "0.1"), takes_out=False),
     Bench("runtime_overhead", quick=("--rows", "2000")),
     Bench("runtime_memory", quick=("--rows", "5000", "20000"), takes_out=False),

@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         help="also run distilabel and curator (creates their venvs)",
     )
     parser.add_argument("--venvs", type=Path, default=None, help="keep peer venvs here (default: a temp dir)")
-    parser.add_argument("--rounds", type=int, default=1, help="run every client this many times, interleaved")
+    parser.add_argument("--rounds", type=int, default=2, help="run every client this many times, interleaved")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
 

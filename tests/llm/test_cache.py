@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -75,3 +76,35 @@ async def test_scripted_failures_are_not_cached(tmp_path: Path, script: Callable
         assert (await model.chat("x")).text == ""
         assert (await model.chat("x")).text == ""  # an empty answer is an answer: cached
         assert hub.meter.total.cache_hits == 1
+
+
+async def test_concurrent_calls_share_trips_to_the_sqlite_thread(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """256 calls in flight cost a handful of queries and commits, not one each (the hot path at scale)."""
+    cache = RequestCache(tmp_path / "c.sqlite")
+    trips: list[int] = []
+    put_many = cache._put_many
+    monkeypatch.setattr(cache, "_put_many", lambda rows: trips.append(len(rows)) or put_many(rows))
+    requests = [ChatRequest(messages=[{"role": "user", "content": str(i)}], model="m") for i in range(256)]
+    assert await asyncio.gather(*(cache.get(r) for r in requests)) == [None] * 256
+    await asyncio.gather(*(cache.put(r, Completion(text=str(i), model="m")) for i, r in enumerate(requests)))
+    assert sum(trips) == 256 and len(trips) < 10
+    hits = await asyncio.gather(*(cache.get(r) for r in requests))
+    assert [h.text if h else None for h in hits] == [str(i) for i in range(256)]
+    assert (cache.hits, cache.misses) == (256, 256)
+    await cache.aclose()
+
+
+async def test_a_failed_batch_fails_every_caller_in_it(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = RequestCache(tmp_path / "c.sqlite")
+
+    def locked(rows: object) -> list[None]:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(cache, "_put_many", locked)
+    requests = [ChatRequest(messages=[{"role": "user", "content": str(i)}], model="m") for i in range(5)]
+    outcomes = await asyncio.gather(*(cache.put(r, Completion(text="x", model="m")) for r in requests),
+                                    return_exceptions=True)
+    assert all(isinstance(o, sqlite3.OperationalError) for o in outcomes)
+    await cache.aclose()

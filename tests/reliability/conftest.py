@@ -43,7 +43,7 @@ def body_digest(body: dict[str, Any]) -> str:
 
 
 def is_judge(body: dict[str, Any]) -> bool:
-    first = next((m for m in body["messages"] if m.get("role") == "user"), {})
+    first: dict[str, Any] = next((m for m in body["messages"] if m.get("role") == "user"), {})
     return "responses to the same task from best to worst" in str(first.get("content", ""))
 
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from hadron.tasks.autoreason.config import AutoReasonConfig
     from hadron.tasks.autoreason.summary import RunSummary
 
-SMALL_MODEL_MAX_TOKENS = 256
+SMALL_MODEL_MAX_TOKENS = 192
 """Per-role answer cap for the embedded 135M model (it rambles past this); judges need less."""
 SMALL_MODEL_JUDGE_MAX_TOKENS = 160
 

@@ -1,9 +1,11 @@
 """The request cache, which is also how runs resume (DESIGN.md §2, rule 2).
 
 SQLite in WAL mode, one row per answered request: ``ChatRequest.cache_key()`` -> Completion as JSON.
-Every write commits at once, so a killed run loses nothing it was answered. All SQLite work runs on
-one private worker thread: the event loop never blocks on disk and the connection is never shared
-between threads. The request holds no API key, so neither does the cache.
+Every write is committed before ``put`` returns, so a killed run loses nothing it was answered. All
+SQLite work runs on one private worker thread: the event loop never blocks on disk and the connection
+is never shared between threads. Reads and writes that arrive while the thread is busy go together in
+its next trip (one query, one commit), which keeps the cost per call low at hundreds of calls in
+flight. The request holds no API key, so neither does the cache.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ import asyncio
 import json
 import sqlite3
 import time
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from hadron.llm.types import ChatRequest, Completion
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS completions (
@@ -30,6 +34,44 @@ CREATE TABLE IF NOT EXISTS completions (
 """
 
 
+_MAX_VARIABLES = 500
+"""Keys per ``SELECT ... IN (...)`` (SQLite allows at least 999 bound variables)."""
+
+
+class _Batches(Generic[T, R]):
+    """Items submitted while a batch is being handled wait and go together in the next one."""
+
+    def __init__(self, handle: Callable[[list[T]], Awaitable[list[R]]]) -> None:
+        self._handle = handle
+        self._pending: list[tuple[T, asyncio.Future[R]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def submit(self, item: T) -> R:
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._pending.append((item, future))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                results = await self._handle([item for item, _ in batch])
+            except Exception as err:  # e.g. sqlite3.OperationalError: every caller in the batch sees it
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(err)
+                continue
+            for (_, future), result in zip(batch, results, strict=True):
+                if not future.done():  # done: the caller was cancelled; the batch went ahead anyway
+                    future.set_result(result)
+
+    async def wait(self) -> None:
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+
 class RequestCache:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -37,6 +79,9 @@ class RequestCache:
         self._conn: sqlite3.Connection | None = None
         self.hits = 0
         self.misses = 0
+        self._reads: _Batches[str, str | None] = _Batches(lambda keys: self._run(self._get_many, keys))
+        self._writes: _Batches[tuple[str, str, str], None] = _Batches(
+            lambda rows: self._run(self._put_many, rows))
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -52,19 +97,25 @@ class RequestCache:
     async def _run(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
-    def _get(self, key: str) -> str | None:
-        query = "SELECT completion FROM completions WHERE key = ?"
-        row = self._connection().execute(query, (key,)).fetchone()
-        return None if row is None else str(row[0])
-
-    def _put(self, key: str, model: str, payload: str) -> None:
+    def _get_many(self, keys: list[str]) -> list[str | None]:
         conn = self._connection()
-        conn.execute("INSERT OR REPLACE INTO completions (key, model, completion, created) "
-                     "VALUES (?, ?, ?, ?)", (key, model, payload, time.time()))
+        found: dict[str, str] = {}
+        for start in range(0, len(keys), _MAX_VARIABLES):
+            chunk = keys[start:start + _MAX_VARIABLES]
+            query = f"SELECT key, completion FROM completions WHERE key IN ({','.join('?' * len(chunk))})"
+            found.update((str(key), str(payload)) for key, payload in conn.execute(query, chunk))
+        return [found.get(key) for key in keys]
+
+    def _put_many(self, rows: list[tuple[str, str, str]]) -> list[None]:
+        conn = self._connection()
+        now = time.time()
+        conn.executemany("INSERT OR REPLACE INTO completions (key, model, completion, created) "
+                         "VALUES (?, ?, ?, ?)", [(*row, now) for row in rows])
         conn.commit()
+        return [None] * len(rows)
 
     async def get(self, request: ChatRequest) -> Completion | None:
-        payload = await self._run(self._get, request.cache_key())
+        payload = await self._reads.submit(request.cache_key())
         if payload is None:
             self.misses += 1
             return None
@@ -74,9 +125,10 @@ class RequestCache:
         return completion
 
     async def put(self, request: ChatRequest, completion: Completion) -> None:
+        """Store the answer; returns once it is committed."""
         data = completion.to_dict()
         data["cached"] = False
-        await self._run(self._put, request.cache_key(), request.model, json.dumps(data, ensure_ascii=False))
+        await self._writes.submit((request.cache_key(), request.model, json.dumps(data, ensure_ascii=False)))
 
     def _count(self) -> int:
         return int(self._connection().execute("SELECT COUNT(*) FROM completions").fetchone()[0])
@@ -87,6 +139,9 @@ class RequestCache:
         return result
 
     async def aclose(self) -> None:
+        await self._reads.wait()
+        await self._writes.wait()
+
         def close() -> None:
             if self._conn is not None:
                 self._conn.close()

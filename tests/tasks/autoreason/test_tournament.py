@@ -252,3 +252,22 @@ async def test_a_second_run_replays_every_call_from_the_cache(fake_models: Calla
     assert sum(setup.fake.calls.values()) == calls  # zero new model calls
     assert second.generation == first.generation and second.trace == first.trace
     assert second.usage["judge"].cache_hits == second.usage["judge"].calls
+
+
+async def test_each_role_can_use_its_own_model_or_pool(fake_models: Callable[..., FakeSetup]) -> None:
+    main, critic, pooled = fake_models(), fake_models(Fake(critic=lambda n: "- from the critic model")), \
+        fake_models()
+    config = AutoReasonConfig.model_validate({
+        "model": main.spec, "max_passes": 1,
+        "critic": {"model": critic.spec, "temperature": 0.1, "system": "Be harsh."},
+        "author_b": {"model": {"members": [pooled.spec], "name": "authors"}},
+    })
+    async with main.hub() as hub:
+        out = await refine("Q?", "r1", hub, config)
+    assert critic.fake.calls["critic"] == 1 and main.fake.calls["critic"] == 0
+    assert pooled.fake.calls["author_b"] == 1 and main.fake.calls["author_b"] == 0
+    request = critic.fake.of("critic")[0]
+    assert request.temperature == 0.1 and request.messages[0] == {"role": "system", "content": "Be harsh."}
+    assert out.trace[0].critique is not None and out.trace[0].critique.model == critic.spec
+    assert out.settings["models"]["author_b"] == "authors"
+    assert out.settings["temperatures"]["critic"] == 0.1
