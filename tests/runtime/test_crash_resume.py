@@ -22,6 +22,9 @@ from .conftest import read_jsonl, read_rows, write_prompts
 
 ROWS = 60
 LATENCY = 0.06
+ANSWER_TO_COMMIT_S = 3.0
+"""Slack between the server sending an answer and the client committing it to the cache; a kill in
+that window legitimately repeats the call. Generous because CI shares 2 cores with the server."""
 PIPELINE = """\
 source: {{path: prompts.jsonl, id_column: id}}
 steps:
@@ -93,7 +96,7 @@ def test_sigkill_at_random_points_then_resume(tmp_path: Path, server: FaultServe
     for body, times in arrivals.items():
         for first, _again in itertools.pairwise(times):
             # a request is asked again only if it was still unanswered when the process was killed
-            in_flight = any(first <= kill <= first + LATENCY + 1.0 for kill in kills)
+            in_flight = any(first <= kill <= first + LATENCY + ANSWER_TO_COMMIT_S for kill in kills)
             assert in_flight, f"answered request repeated: {body[:120]}"
 
     before = len(server.chat_requests())
