@@ -38,6 +38,17 @@ async def test_generate_writes_answers_to_shards(tmp_path: Path, backend: Any) -
     assert len(fake.calls) == 5 and all(c.seed is not None for c in fake.calls)
 
 
+async def test_every_run_writes_a_hub_dataset_card(tmp_path: Path, backend: Any) -> None:
+    import yaml
+
+    spec, _ = backend(lambda r: "an answer")
+    prompts = write_prompts(tmp_path / "p.jsonl", 3)
+    await Pipeline(source_of(prompts), [Generate("answer", model=spec)]).run(tmp_path / "run", progress="off")
+    card = (tmp_path / "run" / "README.md").read_text(encoding="utf-8")
+    header = yaml.safe_load(card.split("---")[1])
+    assert header["configs"] and "license" in header
+
+
 async def test_rerun_is_free_and_refresh_computes_only_new_rows(tmp_path: Path, backend: Any) -> None:
     spec, fake = backend(lambda r: "ok")
     prompts = write_prompts(tmp_path / "p.jsonl", 4)

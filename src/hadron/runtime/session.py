@@ -204,6 +204,7 @@ class Session:
                 self._write_manifest()
                 self._write_stats()
                 self._write_state(clean=True)
+                self._write_card()
             if self.log is not None:
                 self.log.event("end", interrupted=self.interrupted, complete=self.complete,
                                rows=self._manifest.rows if self._manifest else None,
@@ -214,6 +215,16 @@ class Session:
                 self._lock_handle.close()
             if self.own_hub:
                 await self.hub.aclose()
+
+    def _write_card(self) -> None:
+        """The Hub dataset card (``README.md``); a card that cannot be written never fails the run."""
+        from hadron.qa import write_dataset_card
+
+        try:
+            write_dataset_card(self.out)
+        except Exception as exc:  # the card is a summary: the rows and manifest are already safe
+            if self.log is not None:
+                self.log.event("card_failed", error=f"{type(exc).__name__}: {exc}")
 
     def manifest(self) -> Manifest:
         assert self._manifest is not None
