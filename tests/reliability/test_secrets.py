@@ -88,3 +88,17 @@ def test_no_file_a_run_writes_holds_the_api_key(server: FaultServer, tmp_path: P
     assert any(name.startswith("refined/exports/") for name in written)
     assert files_containing(tmp_path, SECRET.encode()) == []
     assert not any(SECRET in text for text in printed)
+
+
+@pytest.mark.xfail(strict=True, reason="bug: Pipeline.source_config() dumps the source's storage_options "
+                   "verbatim into RUN/config.yaml (the manifest keeps only their keys)")
+async def test_storage_options_values_stay_out_of_the_run_directory(tmp_path: Path) -> None:
+    from hadron.data.sources import SourceConfig
+    from hadron.runtime.pipeline import Pipeline
+    from hadron.runtime.steps import Passthrough
+
+    prompts = write_prompts(tmp_path / "prompts.jsonl", 2)
+    source = SourceConfig(path=str(prompts), id_column="id", storage_options={"secret": SECRET})
+    await Pipeline(source, [Passthrough("keep")]).run(tmp_path / "run", progress="off")
+    assert (tmp_path / "run" / "manifest.json").exists()
+    assert files_containing(tmp_path / "run", SECRET.encode()) == []

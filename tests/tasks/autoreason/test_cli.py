@@ -46,11 +46,15 @@ def test_build_config_layers_file_flags_and_small_model_defaults(tmp_path: Path)
     config = tmp_path / "ar.yaml"
     config.write_text("synthesis: minimal_repair\ncritic: {max_tokens: 77}\njudge: {max_reasks: 4}\n")
     settings = build_config(config, model=None, judges=7, synthesis=None, max_passes=None, max_tokens=None)
-    assert settings.synthesis == "minimal_repair" and settings.n_judges == 7 and settings.judge.max_reasks == 4
+    assert settings.synthesis == "minimal_repair" and settings.n_judges == 7
+    assert settings.judge.max_reasks == 4
     assert settings.critic.max_tokens == 77 and settings.author_b.max_tokens == SMALL_MODEL_MAX_TOKENS
     remote = build_config(None, model="openai:gpt-4o-mini", judges=None, synthesis=None, max_passes=3,
                           max_tokens=None)
     assert remote.author_b.max_tokens == 1024 and remote.max_passes == 3 and remote.k == 2
+    assert settings.max_passes == 4
+    assert build_config(None, model="openai:gpt-4o-mini", judges=None, synthesis=None, max_passes=None,
+                        max_tokens=None).max_passes == 15
 
 
 def test_bad_config_is_one_clear_error(tmp_path: Path) -> None:
