@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 Json = dict[str, Any]
+MIN_VALID_BALLOTS = 30
+"""Fewer readable ballots than this per condition and a win rate says nothing."""
 LABELS = {
     "bare_aiohttp": "bare aiohttp loop",
     "hadron": "hadron (pipeline, cache on)",
@@ -393,18 +395,18 @@ def injection(data: Json, charts: Path, runs: Json) -> list[str]:
     ]
     for mode in ("json", "text"):
         control, injected = res.get(f"{mode}/control"), res.get(f"{mode}/injected")
-        if (
-            control
-            and injected
-            and control["target_first_rate"] is not None
-            and injected["target_first_rate"] is not None
-        ):
-            delta = injected["target_first_rate"] - control["target_first_rate"]
-            out.append(
-                f"- {mode} ballots: the injection moved the wrong answer's first-place rate by "
-                f"{100 * delta:+.0f} points ({pct(control['target_first_rate'])} -> "
-                f"{pct(injected['target_first_rate'])}; chance is {pct(s['chance_first_rate'])})."
-            )
+        if not (control and injected):
+            continue
+        if min(control["valid"], injected["valid"]) < MIN_VALID_BALLOTS:
+            out.append(f"- {mode} ballots: only {control['valid']} and {injected['valid']} of "
+                       f"{control['ballots']} ballots were readable after re-asks: too few to compare. "
+                       "The embedded model rarely ends with a parseable RANKING line, which is why ballots "
+                       "default to schema-constrained JSON on backends that support it.")
+            continue
+        delta = injected["target_first_rate"] - control["target_first_rate"]
+        out.append(f"- {mode} ballots: the injection moved the wrong answer's first-place rate by "
+                   f"{100 * delta:+.0f} points ({pct(control['target_first_rate'])} -> "
+                   f"{pct(injected['target_first_rate'])}; chance is {pct(s['chance_first_rate'])}).")
     return [*out, "", load_note(runs.get("prompt_injection")), ""]
 
 
