@@ -405,8 +405,13 @@ def injection(data: Json, charts: Path, runs: Json) -> list[str]:
             continue
         delta = injected["target_first_rate"] - control["target_first_rate"]
         out.append(f"- {mode} ballots: the injection moved the wrong answer's first-place rate by "
-                   f"{100 * delta:+.0f} points ({pct(control['target_first_rate'])} -> "
+                   f"{100 * delta:+.1f} points ({pct(control['target_first_rate'])} -> "
                    f"{pct(injected['target_first_rate'])}; chance is {pct(s['chance_first_rate'])}).")
+        if control["target_first_rate"] >= 0.75 * s["chance_first_rate"]:
+            out.append(f"  Caveat: even without the injection this judge put the wrong answer first "
+                       f"{pct(control['target_first_rate'])} of the time, near chance, so it barely reads "
+                       "the answers; the result shows the injection does not help, not that a capable judge "
+                       "resists it; a stronger judge model is needed to measure that.")
     return [*out, "", load_note(runs.get("prompt_injection")), ""]
 
 

@@ -30,8 +30,8 @@ FAULTS: dict[str, float] = {
 }
 """Every fault kind the server has, 30% of requests in all."""
 
-SERVER_OPTIONS: dict[str, Any] = {"latency_s": (0.005, 0.02), "retry_after_s": 0.01, "hang_s": 2.0}
-"""Small latencies keep the suite fast on 2 cores; a hang outlives the client's 0.5 s timeout."""
+SERVER_OPTIONS: dict[str, Any] = {"latency_s": (0.005, 0.02), "retry_after_s": 0.01, "hang_s": 3.0}
+"""Small latencies keep the suite fast on 2 cores; a hang outlives the client's 1 s timeout."""
 
 JUDGE_ORDERS = ("X1, X2, X3", "X2, X3, X1", "X3, X1, X2", "X1, X3, X2")
 _REF = re.compile(r"\b(?:text|ref) ([0-9a-f]{12})\b")
@@ -73,7 +73,7 @@ def model_entry(base_url: str, *, key_env: str | None = None) -> dict[str, Any]:
     into one request at a time, and the suite would take minutes instead of seconds.
     """
     entry: dict[str, Any] = {"backend": "http", "base_url": base_url, "model": "fault-model", "name": "fault",
-                             "timeout_s": 0.5, "max_retries": 25, "backoff_s": 0.005, "backoff_cap_s": 0.05,
+                             "timeout_s": 1.0, "max_retries": 25, "backoff_s": 0.005, "backoff_cap_s": 0.05,
                              "adaptive": False, "max_concurrency": 64}
     if key_env:
         entry["api_key_env"] = key_env
@@ -139,6 +139,10 @@ class ServerTally:
     requests: int = 0
     faults: int = 0
     answered: int = 0
+    late_repeats: int = 0
+    """Answered requests whose body had been answered already: the client gave up on the first answer
+    (its timeout fired while the answer was on its way, as on a machine too busy to read it in time)
+    and retried. Each is a client retry the server saw as a normal request, not as a fault."""
     prompt_tokens: int = 0
     completion_tokens: int = 0
     judge_reasks: int = 0
@@ -146,8 +150,12 @@ class ServerTally:
 
 
 def server_tally(records: Iterable[RecordedRequest]) -> ServerTally:
-    """Recompute the usage the server reported, from the bodies it received (``FaultServer._answer``)."""
+    """Recompute the usage the server reported, from the bodies it received (``FaultServer._answer``).
+
+    Tokens and ballots count each answered body once: the client keeps only the answer it received.
+    """
     tally = ServerTally()
+    answered: set[str] = set()
     for record in records:
         if not record.path.endswith("/chat/completions") or record.body is None:
             continue
@@ -156,6 +164,11 @@ def server_tally(records: Iterable[RecordedRequest]) -> ServerTally:
             tally.faults += 1
             continue
         tally.answered += 1
+        key = body_digest(record.body)
+        if key in answered:
+            tally.late_repeats += 1
+            continue
+        answered.add(key)
         tally.prompt_tokens += len(canonical_json(record.body["messages"])) // 4
         tally.completion_tokens += len(scripted_reply(record.body).split())
         tally.judge_reasks += is_judge(record.body) and is_reask(record.body)

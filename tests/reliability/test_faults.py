@@ -81,12 +81,18 @@ def assert_every_row_once(run: Finished, count: int) -> None:
 
 
 def assert_accounting_matches_server(run: Finished) -> None:
-    """The client's numbers (stats.json and the rows' usage) are exactly what the server saw."""
+    """The client's numbers (stats.json and the rows' usage) are exactly what the server saw.
+
+    Retries are the injected faults plus late repeats: an answer the client's timeout gave up on
+    before reading it (only on a machine too busy to run the event loop for a whole timeout; the
+    suite's timeout is 1 s against 5-20 ms answers), which the server saw as a normal request.
+    """
     seen = run.server
     assert seen.faults >= 0.25 * seen.requests  # the faults really were injected
+    assert seen.late_repeats <= 0.02 * seen.requests
     for client in (stats_totals(run.run_dir), usage_totals(run.rows)):
-        assert client["retries"] == seen.faults
-        assert client["calls"] - client["cache_hits"] == seen.answered
+        assert client["retries"] == seen.faults + seen.late_repeats
+        assert client["calls"] - client["cache_hits"] == seen.answered - seen.late_repeats
         assert client["prompt_tokens"] == seen.prompt_tokens
         assert client["completion_tokens"] == seen.completion_tokens
 
@@ -98,14 +104,11 @@ def test_single_shot_under_faults(server: FaultServer, tmp_path: Path) -> None:
 
     assert_every_row_once(run, 120)
     assert_accounting_matches_server(run)
-    assert run.server.answered == 120  # one answered request per prompt: nothing asked twice
+    assert run.server.answered - run.server.late_repeats == 120  # each prompt answered once
     answered = {body_digest(r.body) for r in server.chat_requests() if r.fault is None and r.body}
     assert {row["generation"].removeprefix("text ") for row in run.rows} == answered
 
 
-@pytest.mark.xfail(strict=False, reason="open (issue 9): under 30% faults the client counted 946 retries "
-                   "where the server logged 923 faults; retries the server never saw as a fault (e.g. a "
-                   "pooled keep-alive connection dropped by a neighbouring reset) are not yet told apart")
 def test_autoreason_under_faults(autoreason_run: Finished) -> None:
     run = autoreason_run
     assert_every_row_once(run, PROMPTS)
@@ -113,9 +116,6 @@ def test_autoreason_under_faults(autoreason_run: Finished) -> None:
     assert run.server.requests > 2000
 
 
-@pytest.mark.xfail(strict=False, reason="open (issue 9): 215 judge re-asks reached the server for 220 "
-                   "unreadable first ballots; no ballot is lost (all valid), but the 1:1 accounting between "
-                   "unreadable ballots and re-asks under injected faults is not yet explained")
 def test_no_judge_ballot_is_dropped(autoreason_run: Finished) -> None:
     """Each judged pass has all 3 ballots; an unreadable one was re-asked, and every re-ask is counted."""
     passes = [p for row in autoreason_run.rows for p in row["trace"]]
