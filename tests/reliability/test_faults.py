@@ -129,8 +129,6 @@ def test_no_judge_ballot_is_dropped(autoreason_run: Finished) -> None:
     assert usage_totals(autoreason_run.rows)["reasks"] == reasked
 
 
-@pytest.mark.xfail(strict=True, reason="bug: text-ballot re-asks go through ChatModel.chat without "
-                   "reask=True, so the run's meter (stats.json) counts 0 re-asks (rows count them)")
 def test_run_stats_count_ballot_reasks(autoreason_run: Finished) -> None:
     assert stats_totals(autoreason_run.run_dir)["reasks"] == autoreason_run.server.judge_reasks > 0
 

@@ -114,7 +114,7 @@ class JudgePanel:
         for ask in range(self.config.max_reasks + 1):
             completion = await call.model.chat(
                 conversation, role="judge", route_key=row_id, temperature=self.config.temperature,
-                max_tokens=self.config.max_tokens, seed=seed, sample_index=judge)
+                max_tokens=self.config.max_tokens, seed=seed, sample_index=judge, reask=ask > 0)
             completions.append(completion)
             parsed = parse_ballot(completion.text, label_set, allow_partial=self.config.partial_ballots)
             if parsed.order is not None or ask == self.config.max_reasks:
