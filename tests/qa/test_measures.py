@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from hadron.qa.measures import Distribution, Usage
+from hadron.llm.accounting import Tally
+from hadron.qa.measures import Distribution
 
 
 def test_distribution_describe_and_quantiles() -> None:
@@ -43,8 +44,9 @@ def test_distribution_stays_bounded() -> None:
 
 
 def test_usage_adds_and_ignores_unknown_keys() -> None:
-    u = Usage.of({"calls": 2, "cache_hits": 1, "seconds": 3.0, "cost_usd": 0.5, "bogus": 9, "errors": "x"})
-    total = u + Usage(calls=1, seconds=1.0)
+    record = {"calls": 2, "cache_hits": 1, "seconds": 3.0, "cost_usd": 0.5, "bogus": 9, "errors": "x"}
+    u = Tally.from_dict(record)
+    total = u + Tally(calls=1, seconds=1.0)
     assert (total.calls, total.cache_hits, total.seconds, total.cost_usd) == (3, 1, 4.0, 0.5)
     assert total.seconds_per_call == pytest.approx(2.0)
-    assert Usage(calls=1, cache_hits=1).seconds_per_call is None
+    assert Tally(calls=1, cache_hits=1).seconds_per_call is None

@@ -51,8 +51,29 @@ class Tally:
         attempts = error.attempts if isinstance(error, RetriesExhausted) else 1
         return cls(calls=1, errors=1, retries=attempts - 1, seconds=seconds)
 
+    @classmethod
+    def from_dict(cls, record: dict[str, Any]) -> Tally:
+        """A tally read back from a row's ``usage`` entry or ``stats.json``; unknown keys and non-numbers
+        are ignored, so older or hand-edited files still load."""
+        values: dict[str, Any] = {}
+        for name in _TALLY_FIELDS:
+            value = record.get(name)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                values[name] = float(value) if name in ("cost_usd", "seconds") else int(value)
+        return cls(**values)
+
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in _TALLY_FIELDS}
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    @property
+    def seconds_per_call(self) -> float | None:
+        """Mean seconds per call that reached the model (cache hits cost no time)."""
+        paid = self.calls - self.cache_hits
+        return self.seconds / paid if paid > 0 else None
 
 
 _TALLY_FIELDS = tuple(f.name for f in fields(Tally))

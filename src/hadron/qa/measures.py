@@ -1,4 +1,4 @@
-"""Bounded accumulators for run statistics: a value ``Distribution`` and a ``Usage`` tally.
+"""Bounded accumulators for run statistics: a value ``Distribution`` (usage sums are ``hadron.llm.Tally``).
 
 Both add with ``+`` (summaries of shards merge), and a ``Distribution`` keeps a histogram of values
 rounded to 4 significant digits, so its size stays small whatever the number of rows.
@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass, field, fields
-from typing import Any
+from dataclasses import dataclass, field
 
 
 def _round_sig(value: float, digits: int = 4) -> float:
@@ -86,39 +85,3 @@ class Distribution:
     def describe(self) -> dict[str, float | int | None]:
         return {"n": self.n, "mean": self.mean, "median": self.quantile(0.5), "min": self.minimum,
                 "max": self.maximum, "p90": self.quantile(0.9)}
-
-
-@dataclass(slots=True)
-class Usage:
-    """Calls, tokens, dollars and seconds for one role (the row's ``usage`` entries summed)."""
-
-    calls: int = 0
-    retries: int = 0
-    cache_hits: int = 0
-    reasks: int = 0
-    errors: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float = 0.0
-    seconds: float = 0.0
-
-    @classmethod
-    def of(cls, record: dict[str, Any]) -> Usage:
-        kwargs: dict[str, Any] = {}
-        for f in fields(cls):
-            value = record.get(f.name)
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                kwargs[f.name] = type(getattr(cls(), f.name))(value)
-        return cls(**kwargs)
-
-    def __add__(self, other: Usage) -> Usage:
-        return Usage(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
-
-    @property
-    def tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
-    @property
-    def seconds_per_call(self) -> float | None:
-        paid = self.calls - self.cache_hits
-        return self.seconds / paid if paid > 0 else None

@@ -22,11 +22,12 @@ import jinja2
 import yaml
 from markupsafe import Markup
 
+from hadron.llm.accounting import Tally
 from hadron.qa import fields as rf
 from hadron.qa import sections
 from hadron.qa.fields import as_dict
 from hadron.qa.rundir import RunDir
-from hadron.qa.stats import RunSummary, Usage
+from hadron.qa.stats import RunSummary
 
 DEFAULT_SAMPLES = 200
 MAX_TEXT = 20_000
@@ -74,7 +75,7 @@ def collect(run: RunDir, *, samples: int = DEFAULT_SAMPLES,
     for record in run.iter_log("rejects"):
         summary.add_reject(record)
     for role, record in as_dict(run.distill.get("usage")).items():
-        summary.usage[role] = summary.usage.get(role, Usage()) + Usage.of(as_dict(record))
+        summary.usage[role] = summary.usage.get(role, Tally()) + Tally.from_dict(as_dict(record))
     if not sampler.kept:
         for candidate in run.iter_candidates():
             sampler.offer(candidate)

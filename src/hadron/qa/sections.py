@@ -10,8 +10,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from hadron.llm.accounting import Tally
 from hadron.qa import charts
-from hadron.qa.stats import Distribution, RunSummary, Usage
+from hadron.qa.stats import Distribution, RunSummary
 
 TOP = 15
 
@@ -166,7 +167,7 @@ def agentic_section(s: RunSummary) -> Section | None:
     return sec
 
 
-def _usage_row(name: str, models: str, u: Usage) -> list[str]:
+def _usage_row(name: str, models: str, u: Tally) -> list[str]:
     return [name, models, num(u.calls), num(u.cache_hits), num(u.retries), num(u.reasks),
             num(u.prompt_tokens), num(u.completion_tokens), f"${u.cost_usd:,.4f}", num(u.seconds),
             num(u.seconds_per_call)]

@@ -13,8 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from hadron.llm.accounting import Tally
 from hadron.qa import fields as rf
-from hadron.qa.measures import Distribution, Usage
+from hadron.qa.measures import Distribution
 
 Row = dict[str, Any]
 
@@ -152,7 +153,7 @@ class RunSummary:
     short_circuits: int = 0
     synthesis: Counter[str] = field(default_factory=Counter)
     # usage
-    usage: dict[str, Usage] = field(default_factory=dict)
+    usage: dict[str, Tally] = field(default_factory=dict)
     models: dict[str, Counter[str]] = field(default_factory=dict)
     # content
     lengths: Distribution = field(default_factory=Distribution)
@@ -180,7 +181,7 @@ class RunSummary:
             self._add_conversation(row)
         for role, record in (row.get("usage") or {}).items():
             if isinstance(record, dict):
-                self.usage[role] = self.usage.get(role, Usage()) + Usage.of(record)
+                self.usage[role] = self.usage.get(role, Tally()) + Tally.from_dict(record)
         for role, specs in models_by_role(row).items():
             self.models.setdefault(role, Counter()).update(specs)
         self._add_columns(row)
@@ -278,19 +279,19 @@ class RunSummary:
                   if k not in preferred and 1 < len(c) < max(2, self.rows)]
         return {k: self.categories[k] for k in preferred + sorted(others)}
 
-    def usage_total(self) -> Usage:
-        total = Usage()
+    def usage_total(self) -> Tally:
+        total = Tally()
         for usage in self.usage.values():
             total = total + usage
         return total
 
-    def usage_by_model(self) -> dict[str, Usage]:
-        """Usage regrouped by the model that served each role (a role with several shows them all)."""
-        out: dict[str, Usage] = {}
+    def usage_by_model(self) -> dict[str, Tally]:
+        """Tally regrouped by the model that served each role (a role with several shows them all)."""
+        out: dict[str, Tally] = {}
         for role, usage in self.usage.items():
             specs = sorted(self.models.get(role, ()))
             label = ", ".join(specs) if specs else "(unknown)"
-            out[label] = out.get(label, Usage()) + usage
+            out[label] = out.get(label, Tally()) + usage
         return out
 
     def headline(self) -> dict[str, Any]:
