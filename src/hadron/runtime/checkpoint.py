@@ -342,3 +342,20 @@ def _read_records(path: Path) -> Iterator[dict[str, Any]]:
                 continue
             if isinstance(value, dict):
                 yield value
+
+
+def read_run_state(path: Path) -> dict[str, Any]:
+    """``checkpoint/state.json`` (config hash, created, clean flag, executor), or ``{}`` for a new run."""
+    from hadron.errors import ConfigError
+
+    if not path.exists():
+        return {}
+    try:
+        state = json.loads(path.read_text())
+    except ValueError as exc:
+        raise ConfigError(f"{path}: unreadable ({exc})") from exc
+    return state if isinstance(state, dict) else {}
+
+
+def write_run_state(path: Path, **state: Any) -> None:
+    atomic_write_text(path, json.dumps(state, indent=2))

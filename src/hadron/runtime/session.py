@@ -19,7 +19,7 @@ from hadron import __version__
 from hadron.data.sinks import Manifest, ShardSink, open_sink
 from hadron.data.sinks.files import atomic_write_text
 from hadron.errors import ConfigError, InputError
-from hadron.runtime.checkpoint import Journal
+from hadron.runtime.checkpoint import Journal, read_run_state, write_run_state
 from hadron.runtime.progress import Reporter, RunLog, count_lines
 from hadron.runtime.records import ErrorRecord, Outcome, utc_now
 from hadron.runtime.rowflow import RowFlow
@@ -129,18 +129,11 @@ class Session:
         self._lock_handle = handle
 
     def _read_state(self) -> dict[str, Any]:
-        if not self._state_path.exists():
-            return {}
-        try:
-            state = json.loads(self._state_path.read_text())
-        except ValueError as exc:
-            raise ConfigError(f"{self._state_path}: unreadable ({exc})") from exc
-        return state if isinstance(state, dict) else {}
+        return read_run_state(self._state_path)
 
     def _write_state(self, *, clean: bool) -> None:
-        state = {"config_hash": self.pipeline.config_hash(), "created": self.created, "clean": clean,
-                 "hadron_version": __version__}
-        atomic_write_text(self._state_path, json.dumps(state, indent=2))
+        write_run_state(self._state_path, config_hash=self.pipeline.config_hash(), created=self.created,
+                        clean=clean, hadron_version=__version__)
 
     def _input_error(self, err: InputError) -> None:
         assert self.journal is not None and self.log is not None

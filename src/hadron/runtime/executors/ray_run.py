@@ -21,6 +21,7 @@ from hadron.data.sinks import Manifest, ShardInfo, ShardSink, open_sink
 from hadron.data.sinks.files import atomic_write_text
 from hadron.errors import ConfigError, InputError
 from hadron.llm.accounting import Meter, Tally
+from hadron.runtime.checkpoint import read_run_state, write_run_state
 from hadron.runtime.executors.blocks import BlockResult, BlockStore
 from hadron.runtime.progress import Reporter, RunLog
 from hadron.runtime.records import SOURCE_STEP, ErrorRecord, utc_now
@@ -78,18 +79,11 @@ class RayRunDir:
         self.reporter.start()
 
     def _read_state(self) -> dict[str, Any]:
-        if not self._state_path.exists():
-            return {}
-        try:
-            state = json.loads(self._state_path.read_text())
-        except ValueError as exc:
-            raise ConfigError(f"{self._state_path}: unreadable ({exc})") from exc
-        return state if isinstance(state, dict) else {}
+        return read_run_state(self._state_path)
 
     def _write_state(self, *, clean: bool) -> None:
-        state = {"config_hash": self.pipeline.config_hash(), "created": self.created, "clean": clean,
-                 "executor": "ray", "hadron_version": __version__}
-        atomic_write_text(self._state_path, json.dumps(state, indent=2))
+        write_run_state(self._state_path, config_hash=self.pipeline.config_hash(), created=self.created,
+                        clean=clean, executor="ray", hadron_version=__version__)
 
     def _load_input_errors(self) -> None:
         path = self.out / "errors.jsonl"
