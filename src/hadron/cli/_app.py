@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import typer
 from rich.console import Console
 
@@ -30,3 +33,18 @@ def _root(
                                  help="Print the version and exit."),
 ) -> None:
     """Hadron: prompts in, training data out."""
+
+
+def read_settings(path: Path, what: str) -> dict[str, Any]:
+    """A YAML file of task settings as a mapping; anything else is one clear ``ConfigError``."""
+    import yaml
+
+    from hadron.errors import ConfigError
+
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise ConfigError(f"{path}: cannot read the config: {err}") from err
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{path}: the config must be a mapping of {what} settings")
+    return loaded

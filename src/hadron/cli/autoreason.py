@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from hadron.cli._app import app, console, err_console
+from hadron.cli._app import app, console, err_console, read_settings
 from hadron.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -88,20 +88,11 @@ def build_config(path: Path | None, *, model: str | None, judges: int | None, sy
                  max_passes: int | None, max_tokens: int | None) -> AutoReasonConfig:
     """The file's settings, then the flags; the embedded model gets short answers and a lower pass cap
     unless told otherwise."""
-    import yaml
     from pydantic import ValidationError
 
     from hadron.tasks.autoreason.config import AutoReasonConfig
 
-    data: dict[str, Any] = {}
-    if path is not None:
-        try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as err:
-            raise ConfigError(f"{path}: cannot read the config: {err}") from err
-        if not isinstance(loaded, dict):
-            raise ConfigError(f"{path}: the config must be a mapping of AutoReason settings")
-        data = loaded
+    data: dict[str, Any] = read_settings(path, "AutoReason") if path is not None else {}
     flags = {"model": model, "n_judges": judges, "synthesis": synthesis, "max_passes": max_passes}
     data.update({key: value for key, value in flags.items() if value is not None})
     try:

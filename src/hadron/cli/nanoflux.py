@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from hadron.cli._app import app, console, err_console
+from hadron.cli._app import app, console, err_console, read_settings
 from hadron.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -103,20 +103,11 @@ def build_config(path: Path | None, *, domains: str | None, per_domain: int | No
                  defender: str | None, judge: str | None, max_rounds: int | None, embedder: str | None,
                  concurrency: int | None) -> NanoFluxConfig:
     """The file's settings, then the flags; the embedded model gets short answers unless told otherwise."""
-    import yaml
     from pydantic import ValidationError
 
     from hadron.tasks.nanoflux.config import NanoFluxConfig
 
-    data: dict[str, Any] = {}
-    if path is not None:
-        try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as err:
-            raise ConfigError(f"{path}: cannot read the config: {err}") from err
-        if not isinstance(loaded, dict):
-            raise ConfigError(f"{path}: the config must be a mapping of NanoFlux settings")
-        data = loaded
+    data: dict[str, Any] = read_settings(path, "NanoFlux") if path is not None else {}
     for role, spec in (("attacker", attacker), ("defender", defender), ("judge", judge)):
         if spec is not None:
             data[role] = {**(data.get(role) or {}), "model": spec}
