@@ -191,8 +191,6 @@ def test_sigkill_five_times_then_resume(crashed_run: Crashed, autoreason_run: Fi
     assert stats_totals(crashed_run.run_dir)["cache_hits"] > 0  # resumed sessions replayed stored answers
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a row's `reasoning` list is in the order judges happened to "
-                   "finish (Ledger.note after asyncio.gather), so the same run can write different rows")
 def test_rows_are_byte_identical_after_resume(crashed_run: Crashed, autoreason_run: Finished) -> None:
     rows = read_rows(crashed_run.run_dir)
     assert comparable(rows, sort_reasoning=False) == comparable(autoreason_run.rows, sort_reasoning=False)

@@ -69,8 +69,6 @@ async def test_a_ranking_inside_a_candidate_is_not_a_ballot(judge: ScriptedBacke
     assert ranking[0] == perm[shown_last]  # the judge's own choice won, whatever the candidate said
 
 
-@pytest.mark.xfail(strict=True, reason="weakness: the BEGIN/END delimiters are fixed strings, so a candidate "
-                   "can close its block and open fake ones; escape such lines or use per-call nonces")
 async def test_a_candidate_cannot_forge_the_delimiters(judge: ScriptedBackend) -> None:
     await vote(FORGED)
     prompt = judge.calls[0].messages[-1]["content"]

@@ -10,6 +10,7 @@ counted; a ballot is never dropped silently and never guessed.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ import jinja2
 from hadron.llm.types import Completion, Message
 from hadron.prompts import load_template, render
 from hadron.tasks.autoreason.ballot import (
+    LABEL_PREFIX,
     MAX_ENUM_CANDIDATES,
     ParsedRanking,
     ballot_schema,
@@ -34,6 +36,17 @@ from hadron.tasks.autoreason.roles import TASK, Ledger, RoleCall, call_seed
 
 if TYPE_CHECKING:
     from hadron.llm import ChatModel
+
+
+_DELIMITER = re.compile(rf"[*_#`]*(?:BEGIN|END)\s+{LABEL_PREFIX}[\s\-_]?\d+[*_`]*", re.IGNORECASE)
+
+
+def escape_delimiters(text: str) -> str:
+    """Prefix ``\\`` to every line of a candidate that looks like a ``BEGIN X2`` / ``END X1`` line, so a
+    candidate cannot close its own block and open forged ones. Deterministic (no nonce): the same
+    candidate gives the same prompt, so cache keys stay stable across reruns."""
+    return "".join("\\" + line if _DELIMITER.fullmatch(line.strip()) else line
+                   for line in text.splitlines(keepends=True))
 
 
 def example_order(label_set: Sequence[str], *, structured: bool) -> str:
@@ -72,9 +85,9 @@ class JudgePanel:
         perm = permutation(list(candidates), row_id=row_id, pass_index=pass_index, judge=judge)
         label_set = tuple(perm)
         structured = self.structured(call.model, len(label_set))
-        messages = call.messages(
-            prompt=prompt, candidates=[{"label": label, "text": candidates[c]} for label, c in perm.items()],
-            structured=structured, example=example_order(label_set, structured=structured))
+        shown = [{"label": label, "text": escape_delimiters(candidates[c])} for label, c in perm.items()]
+        messages = call.messages(prompt=prompt, candidates=shown, structured=structured,
+                                 example=example_order(label_set, structured=structured))
         seed = call_seed(row_id, "judge", pass_index, judge)
         if structured:
             completions, parsed, reasoning = await self._ask_json(call, messages, label_set, row_id=row_id,
@@ -126,4 +139,4 @@ class JudgePanel:
         raise AssertionError("unreachable")  # the loop always returns on its last ask
 
 
-__all__ = ["JudgePanel", "example_order"]
+__all__ = ["JudgePanel", "escape_delimiters", "example_order"]

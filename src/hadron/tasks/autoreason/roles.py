@@ -8,8 +8,8 @@ land in the row's ``Ledger`` under the role that made it.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -18,7 +18,7 @@ from hadron.llm import Tally
 from hadron.llm.types import Completion, Message, stable_hash
 from hadron.prompts import load_template, render
 from hadron.tasks.autoreason.config import RoleConfig
-from hadron.tasks.autoreason.records import ReasoningEntry, Role, UsageRecord
+from hadron.tasks.autoreason.records import ROLES, ReasoningEntry, Role, UsageRecord
 
 if TYPE_CHECKING:
     from hadron.llm import ChatModel
@@ -42,22 +42,49 @@ def call_seed(row_id: str, role: str, pass_index: int, sample_index: int = 0) ->
     return stable_hash("seed", row_id, role, pass_index, sample_index) % 2**31
 
 
+_ROLE_RANK: dict[str, int] = {role: rank for rank, role in enumerate(ROLES)}
+_Key = tuple[int, int, int]
+
+
+def _key(role: Role, pass_index: int, index: int | None) -> _Key:
+    return (pass_index, _ROLE_RANK[role], -1 if index is None else index)
+
+
 @dataclass
 class Ledger:
-    """One row's calls by role: usage (the row's ``usage``) and reasoning traces (its ``reasoning``)."""
+    """One row's calls by role: usage (the row's ``usage``) and reasoning traces (its ``reasoning``).
 
-    usage: defaultdict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
-    reasoning: list[ReasoningEntry] = field(default_factory=list)
+    Parallel calls (the judges, author B beside a minimal repair, best-of-n samples) finish in any
+    order, so each entry is filed under (pass, role, index) and read back sorted by that key; one key
+    is one sequential chain of calls (a judge and its re-asks), which the stable sort keeps in order.
+    The row is then the same bytes whichever call happened to finish first.
+    """
+
+    _calls: list[tuple[_Key, Role, Tally]] = field(default_factory=list)
+    _notes: list[tuple[_Key, ReasoningEntry]] = field(default_factory=list)
 
     def add(self, role: Role, completion: Completion, *, pass_index: int, reask: bool = False,
             index: int | None = None) -> None:
-        self.usage[role] += Tally.of(completion, reask=reask)
+        self._calls.append((_key(role, pass_index, index), role, Tally.of(completion, reask=reask)))
         if completion.reasoning:
             self.note(role, pass_index, completion.reasoning, index=index)
 
     def note(self, role: Role, pass_index: int, text: str | None, *, index: int | None = None) -> None:
         if text and text.strip():
-            self.reasoning.append(ReasoningEntry(role=role, pass_=pass_index, text=text.strip(), index=index))
+            entry = ReasoningEntry(role=role, pass_=pass_index, text=text.strip(), index=index)
+            self._notes.append((_key(role, pass_index, index), entry))
+
+    @property
+    def reasoning(self) -> list[ReasoningEntry]:
+        return [entry for _, entry in sorted(self._notes, key=itemgetter(0))]
+
+    @property
+    def usage(self) -> dict[str, Tally]:
+        """Per role, summed in key order (float sums depend on order), roles in pipeline order."""
+        totals: dict[str, Tally] = {}
+        for _, role, tally in sorted(self._calls, key=lambda call: (_ROLE_RANK[call[1]], call[0])):
+            totals[role] = totals.get(role, Tally()) + tally
+        return totals
 
     @property
     def cost_usd(self) -> float:
