@@ -20,8 +20,6 @@ def teacher() -> Iterator[str]:
     unregister_scripted("hot-path-teacher")
 
 
-@pytest.mark.xfail(strict=True, reason="perf bug: SingleShot builds the teacher RoleCall per row, so every "
-                   "row stats, opens and reads teacher.j2 from disk (~0.1-0.2 ms CPU per row)")
 async def test_single_shot_reads_its_template_once(teacher: str, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     reads: list[str] = []

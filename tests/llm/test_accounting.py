@@ -28,3 +28,14 @@ def test_meter_sums_by_role_model_and_row() -> None:
     assert meter.total.cost_usd == 7.0
     assert meter.by_role()["judge"].calls == 2 and meter.by_model()["a"].cost_usd == 5.0
     assert meter.pop_row("r1").cost_usd == 3.0 and meter.pop_row("r1") == Tally()
+
+
+def test_adding_tallies_sums_every_field() -> None:
+    """``__add__`` spells the fields out (for speed); a field added to Tally must be added there too."""
+    from dataclasses import fields
+
+    names = [f.name for f in fields(Tally)]
+    left = Tally(*range(1, len(names) + 1))
+    right = Tally(*(10 * value for value in range(1, len(names) + 1)))
+    total = left + right
+    assert [getattr(total, name) for name in names] == [11 * value for value in range(1, len(names) + 1)]

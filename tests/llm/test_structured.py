@@ -42,3 +42,14 @@ def test_response_format_names_the_schema() -> None:
     assert fmt["type"] == "json_schema" and fmt["json_schema"]["name"] == "Ballot"
     assert fmt["json_schema"]["schema"]["properties"]["ranking"]["type"] == "array"
     assert response_format(list[int], TypeAdapter(list[int]))["json_schema"]["name"] == "list"
+
+
+def test_a_schema_is_shaped_once() -> None:
+    """The validator and JSON schema are built once per type: building them per call cost ~25% of a
+    structured call's client CPU."""
+    from hadron.llm.structured import shape_of
+
+    first = shape_of(Ballot)
+    assert shape_of(Ballot) is first
+    assert first.response_format == response_format(Ballot, TypeAdapter(Ballot))
+    assert first.adapter.validate_python({"ranking": ["X1", "X2"]}) == Ballot(ranking=["X1", "X2"])

@@ -114,8 +114,9 @@ class RequestCache:
         conn.commit()
         return [None] * len(rows)
 
-    async def get(self, request: ChatRequest) -> Completion | None:
-        payload = await self._reads.submit(request.cache_key())
+    async def get(self, request: ChatRequest, *, key: str | None = None) -> Completion | None:
+        """The stored answer; ``key`` is ``request.cache_key()`` when the caller already has it."""
+        payload = await self._reads.submit(key or request.cache_key())
         if payload is None:
             self.misses += 1
             return None
@@ -124,11 +125,12 @@ class RequestCache:
         completion.cached = True
         return completion
 
-    async def put(self, request: ChatRequest, completion: Completion) -> None:
+    async def put(self, request: ChatRequest, completion: Completion, *, key: str | None = None) -> None:
         """Store the answer; returns once it is committed."""
         data = completion.to_dict()
         data["cached"] = False
-        await self._writes.submit((request.cache_key(), request.model, json.dumps(data, ensure_ascii=False)))
+        payload = json.dumps(data, ensure_ascii=False)
+        await self._writes.submit((key or request.cache_key(), request.model, payload))
 
     def _count(self) -> int:
         return int(self._connection().execute("SELECT COUNT(*) FROM completions").fetchone()[0])

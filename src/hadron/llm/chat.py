@@ -13,7 +13,7 @@ from pydantic import TypeAdapter
 
 from hadron.llm.accounting import Meter, Tally
 from hadron.llm.errors import LLMError
-from hadron.llm.structured import Structured, parse_reply, reask_message, response_format
+from hadron.llm.structured import Structured, parse_reply, reask_message, shape_of
 from hadron.llm.types import ChatRequest, Completion, Message
 
 T = TypeVar("T")
@@ -97,8 +97,9 @@ class ChatModel:
         Uses schema-constrained decoding when the backend supports it (and still validates). Never
         raises for an unusable answer: ``Structured.value`` is None and ``error`` says why.
         """
-        adapter: TypeAdapter[T] = TypeAdapter(schema)
-        fmt = response_format(schema, adapter) if self.supports_schema else None
+        shape = shape_of(schema)
+        adapter: TypeAdapter[T] = shape.adapter
+        fmt = shape.response_format if self.supports_schema else None
         conversation = as_messages(messages)
         result: Structured[T] = Structured(value=None)
         for ask in range(max_reasks + 1):
@@ -117,5 +118,5 @@ class ChatModel:
             if ask < max_reasks:
                 result.reasks += 1
                 conversation = [*conversation, {"role": "assistant", "content": completion.text},
-                                reask_message(result.error, adapter)]
+                                reask_message(result.error, adapter, schema_text=shape.json_schema_text)]
         return result

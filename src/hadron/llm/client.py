@@ -60,13 +60,14 @@ class Client:
                        use_cache: bool = True) -> Completion:
         """Answer ``request``; ``route_key`` only matters to pools and is accepted for symmetry."""
         request = self.prepare(request)
-        if use_cache:
-            hit = await self._lookup(request)
+        key = request.cache_key() if self.cache is not None else None
+        if use_cache and self.cache is not None:
+            hit = await self.cache.get(request, key=key)
             if hit is not None:
                 return hit
         completion = await self._retried(request)
         if self.cache is not None:
-            await self.cache.put(request, completion)
+            await self.cache.put(request, completion, key=key)
         return completion
 
     async def lookup(self, request: ChatRequest) -> Completion | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
@@ -68,6 +69,34 @@ def parse_reply(text: str, adapter: TypeAdapter[T]) -> T:
         raise ValueError(f"the JSON does not match the schema: {problems}") from err
 
 
+@dataclass(frozen=True, slots=True)
+class Shape(Generic[T]):
+    """A schema's validator and its JSON schema, built once per schema type: building them costs more
+    CPU than the rest of a structured call's client-side work."""
+
+    adapter: TypeAdapter[T]
+    response_format: dict[str, Any]
+    """OpenAI ``response_format`` asking for JSON constrained to the schema (shared: do not mutate)."""
+    json_schema_text: str
+
+
+def shape_of(schema: Any) -> Shape[Any]:
+    """The (cached) ``Shape`` of a type; unhashable type expressions are built each time."""
+    try:
+        return _cached_shape(schema)
+    except TypeError:
+        return _build_shape(schema)
+
+
+def _build_shape(schema: Any) -> Shape[Any]:
+    adapter: TypeAdapter[Any] = TypeAdapter(schema)
+    return Shape(adapter=adapter, response_format=response_format(schema, adapter),
+                 json_schema_text=json.dumps(adapter.json_schema(), ensure_ascii=False))
+
+
+_cached_shape = lru_cache(maxsize=256)(_build_shape)
+
+
 def schema_name(schema: Any) -> str:
     name = getattr(schema, "__name__", "answer")
     return re.sub(r"[^a-zA-Z0-9_-]", "_", name)[:64] or "answer"
@@ -79,8 +108,8 @@ def response_format(schema: Any, adapter: TypeAdapter[Any]) -> dict[str, Any]:
             "json_schema": {"name": schema_name(schema), "schema": adapter.json_schema()}}
 
 
-def reask_message(error: str, adapter: TypeAdapter[Any]) -> Message:
-    schema = json.dumps(adapter.json_schema(), ensure_ascii=False)
+def reask_message(error: str, adapter: TypeAdapter[Any], *, schema_text: str | None = None) -> Message:
+    schema = schema_text if schema_text is not None else json.dumps(adapter.json_schema(), ensure_ascii=False)
     return {"role": "user", "content": (
         f"Your previous reply could not be used: {error}. "
         f"Reply again with only a JSON value that matches this JSON schema, and nothing else:\n{schema}"

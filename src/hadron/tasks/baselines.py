@@ -52,6 +52,9 @@ class BestOfNConfig(SingleShotConfig):
         panel = self.judge.models or [self.judge.model if self.judge.model is not None else self.model]
         return [panel[i % len(panel)] for i in range(self.n_judges)]
 
+    def judge_panel(self, hub: ModelHub) -> JudgePanel:
+        return JudgePanel.build([hub.get(spec) for spec in self.judge_models()], self.judge)
+
     def settings(self) -> dict[str, Any]:
         settings = super().settings()
         settings["models"]["judges"] = [spec_name(m) for m in self.judge_models()]
@@ -63,11 +66,13 @@ class BestOfNConfig(SingleShotConfig):
 
 
 async def single_shot(prompt: str, row_id: str, hub: ModelHub,
-                      config: SingleShotConfig | None = None) -> MethodColumns:
+                      config: SingleShotConfig | None = None, *, teacher: RoleCall | None = None,
+                      ) -> MethodColumns:
+    """``teacher``: the role already bound (a step binds it once in ``setup``, not per row)."""
     config = config or SingleShotConfig()
     check_prompt(prompt)
     ledger = Ledger()
-    draft = await first_draft(config.teacher_call(hub), ledger, prompt, row_id)
+    draft = await first_draft(teacher or config.teacher_call(hub), ledger, prompt, row_id)
     return MethodColumns(
         method="single_shot", generation=draft.text.strip(),
         final_source=FinalSource(candidate="A", pass_=0), converged=True, passes=0,
@@ -75,18 +80,20 @@ async def single_shot(prompt: str, row_id: str, hub: ModelHub,
 
 
 async def best_of_n(prompt: str, row_id: str, hub: ModelHub,
-                    config: BestOfNConfig | None = None) -> MethodColumns:
+                    config: BestOfNConfig | None = None, *, teacher: RoleCall | None = None,
+                    panel: JudgePanel | None = None) -> MethodColumns:
+    """``teacher`` and ``panel``: the roles already bound (a step binds them once in ``setup``)."""
     config = config or BestOfNConfig()
     check_prompt(prompt)
     ledger = Ledger()
-    teacher = config.teacher_call(hub)
+    teacher = teacher or config.teacher_call(hub)
     completions = await asyncio.gather(*(
         teacher(ledger, row_id=row_id, pass_index=0, sample_index=i, index=i, prompt=prompt)
         for i in range(config.n)))
     samples = [c.text.strip() for c in completions]
     if not any(samples):
         raise EmptyDraft(f"the teacher returned {config.n} empty answers")
-    panel = JudgePanel.build([hub.get(spec) for spec in config.judge_models()], config.judge)
+    panel = panel or config.judge_panel(hub)
     names = [str(i) for i in range(config.n)]
     ballots = await panel.vote(ledger, prompt=prompt, candidates=dict(zip(names, samples, strict=True)),
                                row_id=row_id, pass_index=1)
@@ -119,14 +126,18 @@ class SingleShot(Step):
     def __init__(self, name: str | None = None, **options: Any) -> None:
         self.options = self.Options(**options)
         super().__init__(name, inputs=(self.options.input,), outputs=OUTPUT_COLUMNS)
+        self._teacher: RoleCall | None = None
 
     @classmethod
     def from_options(cls, name: str, options: BaseModel) -> SingleShot:
         return cls(name, **options.model_dump())
 
+    async def setup(self, models: ModelHub) -> None:
+        self._teacher = self.options.teacher_call(models)
+
     async def process(self, row: Row, ctx: StepContext) -> StepOutput:
         result = await single_shot(check_prompt(row.get(self.options.input)), ctx.row_id, ctx.models,
-                                   self.options)
+                                   self.options, teacher=self._teacher)
         return {**row, **result.to_columns()}
 
     def config(self) -> dict[str, Any]:
@@ -144,14 +155,20 @@ class BestOfN(Step):
     def __init__(self, name: str | None = None, **options: Any) -> None:
         self.options = self.Options(**options)
         super().__init__(name, inputs=(self.options.input,), outputs=OUTPUT_COLUMNS)
+        self._teacher: RoleCall | None = None
+        self._panel: JudgePanel | None = None
 
     @classmethod
     def from_options(cls, name: str, options: BaseModel) -> BestOfN:
         return cls(name, **options.model_dump())
 
+    async def setup(self, models: ModelHub) -> None:
+        self._teacher = self.options.teacher_call(models)
+        self._panel = self.options.judge_panel(models)
+
     async def process(self, row: Row, ctx: StepContext) -> StepOutput:
         result = await best_of_n(check_prompt(row.get(self.options.input)), ctx.row_id, ctx.models,
-                                 self.options)
+                                 self.options, teacher=self._teacher, panel=self._panel)
         return {**row, **result.to_columns()}
 
     def config(self) -> dict[str, Any]:
