@@ -202,8 +202,6 @@ def test_bad_autoreason_config_is_one_line(hadron: Hadron, tmp_path: Path, serve
     assert str(path) in line and message in line
 
 
-@pytest.mark.xfail(strict=True, reason="bug: `hadron autoreason` skips malformed input lines silently "
-                   "(exit 0, nothing printed); `hadron run` prints the first one and exits 1")
 def test_autoreason_command_reports_skipped_input(hadron: Hadron, tmp_path: Path, server: FaultServer,
                                                   ) -> None:
     path = tmp_path / "autoreason.yaml"
@@ -232,8 +230,6 @@ def test_gold_with_duplicate_ids(hadron: Hadron, tmp_path: Path, server: FaultSe
     assert server.chat_requests() == []
 
 
-@pytest.mark.xfail(strict=True, raises=UnicodeDecodeError,
-                   reason="bug: load_gold opens the file as UTF-8 text, so a bad byte is a traceback")
 def test_gold_that_is_not_utf8(hadron: Hadron, tmp_path: Path, server: FaultServer) -> None:
     gold = Path(shutil.copy(BAD / "gold_not_utf8.jsonl", tmp_path / "gold.jsonl"))
     cli = distill(hadron, tmp_path, server, gold)

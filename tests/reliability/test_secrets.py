@@ -9,6 +9,7 @@ the commands printed is searched for the key. The server must have received it, 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 from collections.abc import Iterator
@@ -90,8 +91,6 @@ def test_no_file_a_run_writes_holds_the_api_key(server: FaultServer, tmp_path: P
     assert not any(SECRET in text for text in printed)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: Pipeline.source_config() dumps the source's storage_options "
-                   "verbatim into RUN/config.yaml (the manifest keeps only their keys)")
 async def test_storage_options_values_stay_out_of_the_run_directory(tmp_path: Path) -> None:
     from hadron.data.sources import SourceConfig
     from hadron.runtime.pipeline import Pipeline
@@ -99,6 +98,47 @@ async def test_storage_options_values_stay_out_of_the_run_directory(tmp_path: Pa
 
     prompts = write_prompts(tmp_path / "prompts.jsonl", 2)
     source = SourceConfig(path=str(prompts), id_column="id", storage_options={"secret": SECRET})
-    await Pipeline(source, [Passthrough("keep")]).run(tmp_path / "run", progress="off")
+    sink = {"storage_options": {"key": SECRET}}
+    await Pipeline(source, [Passthrough("keep")], sink=sink).run(tmp_path / "run", progress="off")
     assert (tmp_path / "run" / "manifest.json").exists()
     assert files_containing(tmp_path / "run", SECRET.encode()) == []
+    saved = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
+    assert set(saved["source"]["storage_options"]) == {"secret"}  # the keys stay, to say what to supply
+    assert set(saved["sink"]["storage_options"]) == {"key"}
+
+
+def test_a_saved_config_replays_only_once_storage_values_are_supplied(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from hadron.cli import main
+    from hadron.data.sources import SourceConfig
+    from hadron.runtime.pipeline import UNSAVED, Pipeline
+    from hadron.runtime.steps import Passthrough
+
+    prompts = write_prompts(tmp_path / "prompts.jsonl", 2)
+    source = SourceConfig(path=str(prompts), id_column="id", storage_options={"secret": SECRET})
+    run = tmp_path / "run"
+    asyncio.run(Pipeline(source, [Passthrough("keep")]).run(run, progress="off"))  # main() runs its own loop
+
+    def hadron_run(config: Path) -> tuple[int, list[str]]:
+        monkeypatch.setattr("sys.argv", ["hadron", "run", str(config), "--out", str(run), "-q"])
+        monkeypatch.setenv("COLUMNS", "400")  # one error line stays one line
+        try:
+            main()
+            code = 0
+        except SystemExit as exit_:
+            code = int(exit_.code or 0)
+        return code, capsys.readouterr().err.splitlines()
+
+    saved = run / "config.yaml"
+    line = next(n for n, text in enumerate(saved.read_text().splitlines(), start=1) if "secret:" in text)
+    code, err = hadron_run(saved)
+    assert code == 2
+    assert err == [f"error: {saved}:{line}: source.storage_options.secret: value missing (a run's "
+                   "config.yaml keeps storage_options keys, never values) "
+                   f"(replace {UNSAVED!r} with the value)"]
+
+    supplied = tmp_path / "replay.yaml"
+    supplied.write_text(saved.read_text().replace(UNSAVED, SECRET))
+    code, err = hadron_run(supplied)
+    assert code == 0, err  # the same run: resumes with nothing left to do
+    assert files_containing(run, SECRET.encode()) == []

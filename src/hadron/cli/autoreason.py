@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from hadron.cli._app import app, console, err_console, read_settings
+from hadron.cli._report import exit_if_input_skipped
 from hadron.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -21,10 +22,11 @@ if TYPE_CHECKING:
 SMALL_MODEL_MAX_TOKENS = 128
 """Per-role answer cap for the embedded 135M model (it rambles past this); judges need less."""
 SMALL_MODEL_JUDGE_MAX_TOKENS = 96
-SMALL_MODEL_MAX_PASSES = 4
-"""The embedded model runs ~150 tokens/s on 2 cores and its judges rank by position, so a tournament
-averages ~7.6 passes under the paper's cap of 15 (~4,000 tokens each); 4 keeps the bundled demo under
-10 minutes. Any other model keeps the paper's 15."""
+SMALL_MODEL_MAX_PASSES = 3
+"""On 2 cores the embedded model takes ~2.5 s a call (judges read ~550 prompt tokens each) and its
+judges rank by position, so a tournament averages ~7.6 passes under the paper's cap of 15; 3 passes
+(at most 19 calls a prompt) keep the bundled demo under 10 minutes. Any other model keeps the paper's
+15."""
 
 
 @app.command()
@@ -82,6 +84,7 @@ def autoreason(
     if manifest.errors:
         err_console.print(f"{manifest.errors} rows failed (see {out}/errors.jsonl); redo them with: "
                           f"hadron run {out}/config.yaml --out {out} --retry-errors", highlight=False)
+    exit_if_input_skipped(result)
 
 
 def build_config(path: Path | None, *, model: str | None, judges: int | None, synthesis: str | None,

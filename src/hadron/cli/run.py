@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from hadron.cli._app import app, console, err_console
+from hadron.cli._report import exit_if_input_skipped
 from hadron.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -81,22 +81,4 @@ def run(
         err_console.print(f"{manifest.errors} rows failed (see {out_dir}/errors.jsonl); redo them with: "
                           f"hadron run {pipeline} --out {out_dir} --retry-errors",
                           highlight=False, soft_wrap=True)
-    if result.stats.input_errors:
-        first = _first_input_error(out_dir / "errors.jsonl")
-        err_console.print(f"error: {first} ({result.stats.input_errors} malformed input line(s) skipped; "
-                          f"all recorded in {out_dir}/errors.jsonl)", highlight=False, soft_wrap=True)
-        raise typer.Exit(1)
-
-
-def _first_input_error(path: Path) -> str:
-    from hadron.runtime.records import SOURCE_STEP
-
-    with open(path, encoding="utf-8") as handle:
-        for raw in handle:
-            try:
-                record = json.loads(raw)
-            except ValueError:
-                continue
-            if record.get("step") == SOURCE_STEP:
-                return str(record.get("message"))
-    return "malformed input"
+    exit_if_input_skipped(result)

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from hadron.data.sources.jsonl import decode_line, describe_bad_line
 from hadron.errors import ConfigError, InputError
 
 Split = Literal["train", "holdout"]
@@ -63,11 +64,15 @@ def load_gold(path: str | Path) -> list[GoldRecord]:
         raise InputError(name, "gold file not found")
     records: list[GoldRecord] = []
     first_line: dict[str, int] = {}
-    with path.open(encoding="utf-8") as handle:
+    with path.open("rb") as handle:  # bytes, so a bad byte names its line like a prompt source does
         for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
+            try:
+                text = decode_line(raw)
+            except UnicodeDecodeError as exc:
+                raise InputError(name, describe_bad_line(exc), line=number) from None
+            if not text.strip():
                 continue
-            record = _parse_line(name, number, raw)
+            record = _parse_line(name, number, text)
             if record.id in first_line:
                 raise InputError(name, f"duplicate id {record.id!r} (first seen on line "
                                  f"{first_line[record.id]})", line=number)

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from hadron.data.sinks import SinkConfig
 from hadron.data.sources import SourceConfig
 from hadron.errors import ConfigError, InputError
-from hadron.runtime.pipeline import Pipeline
+from hadron.runtime.pipeline import UNSAVED, Pipeline
 from hadron.runtime.registry import build_step
 from hadron.runtime.step import Step
 
@@ -84,6 +84,7 @@ def load_pipeline(path: str | Path) -> Pipeline:
         raise _located(where, root, exc) from exc
     except ConfigError as exc:  # raised inside a validator (e.g. an unknown source suffix)
         raise ConfigError(f"{where}:{_line(root, ('source', 'path'))}: {exc}") from exc
+    _require_storage_values(where, root, config)
     steps: list[Step] = []
     origins: dict[str, str] = {}
     for index, entry in enumerate(config.steps):
@@ -134,6 +135,17 @@ def _resolve_source_path(data: dict[str, Any], base: Path) -> None:
     if source.get("type") == "hf" and not resolved.exists():
         return  # a hub dataset name, not a file
     source["path"] = str(resolved)
+
+
+def _require_storage_values(where: str, root: yaml.Node, config: PipelineConfig) -> None:
+    """A run's saved config leaves ``storage_options`` values out; never hand the placeholder to fsspec."""
+    for section, model in (("source", config.source), ("sink", config.sink)):
+        for key, value in model.storage_options.items():
+            if value == UNSAVED:
+                loc = (section, "storage_options", key)
+                raise ConfigError(f"{where}:{_line(root, loc)}: {section}.storage_options.{key}: value "
+                                  "missing (a run's config.yaml keeps storage_options keys, never values)",
+                                  hint=f"replace {UNSAVED!r} with the value")
 
 
 def _located(where: str, root: yaml.Node, exc: ValidationError, prefix: tuple[Any, ...] = ()) -> ConfigError:

@@ -75,6 +75,15 @@ class RowsSource:
         return {"format": "inline", "rows": len(self._rows)}
 
 
+UNSAVED = "<not saved: supply this value>"
+"""What a run's ``config.yaml`` holds in place of each ``storage_options`` value (credentials, endpoints):
+the keys stay, so a replay names the values it needs (``load_pipeline`` refuses to run until supplied)."""
+
+
+def _unsaved(options: dict[str, Any]) -> dict[str, str]:
+    return {key: UNSAVED for key in options}
+
+
 SourceLike = Any
 """A ``hadron.data.sources`` ``Source`` or ``SourceConfig``, a path or URL, or a list of row dicts."""
 
@@ -135,6 +144,8 @@ class Pipeline:
             data = {"path": str(config)}
         else:
             return {"type": "inline"}
+        if data.get("storage_options"):
+            data["storage_options"] = _unsaved(data["storage_options"])
         path = data.get("path")
         if isinstance(path, str) and "://" not in path and Path(path).exists():
             data["path"] = str(Path(path).resolve())  # so the saved config replays from anywhere
@@ -148,11 +159,14 @@ class Pipeline:
             check_columns(self.dag, source_columns)
 
     def config(self) -> dict[str, Any]:
-        """The resolved config, as saved to ``RUN/config.yaml`` (``load_pipeline`` reads it back)."""
+        """The resolved config, as saved to ``RUN/config.yaml`` (``load_pipeline`` reads it back);
+        ``storage_options`` keep their keys, never their values."""
         steps = [{**step_spec(step), "after": list(self.dag.parents[name])}
                  for name, step in self.dag.steps.items()]
-        return {"source": self.source_config(), "steps": steps,
-                "sink": self.sink.model_dump(exclude_defaults=True),
+        sink = self.sink.model_dump(exclude_defaults=True)
+        if sink.get("storage_options"):
+            sink["storage_options"] = _unsaved(sink["storage_options"])
+        return {"source": self.source_config(), "steps": steps, "sink": sink,
                 "run": {"max_in_flight": self.max_in_flight}}
 
     def config_hash(self) -> str:

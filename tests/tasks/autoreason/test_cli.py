@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hadron.cli import app
-from hadron.cli.autoreason import SMALL_MODEL_MAX_TOKENS, build_config
+from hadron.cli.autoreason import SMALL_MODEL_MAX_PASSES, SMALL_MODEL_MAX_TOKENS, build_config
 from hadron.errors import ConfigError
 
 from .fakes import Fake, FakeSetup, rank, ranking_line
@@ -52,7 +52,7 @@ def test_build_config_layers_file_flags_and_small_model_defaults(tmp_path: Path)
     remote = build_config(None, model="openai:gpt-4o-mini", judges=None, synthesis=None, max_passes=3,
                           max_tokens=None)
     assert remote.author_b.max_tokens == 1024 and remote.max_passes == 3 and remote.k == 2
-    assert settings.max_passes == 4
+    assert settings.max_passes == SMALL_MODEL_MAX_PASSES == 3
     assert build_config(None, model="openai:gpt-4o-mini", judges=None, synthesis=None, max_passes=None,
                         max_tokens=None).max_passes == 15
 
