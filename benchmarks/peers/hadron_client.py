@@ -15,6 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from common import Timing, arguments, read_prompts, report, timed
 
+import hadron.llm.backends.openai_http  # noqa: F401 - imported before the timed window, like the bare loop's aiohttp
 from hadron.data.sources import SourceConfig
 from hadron.llm import ModelConfig, ModelHub
 from hadron.runtime.pipeline import Pipeline

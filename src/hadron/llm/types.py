@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 Message = dict[str, Any]
@@ -47,7 +47,7 @@ class ChatRequest:
 
     def cache_key(self) -> str:
         # The fields as they are: ``asdict`` would deep-copy the messages first, for the same JSON.
-        fields_ = {f.name: getattr(self, f.name) for f in fields(self)}
+        fields_ = {name: getattr(self, name) for name in _REQUEST_FIELDS}
         return hashlib.sha256(canonical_json(fields_).encode()).hexdigest()
 
     def to_openai(self) -> dict[str, Any]:
@@ -92,8 +92,9 @@ class Completion:
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as plain data (values shared, not copied: this is serialized right away)."""
-        data = {f.name: getattr(self, f.name) for f in fields(self)}
-        data["usage"] = asdict(self.usage)
+        data = {name: getattr(self, name) for name in _COMPLETION_FIELDS}
+        data["usage"] = {"prompt_tokens": self.usage.prompt_tokens,
+                         "completion_tokens": self.usage.completion_tokens}
         return data
 
     @classmethod
@@ -101,3 +102,8 @@ class Completion:
         data = dict(data)
         data["usage"] = TokenUsage(**data.get("usage") or {})
         return cls(**data)
+
+
+_REQUEST_FIELDS = tuple(f.name for f in fields(ChatRequest))
+_COMPLETION_FIELDS = tuple(f.name for f in fields(Completion))
+"""Field names looked up once: both are read on every model call."""
