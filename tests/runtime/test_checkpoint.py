@@ -156,3 +156,30 @@ def test_rows_written_before_a_new_shard_has_a_done_line_are_dropped(tmp_path: P
     second.record(ok("b"))
     second.close()
     assert [r["id"] for r in read_rows(tmp_path)] == ["a", "b"]
+
+
+def test_written_rows_after_a_crash_are_the_published_and_counted_rows(tmp_path: Path) -> None:
+    first = journal(tmp_path, shard_rows=2)
+    first.load(rebuild=False)
+    for name in "abc":
+        first.record(ok(name))
+    first.flush()  # killed with "c" in the open shard, and rows of an unfinished source after it
+    with open(tmp_path / "checkpoint" / "part-00001.rows.jsonl", "ab") as handle:
+        handle.write(b'{"id": "d", "text": "t-d"}\n')
+    second = journal(tmp_path, shard_rows=2)
+    second.load(rebuild=True)
+    assert [r["id"] for r in second.written_rows()] == ["a", "b", "c"]
+    assert [r["id"] for r in second.written_rows()] == ["a", "b", "c"]  # each call reads afresh
+
+
+def test_written_rows_of_parquet_shards_decode_json_columns(tmp_path: Path) -> None:
+    first = journal(tmp_path, fmt="parquet")
+    first.load(rebuild=False)
+    first.record(Outcome("a", rows=[{"id": "a", "text": "x", "n": 1, "m": [{"role": "user"}]}]))
+    first.record(Outcome("b", rows=[{"id": "b", "text": "y", "n": "two", "m": [{"role": "user"}]}]))
+    first.close()
+    assert first.state.shards[0].json_columns == ["n"]
+    second = journal(tmp_path, fmt="parquet")
+    second.load(rebuild=False)
+    assert list(second.written_rows()) == [{"id": "a", "text": "x", "n": 1, "m": [{"role": "user"}]},
+                                           {"id": "b", "text": "y", "n": "two", "m": [{"role": "user"}]}]

@@ -78,21 +78,20 @@ def nanoflux(
 
 async def run_step(step: Any, out: Path, *, quiet: bool = True,
                    retry_errors: bool = False) -> tuple[int, dict[str, int], int]:
-    """Restore what earlier sessions kept, run the rounds; (rows, rejects by reason, errors) in ``out``."""
+    """Run the rounds; (rows, rejects by reason, errors) in ``out``. On a resumed run the session
+    restores the questions earlier sessions kept (``Step.restore``), as for ``step: nanoflux``."""
     from hadron.runtime.pipeline import Pipeline
-    from hadron.tasks.nanoflux.step import RoundSource, kept_rows
+    from hadron.tasks.nanoflux.step import RoundSource
 
     try:
-        restored = await step.restore(kept_rows(out)) if out.is_dir() else 0
-        if restored:
-            console.print(f"resuming: {restored} kept question(s) restored from {out}", highlight=False)
         options = step.options
-        if all(step.full(domain) for domain in options.domains):
-            console.print("every domain's budget is already full; nothing to run", highlight=False)
-            return restored, {}, 0
         pipeline = Pipeline(source=RoundSource(step), steps=[step],
                             max_in_flight=options.concurrency * len(options.domains))
         result = await pipeline.run(out, progress="quiet" if quiet else "auto", retry_errors=retry_errors)
+        if step.restored:
+            console.print(f"resumed: {step.restored} kept question(s) restored from {out}", highlight=False)
+        if result.stats.rows_in == 0 and all(step.full(domain) for domain in options.domains):
+            console.print("every domain's budget is already full; nothing to run", highlight=False)
         manifest = result.manifest
         return manifest.rows, dict(manifest.rejected), manifest.errors
     finally:

@@ -190,6 +190,21 @@ class Journal:
             if record.get("step") == SOURCE_STEP:
                 self.state.input_errors.add(str(record.get("id")))
 
+    def written_rows(self) -> Iterator[dict[str, Any]]:
+        """The rows earlier sessions wrote, after ``load``: the published shards, then the open shard's
+        journal (only its counted part: ``load`` cut the rest). Read lazily, once per call."""
+        for info in list(self.state.shards):
+            yield from self.sink.read(info)
+        path = self.path(self.index, "rows.jsonl")
+        if self._end and path.exists():
+            with open(path, "rb") as handle:
+                left = self._end
+                for raw in handle:
+                    left -= len(raw)
+                    if left < 0:
+                        break
+                    yield json.loads(raw)
+
     def retry_targets(self) -> dict[str, set[str]]:
         """Source id -> ids of its failed rows (itself, or fan-out children), from the latest lines."""
         targets: dict[str, set[str]] = {}

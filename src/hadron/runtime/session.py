@@ -25,7 +25,7 @@ from hadron.runtime.records import ErrorRecord, Outcome, utc_now
 from hadron.runtime.rowflow import RowFlow
 from hadron.runtime.scheduler import Scheduler, Selection
 from hadron.runtime.stats import RunStats, add_tallies, tally_dict
-from hadron.runtime.step import Row
+from hadron.runtime.step import Row, restores
 
 if TYPE_CHECKING:
     from hadron.llm.hub import ModelHub
@@ -107,9 +107,20 @@ class Session:
         self.log.event("start", hadron_version=__version__, config_hash=config_hash,
                        resumed_rows=len(resumed.done), shards=len(resumed.shards),
                        retry=len(self.selection.retry) if self.selection.retry is not None else None)
+        await self._restore()
         self.reporter = Reporter(self.progress_mode, self.stats, self.hub.meter)
         self.reporter.count_skipped = not self.retry
         input_errors.attach(self._input_error)
+
+    async def _restore(self) -> None:
+        """Hand the rows earlier sessions wrote to the steps that keep state across rows: their source
+        rows are skipped from now on, so ``process`` will not see them again (``Step.restore``)."""
+        assert self.journal is not None and self.log is not None
+        steps = [step for step in self.pipeline.steps if restores(step)]
+        if not steps or not self.journal.state.rows_out:
+            return
+        used = {step.name: await step.restore(self.journal.written_rows()) for step in steps}
+        self.log.event("restore", rows=self.journal.state.rows_out, steps=used)
 
     def _lock(self) -> None:
         """One session per run directory: a second ``hadron run`` on it would interleave journals."""

@@ -7,6 +7,7 @@ key (a string) is stable across runs: seeds, caching and resume hang off it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -60,9 +61,27 @@ class Step:
     async def process(self, row: Row, ctx: StepContext) -> StepOutput:
         raise NotImplementedError
 
+    async def restore(self, rows: Iterable[Row]) -> int:
+        """Rebuild state that spans rows (a dedup's seen set, a novelty index) when a run resumes.
+
+        A resumed session skips the source rows earlier sessions finished, so ``process`` never sees
+        them again; instead the session calls this once, after ``setup`` and before the first new row,
+        with the rows those sessions wrote (in write order). Only steps that override it are called,
+        and only then are the rows read. They are output rows, i.e. the rows after every step, with
+        fan-out children's ids (``<parent>/<k>``); rows another step rejected or that failed are not
+        among them, and rows a ``Router`` sent down another branch than this step's are. Returns how
+        many rows it used (for the run log).
+        """
+        return 0
+
     def config(self) -> dict[str, Any]:
         """The settings that define this step's output; saved with the run and part of its hash."""
         return {"kind": self.kind, "name": self.name}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
+
+
+def restores(step: Step) -> bool:
+    """True when ``step`` overrides ``Step.restore`` (so a resumed session must read the rows for it)."""
+    return type(step).restore is not Step.restore

@@ -38,3 +38,18 @@ def test_the_same_row_again_is_kept() -> None:
 def test_config_names_kind_and_fields() -> None:
     assert ExactDedup(fields=["prompt"]).config() == {
         "kind": "exact_dedup", "name": "exact_dedup", "fields": ["prompt"], "ignore_case": False}
+
+
+async def test_restored_rows_count_as_seen() -> None:
+    dedup = ExactDedup(fields=["prompt"])
+    used = await dedup.restore([{"id": "a", "prompt": "p"}, {"id": "x", "other": "no prompt"}])
+    assert used == 1  # a row without the field (a later step dropped it) is passed over
+    assert dedup.keep({"id": "b", "prompt": " p"}) == Reject("exact_duplicate", {"duplicate_of": "a"})
+    assert dedup.keep({"id": "a", "prompt": "p"}) is True
+
+
+async def test_a_restored_fan_out_child_is_not_a_duplicate_of_its_parent() -> None:
+    dedup = ExactDedup(fields=["prompt"])
+    await dedup.restore([{"id": "a/0", "prompt": "p"}, {"id": "a/1", "prompt": "p"}])
+    assert dedup.keep({"id": "a", "prompt": "p"}) is True  # the parent rerun (--retry-errors)
+    assert isinstance(dedup.keep({"id": "ab", "prompt": "p"}), Reject)

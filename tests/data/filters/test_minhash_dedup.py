@@ -54,3 +54,20 @@ def test_shingles() -> None:
     assert shingles("abcdef", 5) == {"abcde", "bcdef"}
     assert shingles("abc", 5) == {"abc"}
     assert shingles("", 5) == set()
+
+
+async def test_restored_rows_are_in_the_index() -> None:
+    dedup = MinHashDedup(fields=["prompt"], threshold=0.7)
+    used = await dedup.restore([{"id": "orig", "prompt": BASE}, {"id": "x", "other": "no prompt"},
+                                {"id": "blank", "prompt": " "}])
+    assert used == 1
+    verdict = dedup.keep({"id": "copy", "prompt": BASE.replace("Explain", "explain ")})
+    assert verdict == Reject("near_duplicate", {"duplicate_of": "orig"})
+    assert dedup.keep({"id": "orig", "prompt": BASE}) is True
+
+
+async def test_a_restored_fan_out_child_is_not_a_duplicate_of_its_parent() -> None:
+    dedup = MinHashDedup(fields=["prompt"])
+    await dedup.restore([{"id": "p/0", "prompt": BASE}])
+    assert dedup.keep({"id": "p", "prompt": BASE}) is True
+    assert isinstance(dedup.keep({"id": "q", "prompt": BASE}), Reject)

@@ -11,7 +11,7 @@ from hadron.llm.hub import ModelHub
 from hadron.llm.types import ChatRequest
 from hadron.runtime.pipeline import Pipeline
 from hadron.runtime.registry import build_step, step_class
-from hadron.tasks.nanoflux.step import NanoFluxStep, RoundOrder, RoundSource, kept_rows
+from hadron.tasks.nanoflux.step import NanoFluxStep, RoundOrder, RoundSource
 
 from .conftest import GOOD_VERDICT, Fake, FakeEmbedder, Round, question_text, role_of
 
@@ -25,6 +25,10 @@ def options(spec: str, **overrides: Any) -> dict[str, Any]:
 
 def read(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def kept_rows(out: Path) -> list[dict[str, Any]]:
+    return [row for path in sorted((out / "data").glob("part-*.jsonl")) for row in read(path)]
 
 
 async def run(step: NanoFluxStep, out: Path, **kwargs: Any) -> Any:
@@ -84,8 +88,8 @@ async def test_resume_restores_kept_questions_for_the_novelty_check(scripted, tm
     register_scripted(spec_again, second)
     resumed = NanoFluxStep("nanoflux", embed_with=FakeEmbedder(),
                            **options(spec, max_rounds=3, concurrency=1))
-    assert await resumed.restore(kept_rows(out)) == 1
-    result = await run(resumed, out, retry_errors=True)
+    result = await run(resumed, out, retry_errors=True)  # the session restores the kept question
+    assert resumed.restored == 1
     assert [r["id"] for r in kept_rows(out)] == ["math/r00000", "math/r00001"]
     reasons = {r["id"]: r["reason"] for r in read(out / "rejects.jsonl")}
     assert reasons == {"math/r00002": "too_similar"}
@@ -145,3 +149,54 @@ steps:
     rows = read(tmp_path / "run" / "data" / "part-00000.jsonl")
     assert [(r["id"], r["question"]) for r in rows] == [("r0", question_text(0)), ("r2", question_text(2))]
     assert result.manifest.rejected == {"hops_out_of_band": 1}
+
+
+async def test_hadron_run_restores_kept_questions_on_resume(scripted, tmp_path: Path) -> None:
+    """``step: nanoflux`` from a YAML pipeline: a resumed session (a fresh step) still knows the
+    questions kept before, so a near-repeat of one is rejected as too_similar."""
+    from hadron.runtime.config import load_pipeline
+    from hadron.tasks.nanoflux import embeddings
+    from hadron.testing import register_scripted
+
+    first = Fake()
+
+    def failing_late(request: ChatRequest) -> object:
+        if role_of(request) == "defender" and "Q0:" not in str(request.messages[-1]["content"]):
+            raise Rejected("offline")
+        return first(request)
+
+    spec = scripted(failing_late)
+    (tmp_path / "rounds.jsonl").write_text("".join(
+        json.dumps({"id": f"r{i}", "prompt": f"math round {i}", "domain": "math", "round": i}) + "\n"
+        for i in range(3)))
+    (tmp_path / "pipeline.yaml").write_text(f"""
+source: {{path: rounds.jsonl, id_column: id}}
+steps:
+  - step: nanoflux
+    domains: [math]
+    per_domain: 5
+    embedder: "fake:"
+    attacker: {{model: "{spec}"}}
+    defender: {{model: "{spec}"}}
+    judge: {{model: "{spec}", tools: []}}
+run: {{max_in_flight: 1}}
+""")
+    out = tmp_path / "run"
+    embeddings.register_embedder("fake", lambda rest: FakeEmbedder())
+    try:
+        async with ModelHub() as hub:
+            result = await load_pipeline(tmp_path / "pipeline.yaml").run(out, models=hub, progress="off")
+        assert result.manifest.rows == 1 and result.manifest.errors == 2
+
+        # Later, answering; round 2 repeats round 0's question (kept in the first session).
+        repeat = json.dumps({"question": question_text(0), "explanation": "e", "answer": "42"})
+        register_scripted(spec.split(":")[1], Fake(rounds={2: Round(attack=repeat)}))
+        async with ModelHub() as hub:
+            await load_pipeline(tmp_path / "pipeline.yaml").run(out, models=hub, progress="off",
+                                                                 retry_errors=True)
+    finally:
+        embeddings._EMBEDDERS.pop("fake", None)
+    assert sorted(r["id"] for r in kept_rows(out)) == ["r0", "r1"]
+    (reject,) = read(out / "rejects.jsonl")
+    assert reject["id"] == "r2" and reject["reason"] == "too_similar"
+    assert reject["detail"]["nearest"] == "math/r00000"  # the round id, as in an uninterrupted run

@@ -18,7 +18,7 @@ from hadron.llm.types import canonical_json
 from hadron.runtime.step import Row
 from hadron.runtime.steps.filter import Filter
 
-__all__ = ["FieldsFilter", "Filter", "normalise"]
+__all__ = ["FieldsFilter", "Filter", "normalise", "same_lineage"]
 
 
 class FieldsFilter(Filter):
@@ -34,6 +34,10 @@ class FieldsFilter(Filter):
     def from_options(cls, name: str, options: BaseModel) -> Self:
         """Build from the kind's validated YAML options (``hadron.runtime.registry.build_step``)."""
         return cls(name=name, **options.model_dump())
+
+    def has_fields(self, row: Row) -> bool:
+        """Whether ``row`` holds every field; a restored output row may not, when a later step dropped one."""
+        return all(field in row for field in self.fields)
 
     def texts(self, row: Row) -> list[str]:
         """Each field as text: strings as they are, anything else (messages, dicts) as canonical JSON."""
@@ -53,3 +57,12 @@ def normalise(text: str, *, casefold: bool = False) -> str:
     """NFC, whitespace runs collapsed to one space, ends trimmed; optionally case-folded."""
     text = " ".join(unicodedata.normalize("NFC", text).split())
     return text.casefold() if casefold else text
+
+
+def same_lineage(first: str, other: str) -> bool:
+    """Whether two row ids are one row, or one is the other's fan-out descendant (``<parent>/<k>``).
+
+    A filter upstream of a fan-out sees the parent, but a resumed run restores it from the output,
+    which holds the children: rerunning the parent (``--retry-errors``) must not make it a duplicate
+    of its own child."""
+    return first == other or first.startswith(other + "/") or other.startswith(first + "/")

@@ -3,17 +3,20 @@
 Character shingles (default 5) of the case-folded, whitespace-normalised text suit short prompts, where
 word shingles would leave only a handful per row. The LSH index is approximate: pairs near ``threshold``
 may go either way. Memory is the LSH index (a few dozen bytes per band per row). The first row to
-arrive wins; put the filter right after the source when "first in the file" must be the one kept.
+arrive wins; put the filter right after the source when "first in the file" must be the one kept. A
+resumed run rebuilds the index from the rows earlier sessions wrote (``restore``), with the same limits as
+``ExactDedup``'s: the output rows must still hold the fields as the filter saw them, and a row a later
+step dropped is not restored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from hadron.data.filters.base import FieldsFilter, normalise
+from hadron.data.filters.base import FieldsFilter, normalise, same_lineage
 from hadron.errors import ConfigError
 from hadron.runtime.step import Reject, Row
 
@@ -42,19 +45,36 @@ class MinHashDedup(FieldsFilter):
         self._blank = MinHash(num_perm=num_perm, seed=1)  # copied per row: permutations built once
         self._index = MinHashLSH(threshold=threshold, num_perm=num_perm)
 
-    def keep(self, row: Row) -> bool | Reject:
+    def _signature(self, row: Row) -> Any:
+        """The row's MinHash, or None for text without a shingle (such a row is always kept)."""
         grams = shingles(normalise(" ".join(self.texts(row)), casefold=True), self.shingle)
         if not grams:
-            return True
+            return None
         signature = self._blank.copy()
         signature.update_batch([gram.encode() for gram in grams])
+        return signature
+
+    def keep(self, row: Row) -> bool | Reject:
+        signature = self._signature(row)
+        if signature is None:
+            return True
         row_id = str(row.get("id"))
-        matches = sorted(key for key in self._index.query(signature) if key != row_id)
+        matches = sorted(key for key in self._index.query(signature) if not same_lineage(key, row_id))
         if matches:
             return Reject("near_duplicate", {"duplicate_of": matches[0]})
         if row_id not in self._index:  # the same row seen again (a resumed run) is kept, not re-added
             self._index.insert(row_id, signature)
         return True
+
+    async def restore(self, rows: Iterable[Row]) -> int:
+        used = 0
+        for row in rows:
+            signature = self._signature(row) if self.has_fields(row) else None
+            row_id = str(row.get("id"))
+            if signature is not None and row_id not in self._index:
+                self._index.insert(row_id, signature)
+                used += 1
+        return used
 
     def config(self) -> dict[str, Any]:
         return {**super().config(), "threshold": self.threshold, "num_perm": self.num_perm,

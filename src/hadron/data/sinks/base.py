@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -93,6 +94,10 @@ class ShardSink:
 
     def encode(self, rows_path: Path, index: int) -> tuple[Path, ShardInfo]:
         """Turn the journal into a local file in the final format (may be the journal itself)."""
+        raise NotImplementedError
+
+    def read(self, info: ShardInfo) -> Iterator[dict[str, Any]]:
+        """The rows of a published shard, in order (what a resumed run hands ``Step.restore``)."""
         raise NotImplementedError
 
     def publish(self, local: Path, index: int) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from hadron.data.sinks.base import ShardInfo, ShardSink, column_types
 
@@ -16,3 +18,9 @@ class JsonlSink(ShardSink):
         rows, columns = column_types(rows_path)
         return rows_path, ShardInfo(name=self.shard_name(index), rows=rows, bytes=rows_path.stat().st_size,
                                     columns=columns)
+
+    def read(self, info: ShardInfo) -> Iterator[dict[str, Any]]:
+        with self.fs.open(f"{self.root.rstrip('/')}/{info.name}", "rb") as handle:
+            for line in handle:
+                if line.strip():
+                    yield json.loads(line)

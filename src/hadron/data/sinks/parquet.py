@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -24,6 +25,19 @@ class ParquetSink(ShardSink):
         pq.write_table(table, out)
         return out, ShardInfo(name=self.shard_name(index), rows=count, bytes=out.stat().st_size,
                               columns=columns, json_columns=json_columns)
+
+    def read(self, info: ShardInfo) -> Iterator[dict[str, Any]]:
+        """Rows as pyarrow gives them back, JSON-text columns decoded. A struct column holds every key
+        seen in the shard, so an object read back has ``None`` for keys its row did not have."""
+        import pyarrow.parquet as pq
+
+        with self.fs.open(f"{self.root.rstrip('/')}/{info.name}", "rb") as handle:
+            for batch in pq.ParquetFile(handle).iter_batches():
+                for row in batch.to_pylist():
+                    for name in info.json_columns:
+                        if row.get(name) is not None:
+                            row[name] = json.loads(row[name])
+                    yield row
 
 
 def to_table(rows: list[dict[str, Any]], names: list[str]) -> tuple[Any, list[str]]:

@@ -10,6 +10,11 @@ shards; the driver then writes the block's done marker. Model calls share one re
 cluster-wide limits per (endpoint, model) (``ray_limits``). A worker that dies is replaced and its
 block retried by Ray (``max_retries``); the retry resumes the block's own checkpoint, so no row is
 written twice. Output is the same sharded layout and manifest as a local run.
+
+Steps that keep state across rows (dedup filters, nanoflux's novelty index and budget) keep it per
+block: each task builds its own steps, so they see only that block's rows (a duplicate in another block
+is not caught). A retried block restores that state from the rows its earlier attempt wrote
+(``Step.restore``, called by the block's own session), exactly as a local run does on resume.
 """
 
 from __future__ import annotations

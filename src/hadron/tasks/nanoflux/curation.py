@@ -106,9 +106,9 @@ class Curator:
             return Decision(None, similarity=similarity, nearest=nearest)
 
     async def restore(self, rows: Iterable[Mapping[str, Any]]) -> int:
-        """Count and index questions kept in an earlier session (rows with ``id``, ``domain``,
-        ``question``); returns how many were restored."""
-        wanted = [(str(r["id"]), str(r["domain"]), str(r["question"])) for r in rows
+        """Count and index questions kept in an earlier session (rows with ``domain``, ``question``,
+        and ``round`` or ``id``); returns how many were restored."""
+        wanted = [(_round_key(r), str(r["domain"]), str(r["question"])) for r in rows
                   if r.get("id") and r.get("domain") in self.config.domains and r.get("question")]
         if not wanted:
             return 0
@@ -119,6 +119,14 @@ class Curator:
                 self.kept[domain] += 1
             index.add(key, vector)
         return len(wanted)
+
+
+def _round_key(row: Mapping[str, Any]) -> str:
+    """The round id the index keys on (``RoundPlan.id``): a pipeline's row ids may be its own."""
+    index = row.get("round")
+    if isinstance(index, int) and not isinstance(index, bool):
+        return f"{row['domain']}/r{index:05d}"
+    return str(row["id"])
 
 
 __all__ = ["Curator", "Decision", "screen"]

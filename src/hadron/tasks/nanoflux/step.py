@@ -6,18 +6,16 @@ question's columns, or ``Reject(reason, detail)``, which the runtime writes to `
 a model call that fails after retries raises, and the runtime records it in ``errors.jsonl``.
 
 What spans rounds lives in the step: the curator (novelty index, kept counts) and the round order.
-Rounds of a domain run concurrently but are curated in round order among those in flight. Before a
-resumed run, ``restore`` feeds it the rows kept by earlier sessions (``kept_rows(run_dir)``), which
-the ``hadron nanoflux`` command does.
+Rounds of a domain run concurrently but are curated in round order among those in flight. When a run
+resumes (``hadron run`` or ``hadron nanoflux``), the session hands ``restore`` the rows earlier
+sessions kept, so their questions count towards the budget and the novelty check.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from hadron.errors import ConfigError
@@ -68,6 +66,8 @@ class NanoFluxStep(Step):
         super().__init__(name, inputs=self.default_inputs, outputs=OUTPUT_COLUMNS)
         self.curator = Curator(self.options, embed_with or make_embedder(self.options.embedder))
         self.order = RoundOrder()
+        self.restored = 0
+        """Questions the last ``restore`` brought back from earlier sessions."""
         self._engine: NanoFlux | None = None
 
     @classmethod
@@ -78,8 +78,9 @@ class NanoFluxStep(Step):
         self._engine = NanoFlux.from_hub(models, self.options, curator=self.curator)
 
     async def restore(self, rows: Iterable[Mapping[str, Any]]) -> int:
-        """Index and count questions kept by earlier sessions; returns how many."""
-        return await self.curator.restore(rows)
+        """Index and count questions kept by earlier sessions; returns how many (also in ``restored``)."""
+        self.restored = await self.curator.restore(rows)
+        return self.restored
 
     def full(self, domain: str) -> bool:
         return self.curator.full(domain)
@@ -145,22 +146,4 @@ class RoundSource:
                 "max_rounds_per_domain": config.rounds_limit(), "rows": None}
 
 
-def kept_rows(run_dir: Path) -> Iterator[dict[str, Any]]:
-    """Rows an earlier session of ``run_dir`` wrote: published shards, then the open shard's journal.
-
-    Unreadable lines (a torn tail after a crash) are passed over: the runtime redoes those rounds.
-    """
-    paths = sorted((run_dir / "data").glob("part-*.jsonl")) + sorted(
-        (run_dir / "checkpoint").glob("part-*.rows.jsonl"))
-    for path in paths:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                try:
-                    row = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(row, dict):
-                    yield row
-
-
-__all__ = ["NanoFluxStep", "RoundOrder", "RoundSource", "kept_rows"]
+__all__ = ["NanoFluxStep", "RoundOrder", "RoundSource"]
