@@ -1,7 +1,8 @@
 """From raw records to rows: rename, check, give stable ids, dedup, head, sample.
 
 Memory stays flat whatever the input size, except for one hash per distinct prompt (ids, dedup) or per
-id (duplicate-id check), and the ``sample`` rows the reservoir holds.
+id (duplicate-id check), kept in a compact ``U64Table`` (~15-40 bytes each), and the ``sample`` rows the
+reservoir holds.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from hadron.data.sources.config import SourceConfig
+from hadron.data.sources.hashtable import U64Table
 from hadron.errors import InputError
 from hadron.llm.types import stable_hash
 from hadron.runtime.step import Row
@@ -35,7 +37,7 @@ def _valid_rows(source: Source, report: ErrorHandler) -> Iterator[Row]:
     config, stats, path = source.config, source.stats, source.path
     mapping = column_map(config)
     ids = IdMaker(path, config.id_column)
-    seen_prompts: set[int] = set()
+    seen_prompts = U64Table()  # dedup: hashes of whitespace-normalised prompts
     records = source.records(report)
     try:
         for record in records:
@@ -110,8 +112,8 @@ class IdMaker:
     def __init__(self, path: str, id_column: str | None) -> None:
         self.path = path
         self.id_column = id_column
-        self.first_line: dict[int, int] = {}  # id-column mode: hash of id -> line first seen
-        self.repeats: dict[int, int] = {}  # hash mode: prompt hash -> repeats so far (0 = seen once)
+        self.first_line = U64Table()  # id-column mode: hash of id -> line first seen
+        self.repeats = U64Table()  # hash mode: prompt hash -> repeats so far (0 = seen once)
 
     def parse(self, row: Row) -> tuple[str | None, str | None]:
         """(id, problem): the id column's value as a string, or (None, None) in hash mode."""
@@ -136,7 +138,7 @@ class IdMaker:
             return row_id, None
         key = stable_hash(prompt)
         count = self.repeats.get(key)
-        self.repeats[key] = 0 if count is None else count + 1
+        self.repeats.set(key, 0 if count is None else count + 1)
         suffix = "" if count is None else f"-{count + 1}"
         return f"{key:016x}{suffix}", None
 
