@@ -108,3 +108,19 @@ async def test_a_failed_batch_fails_every_caller_in_it(tmp_path: Path,
                                     return_exceptions=True)
     assert all(isinstance(o, sqlite3.OperationalError) for o in outcomes)
     await cache.aclose()
+
+
+async def test_lookups_see_what_another_connection_commits(tmp_path: Path) -> None:
+    """Lookups read on the event loop through their own connection: before the file exists, before its
+    table exists, and after another cache (another process under Ray) commits to the same file."""
+    path = tmp_path / "shared.sqlite"
+    reader, writer = RequestCache(path), RequestCache(path)
+    request = ChatRequest(messages=[{"role": "user", "content": "q"}], model="m")
+    assert await reader.get(request) is None  # no file yet
+    sqlite3.connect(path).close()  # a file with no table yet (the writer is between connect and CREATE)
+    assert await reader.get(request) is None
+    await writer.put(request, Completion(text="a", model="m"))
+    hit = await reader.get(request)
+    assert hit is not None and hit.text == "a" and hit.cached
+    await reader.aclose()
+    await writer.aclose()

@@ -38,6 +38,8 @@ class Client:
         self.prices = prices or (config.price_in_per_mtok, config.price_out_per_mtok)
         self.policy = policy or RetryPolicy(max_retries=config.max_retries, base_s=config.backoff_s,
                                             cap_s=config.backoff_cap_s)
+        self._own_timer = not getattr(backend, "enforces_timeout", False)
+        """A timer per call unless the backend enforces ``timeout_s`` itself (see ``backends.base``)."""
 
     @property
     def name(self) -> str:
@@ -94,7 +96,10 @@ class Client:
     async def _timed(self, request: ChatRequest) -> Completion:
         start = time.perf_counter()
         try:
-            async with asyncio.timeout(self.config.timeout_s):
+            if self._own_timer:
+                async with asyncio.timeout(self.config.timeout_s):
+                    completion = await self.backend.complete(request)
+            else:
                 completion = await self.backend.complete(request)
         except TimeoutError as err:
             raise Timeout(f"{self.name}: no answer within {self.config.timeout_s:g} s") from err

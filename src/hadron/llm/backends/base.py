@@ -2,6 +2,9 @@
 
 Policy (cache, rate limits, retries, pools, accounting) lives above this in ``hadron.llm.client``;
 a backend only turns a ``ChatRequest`` into a ``Completion`` or raises a ``hadron.llm.errors`` type.
+
+A backend that enforces ``ModelConfig.timeout_s`` itself (raising ``Timeout``) may set a class attribute
+``enforces_timeout = True``; the client then skips its own timer, one less per call on the hot path.
 """
 
 from __future__ import annotations

@@ -40,6 +40,8 @@ _HINTS = {
 class OpenAIHTTPBackend:
     supports_schema = True
     supports_tools = True
+    enforces_timeout = True
+    """aiohttp's ``ClientTimeout(total=timeout_s)`` covers the whole call, reading the body included."""
 
     def __init__(self, config: ModelConfig) -> None:
         if not config.base_url:
