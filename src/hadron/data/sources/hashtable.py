@@ -44,33 +44,30 @@ class U64Table:
     def __len__(self) -> int:
         return self._size + (self._zero is not None)
 
-    def __contains__(self, key: int) -> bool:
-        if key == 0:
-            return self._zero is not None
+    def _probe(self, key: int) -> int:
+        """The slot holding ``key``, or the empty slot where it would go (a nonzero key)."""
         keys, mask = self._keys, self._mask
         slot = key & mask
         while True:
             found = keys[slot]
-            if found == key:
-                return True
-            if found == 0:
-                return False
+            if found == key or found == 0:
+                return slot
             slot = (slot + 1) & mask
+
+    def __contains__(self, key: int) -> bool:
+        if key == 0:
+            return self._zero is not None
+        return self._keys[self._probe(key)] != 0
 
     def get(self, key: int) -> int | None:
         """The key's value, or None when the key is absent."""
         if key == 0:
             return self._zero
-        keys, mask = self._keys, self._mask
-        slot = key & mask
-        while True:
-            found = keys[slot]
-            if found == key:
-                values = self._values
-                return 0 if values is None else values[slot]
-            if found == 0:
-                return None
-            slot = (slot + 1) & mask
+        slot = self._probe(key)
+        if self._keys[slot] == 0:
+            return None
+        values = self._values
+        return 0 if values is None else values[slot]
 
     def add(self, key: int) -> None:
         """Insert the key with value 0, or leave it (and its value) alone if present."""
@@ -78,19 +75,11 @@ class U64Table:
             if self._zero is None:
                 self._zero = 0
             return
-        keys, mask = self._keys, self._mask
-        slot = key & mask
-        while True:
-            found = keys[slot]
-            if found == key:
-                return
-            if found == 0:
-                keys[slot] = key  # OverflowError for a key outside uint64 leaves the table unchanged
-                self._size += 1
-                if self._size > self._limit:
-                    self._grow()
-                return
-            slot = (slot + 1) & mask
+        slot = self._probe(key)
+        if self._keys[slot] == 0:
+            self._insert(slot, key)
+            if self._size > self._limit:
+                self._grow()
 
     def set(self, key: int, value: int) -> None:
         """Map the key to ``value`` (``0 <= value < 2**64``), inserting it if absent."""
@@ -99,17 +88,9 @@ class U64Table:
         if key == 0:
             self._zero = value
             return
-        keys, mask = self._keys, self._mask
-        slot = key & mask
-        while True:
-            found = keys[slot]
-            if found == key:
-                break
-            if found == 0:
-                keys[slot] = key  # OverflowError for a key outside uint64 leaves the table unchanged
-                self._size += 1
-                break
-            slot = (slot + 1) & mask
+        slot = self._probe(key)
+        if self._keys[slot] == 0:
+            self._insert(slot, key)
         values = self._values
         if values is not None and (value <= _U32_MAX or values.typecode == "Q"):
             values[slot] = value
@@ -120,22 +101,15 @@ class U64Table:
 
     def setdefault(self, key: int, default: int) -> int:
         """The key's value; when absent, first insert it with ``default`` (like ``dict.setdefault``)."""
-        if key == 0:
-            if self._zero is None:
-                self.set(0, default)
-                return default
-            return self._zero
-        keys, mask = self._keys, self._mask
-        slot = key & mask
-        while True:
-            found = keys[slot]
-            if found == key:
-                values = self._values
-                return 0 if values is None else values[slot]
-            if found == 0:
-                self.set(key, default)  # probes again, but only once per key
-                return default
-            slot = (slot + 1) & mask
+        found = self.get(key)
+        if found is None:
+            self.set(key, default)
+            return default
+        return found
+
+    def _insert(self, slot: int, key: int) -> None:
+        self._keys[slot] = key  # OverflowError for a key outside uint64 leaves the table unchanged
+        self._size += 1
 
     def _store_wide(self, slot: int, value: int) -> None:
         """Store a value the current value array cannot take: allocate it, or widen it to uint64."""
