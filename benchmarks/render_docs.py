@@ -94,6 +94,14 @@ def load_note(entry: Json | None) -> str:
 # -- sections ------------------------------------------------------------------------------------------
 
 
+def busy_note(results: Json) -> str:
+    """Whether other work shared the machine during the runs, from the measured other-work CPU."""
+    busiest = max((r["other_cpu_s"] / max(r["process_wall_s"], 0.001) for r in results.values()), default=0.0)
+    if busiest >= 0.2:
+        return f"other work was running at the same time (up to {busiest:.1f} cores)."
+    return "the machine was otherwise idle during these runs."
+
+
 def single_shot(data: Json, charts: Path, runs: Json) -> list[str]:
     s, res = data["settings"], data["results"]
     ok = {name: r for name, r in res.items() if not r.get("failed")}
@@ -146,7 +154,7 @@ def single_shot(data: Json, charts: Path, runs: Json) -> list[str]:
         f"alone, in its own process, {s.get('rounds', 1)} round(s) interleaved; the best round is shown. "
         "CPU is the client's own (timed window, children included); the server's CPU is listed apart. "
         "\"Other work\" is the CPU used by everything else on the machine during that client's run, in "
-        "cores (of 2): the other engineers' builds and tests were running at the same time.",
+        f"cores (of 2): {busy_note(ok)}",
         "",
         "![single-shot throughput](benchmarks/single_shot.svg)",
         "",
