@@ -26,12 +26,15 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from hadron.data.sinks import ShardInfo, ShardSink
 from hadron.data.sinks.files import atomic_write_text
 from hadron.errors import HadronError
 from hadron.runtime.records import SOURCE_STEP, ErrorRecord, Outcome
+
+if TYPE_CHECKING:
+    from hadron.runtime.progress import RunLog
 
 _DONE = re.compile(r"part-(\d{5,})\.done\.jsonl$")
 FLUSH_SECONDS = 0.05
@@ -374,3 +377,15 @@ def read_run_state(path: Path) -> dict[str, Any]:
 
 def write_run_state(path: Path, **state: Any) -> None:
     atomic_write_text(path, json.dumps(state, indent=2))
+
+
+def write_card(run_dir: Path, log: RunLog | None) -> None:
+    """The Hub dataset card (``README.md``) at the end of a session, local or Ray; a card that cannot be
+    written never fails the run (the rows and manifest are already safe): ``log`` records why."""
+    from hadron.qa import write_dataset_card
+
+    try:
+        write_dataset_card(run_dir)
+    except Exception as exc:
+        if log is not None:
+            log.event("card_failed", error=f"{type(exc).__name__}: {exc}")

@@ -19,7 +19,7 @@ from hadron import __version__
 from hadron.data.sinks import Manifest, ShardSink, open_sink
 from hadron.data.sinks.files import atomic_write_text
 from hadron.errors import ConfigError, InputError
-from hadron.runtime.checkpoint import Journal, read_run_state, write_run_state
+from hadron.runtime.checkpoint import Journal, read_run_state, write_card, write_run_state
 from hadron.runtime.progress import Reporter, RunLog, count_lines
 from hadron.runtime.records import ErrorRecord, Outcome, utc_now
 from hadron.runtime.rowflow import RowFlow
@@ -208,7 +208,7 @@ class Session:
                 self._write_manifest()
                 self._write_stats()
                 self._write_state(clean=True)
-                self._write_card()
+                write_card(self.out, self.log)
             if self.log is not None:
                 self.log.event("end", interrupted=self.interrupted, complete=self.complete,
                                rows=self._manifest.rows if self._manifest else None,
@@ -219,16 +219,6 @@ class Session:
                 self._lock_handle.close()
             if self.own_hub:
                 await self.hub.aclose()
-
-    def _write_card(self) -> None:
-        """The Hub dataset card (``README.md``); a card that cannot be written never fails the run."""
-        from hadron.qa import write_dataset_card
-
-        try:
-            write_dataset_card(self.out)
-        except Exception as exc:  # the card is a summary: the rows and manifest are already safe
-            if self.log is not None:
-                self.log.event("card_failed", error=f"{type(exc).__name__}: {exc}")
 
     def manifest(self) -> Manifest:
         assert self._manifest is not None

@@ -21,7 +21,7 @@ from hadron.data.sinks import Manifest, ShardInfo, ShardSink, open_sink
 from hadron.data.sinks.files import atomic_write_text
 from hadron.errors import ConfigError, InputError
 from hadron.llm.accounting import Meter, Tally
-from hadron.runtime.checkpoint import read_run_state, write_run_state
+from hadron.runtime.checkpoint import read_run_state, write_card, write_run_state
 from hadron.runtime.executors.blocks import BlockResult, BlockStore
 from hadron.runtime.progress import Reporter, RunLog
 from hadron.runtime.records import SOURCE_STEP, ErrorRecord, utc_now
@@ -152,6 +152,7 @@ class RayRunDir:
         self._write_manifest(done)
         self._write_stats()
         self._write_state(clean=True)
+        write_card(self.out, self.log)
         manifest = self.manifest
         self.log.event("end", interrupted=self.interrupted, complete=self.complete,
                        rows=manifest.rows if manifest else None, stats=self.stats.to_dict())
