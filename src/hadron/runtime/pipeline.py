@@ -27,6 +27,7 @@ from hadron.errors import ConfigError, InputError
 from hadron.llm.types import canonical_json, stable_hash
 from hadron.runtime.dag import DagError, build_dag, check_columns
 from hadron.runtime.executors import Executor, check_layout, get_executor
+from hadron.runtime.gc_policy import collect_less_often
 from hadron.runtime.registry import step_spec
 from hadron.runtime.session import InputErrors, Session
 from hadron.runtime.step import Row, Step
@@ -202,15 +203,16 @@ class Pipeline:
         self.validate(first.keys())
         session = Session(self, Path(out_dir), source, models=models, progress=progress)
         started = time.monotonic()
-        try:
-            await session.open(retry_errors=retry_errors, input_errors=pending)
-            await session.run(_chain(first, rows))
-        except asyncio.CancelledError:
-            session.interrupted = True
-            raise
-        finally:
-            session.stats.seconds = time.monotonic() - started
-            await session.close()
+        with collect_less_often():
+            try:
+                await session.open(retry_errors=retry_errors, input_errors=pending)
+                await session.run(_chain(first, rows))
+            except asyncio.CancelledError:
+                session.interrupted = True
+                raise
+            finally:
+                session.stats.seconds = time.monotonic() - started
+                await session.close()
         return RunResult(Path(out_dir), session.stats, session.manifest())
 
 
