@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,16 +65,20 @@ async def test_a_run_writes_kept_rows_and_rejects_with_reasons(scripted, tmp_pat
     assert late <= 3 and fake.attacks <= 7  # the source stops once the budget is full
 
 
-async def test_resume_restores_kept_questions_for_the_novelty_check(scripted, tmp_path: Path) -> None:
-    out = tmp_path / "run"
-    first = Fake()
+def defender_offline_after_round_0(fake: Fake) -> Callable[[ChatRequest], object]:
+    """``fake``, except that the defender is unreachable for every round but the first (rows fail)."""
 
-    def failing_late(request: ChatRequest) -> object:
+    def answer(request: ChatRequest) -> object:
         if role_of(request) == "defender" and "Q0:" not in str(request.messages[-1]["content"]):
             raise Rejected("offline")
-        return first(request)
+        return fake(request)
 
-    spec = scripted(failing_late)
+    return answer
+
+
+async def test_resume_restores_kept_questions_for_the_novelty_check(scripted, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    spec = scripted(defender_offline_after_round_0(Fake()))
     step = NanoFluxStep("nanoflux", embed_with=FakeEmbedder(), **options(spec, max_rounds=3, concurrency=1))
     result = await run(step, out)
     assert result.manifest.rows == 1 and result.manifest.errors == 2
@@ -120,14 +125,11 @@ async def test_round_order_waits_only_for_smaller_rounds_in_flight() -> None:
     assert done == [1, 3, 5]
 
 
-async def test_a_yaml_pipeline_runs_the_step(scripted, tmp_path: Path) -> None:
-    from hadron.runtime.config import load_pipeline
-    from hadron.tasks.nanoflux import embeddings
-
-    spec = scripted(Fake(rounds={1: Round(verdict={**GOOD_VERDICT, "hops": 30})}))
-    rounds = tmp_path / "rounds.jsonl"
-    rounds.write_text("".join(json.dumps({"id": f"r{i}", "prompt": f"math round {i}", "domain": "math",
-                                          "round": i}) + "\n" for i in range(3)))
+def write_three_round_pipeline(tmp_path: Path, spec: str, *, run: str = "") -> None:
+    """``rounds.jsonl`` (3 math rounds) and a ``pipeline.yaml`` with one ``nanoflux`` step on ``spec``."""
+    (tmp_path / "rounds.jsonl").write_text("".join(
+        json.dumps({"id": f"r{i}", "prompt": f"math round {i}", "domain": "math", "round": i}) + "\n"
+        for i in range(3)))
     (tmp_path / "pipeline.yaml").write_text(f"""
 source: {{path: rounds.jsonl, id_column: id}}
 steps:
@@ -138,7 +140,15 @@ steps:
     attacker: {{model: "{spec}"}}
     defender: {{model: "{spec}"}}
     judge: {{model: "{spec}", tools: []}}
-""")
+{run}""")
+
+
+async def test_a_yaml_pipeline_runs_the_step(scripted, tmp_path: Path) -> None:
+    from hadron.runtime.config import load_pipeline
+    from hadron.tasks.nanoflux import embeddings
+
+    spec = scripted(Fake(rounds={1: Round(verdict={**GOOD_VERDICT, "hops": 30})}))
+    write_three_round_pipeline(tmp_path, spec)
     embeddings.register_embedder("fake", lambda rest: FakeEmbedder())
     try:
         pipeline = load_pipeline(tmp_path / "pipeline.yaml")
@@ -158,29 +168,8 @@ async def test_hadron_run_restores_kept_questions_on_resume(scripted, tmp_path: 
     from hadron.tasks.nanoflux import embeddings
     from hadron.testing import register_scripted
 
-    first = Fake()
-
-    def failing_late(request: ChatRequest) -> object:
-        if role_of(request) == "defender" and "Q0:" not in str(request.messages[-1]["content"]):
-            raise Rejected("offline")
-        return first(request)
-
-    spec = scripted(failing_late)
-    (tmp_path / "rounds.jsonl").write_text("".join(
-        json.dumps({"id": f"r{i}", "prompt": f"math round {i}", "domain": "math", "round": i}) + "\n"
-        for i in range(3)))
-    (tmp_path / "pipeline.yaml").write_text(f"""
-source: {{path: rounds.jsonl, id_column: id}}
-steps:
-  - step: nanoflux
-    domains: [math]
-    per_domain: 5
-    embedder: "fake:"
-    attacker: {{model: "{spec}"}}
-    defender: {{model: "{spec}"}}
-    judge: {{model: "{spec}", tools: []}}
-run: {{max_in_flight: 1}}
-""")
+    spec = scripted(defender_offline_after_round_0(Fake()))
+    write_three_round_pipeline(tmp_path, spec, run="run: {max_in_flight: 1}\n")
     out = tmp_path / "run"
     embeddings.register_embedder("fake", lambda rest: FakeEmbedder())
     try:
