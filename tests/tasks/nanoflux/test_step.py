@@ -7,6 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from hadron.llm.errors import Rejected
 from hadron.llm.hub import ModelHub
 from hadron.llm.types import ChatRequest
@@ -189,3 +191,25 @@ async def test_hadron_run_restores_kept_questions_on_resume(scripted, tmp_path: 
     (reject,) = read(out / "rejects.jsonl")
     assert reject["id"] == "r2" and reject["reason"] == "too_similar"
     assert reject["detail"]["nearest"] == "math/r00000"  # the round id, as in an uninterrupted run
+
+
+@pytest.mark.model
+async def test_restore_indexes_real_embeddings_of_the_kept_questions() -> None:
+    """With the packaged MiniLM (not a fake embedder): the restored index finds a paraphrase of a kept
+    question above the novelty threshold, under the round id the live curator would use."""
+    from hadron.tasks.nanoflux.embeddings import LocalMiniLM
+
+    embedder = LocalMiniLM()
+    step = NanoFluxStep("nanoflux", embed_with=embedder, **options("scripted:unused"))
+    kept = [{"id": "q-a", "domain": "math", "round": 0,
+             "question": "A train travels 120 km in 2 hours. What is its average speed in km/h?"},
+            {"id": "q-b", "domain": "math", "round": 1,
+             "question": "How many ways can 4 different books be arranged on a shelf?"}]
+    assert await step.restore(kept) == 2 and step.restored == 2
+    paraphrase = await embedder.embed(
+        ["A train covers 120 km in two hours; what is its average speed in km/h?"])
+    similarity, nearest = step.curator.index("math").nearest(paraphrase)
+    assert nearest == "math/r00000" and similarity > step.options.novelty_threshold
+    unrelated = await embedder.embed(["Name the capital city of Australia."])
+    assert step.curator.index("math").nearest(unrelated)[0] < step.options.novelty_threshold
+    await embedder.aclose()

@@ -90,15 +90,13 @@ class NanoFluxStep(Step):
         engine = self._engine or NanoFlux.from_hub(ctx.models, self.options, curator=self.curator)
         self._engine = engine
         if self.curator.full(domain):
-            return Reject("budget_reached", {"domain": domain, "round": index,
-                                             "per_domain": self.options.per_domain})
+            return self._budget_reached(domain, index)
         plan = engine.plan(domain, index)
         self.order.enter(domain, index)
         try:
             candidate = await engine.play(plan, wanted=lambda: not self.curator.full(domain))
             if candidate is None:
-                return Reject("budget_reached", {"domain": domain, "round": index,
-                                                 "per_domain": self.options.per_domain})
+                return self._budget_reached(domain, index)
             await self.order.wait_turn(domain, index)
             decision = await engine.decide(candidate)
         finally:
@@ -108,6 +106,11 @@ class NanoFluxStep(Step):
         columns = kept_row(candidate, decision, self.options)
         columns.pop("id")
         return {**row, **columns}
+
+    def _budget_reached(self, domain: str, index: int) -> Reject:
+        """The round is not played (or not finished): the domain already has ``per_domain`` questions."""
+        return Reject("budget_reached", {"domain": domain, "round": index,
+                                         "per_domain": self.options.per_domain})
 
     def _round_of(self, row: Row) -> tuple[str, int]:
         domain, index = row.get("domain"), row.get("round")
