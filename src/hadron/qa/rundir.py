@@ -51,12 +51,10 @@ def iter_jsonl(path: Path, *, allow_torn_tail: bool = False) -> Iterator[Row]:
 
 
 def iter_parquet(path: Path) -> Iterator[Row]:
-    import pyarrow.parquet as pq
+    from hadron.data.sinks.parquet import iter_parquet_rows, json_columns_of
 
     try:
-        parquet = pq.ParquetFile(path)
-        for batch in parquet.iter_batches(batch_size=1024):
-            yield from batch.to_pylist()
+        yield from iter_parquet_rows(path, json_columns_of(path))
     except (OSError, ValueError) as err:  # pyarrow raises ArrowInvalid (a ValueError) on bad files
         raise InputError(str(path), f"cannot read Parquet ({err})") from None
 

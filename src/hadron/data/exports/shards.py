@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hadron.errors import ConfigError, InputError
+from hadron.errors import InputError
 
 SHARD_PATTERNS = ("part-*.jsonl", "part-*.parquet")
 
@@ -57,17 +57,12 @@ def _read_jsonl(path: Path) -> Iterator[LocatedRow]:
 
 
 def _read_parquet(path: Path) -> Iterator[LocatedRow]:
+    import pyarrow as pa  # a core dependency
+
+    from hadron.data.sinks.parquet import iter_parquet_rows, json_columns_of
+
     try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError as err:  # pragma: no cover - pyarrow is a core dependency
-        raise ConfigError(f"{path}: reading Parquet needs pyarrow", hint="pip install pyarrow") from err
-    try:
-        batches = pq.ParquetFile(path).iter_batches()
-        number = 0
-        for batch in batches:
-            for row in batch.to_pylist():
-                number += 1
-                yield LocatedRow(path, number, row)
+        for number, row in enumerate(iter_parquet_rows(path, json_columns_of(path)), start=1):
+            yield LocatedRow(path, number, row)
     except (OSError, pa.ArrowException) as err:
         raise InputError(str(path), f"cannot read Parquet: {err}") from err

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -27,17 +27,37 @@ class ParquetSink(ShardSink):
                               columns=columns, json_columns=json_columns)
 
     def read(self, info: ShardInfo) -> Iterator[dict[str, Any]]:
-        """Rows as pyarrow gives them back, JSON-text columns decoded. A struct column holds every key
-        seen in the shard, so an object read back has ``None`` for keys its row did not have."""
-        import pyarrow.parquet as pq
-
         with self.fs.open(f"{self.root.rstrip('/')}/{info.name}", "rb") as handle:
-            for batch in pq.ParquetFile(handle).iter_batches():
-                for row in batch.to_pylist():
-                    for name in info.json_columns:
-                        if row.get(name) is not None:
-                            row[name] = json.loads(row[name])
-                    yield row
+            yield from iter_parquet_rows(handle, info.json_columns)
+
+
+def iter_parquet_rows(source: Any, json_columns: Iterable[str] = ()) -> Iterator[dict[str, Any]]:
+    """Rows of a Parquet shard (a path or an open binary file) as pyarrow gives them back, with the
+    columns ``to_table`` stored as JSON text decoded. A struct column holds every key seen in the shard,
+    so an object read back has ``None`` for keys its row did not have."""
+    import pyarrow.parquet as pq
+
+    decode = tuple(json_columns)
+    for batch in pq.ParquetFile(source).iter_batches(batch_size=1024):
+        for row in batch.to_pylist():
+            for name in decode:
+                if row.get(name) is not None:
+                    row[name] = json.loads(row[name])
+            yield row
+
+
+def json_columns_of(shard: Path) -> list[str]:
+    """A shard's JSON-text columns, from the manifest beside it (a sink ``path``) or in the run directory
+    above ``data/``; none when there is no manifest (a Parquet file hadron did not write)."""
+    for manifest in (shard.parent / "manifest.json", shard.parent.parent / "manifest.json"):
+        if manifest.is_file():
+            try:
+                shards = json.loads(manifest.read_text(encoding="utf-8")).get("shards") or []
+            except (OSError, ValueError, AttributeError):
+                return []
+            return next((list(s.get("json_columns") or []) for s in shards
+                         if isinstance(s, dict) and s.get("name") == shard.name), [])
+    return []
 
 
 def to_table(rows: list[dict[str, Any]], names: list[str]) -> tuple[Any, list[str]]:
