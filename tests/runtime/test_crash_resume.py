@@ -104,12 +104,20 @@ def test_sigkill_at_random_points_then_resume(tmp_path: Path, server: FaultServe
     assert rerun.returncode == 0 and len(server.chat_requests()) == before
 
 
+def as_from_a_terminal() -> None:
+    """Default SIGINT in the child, as a command typed at a terminal has. Under a shell's background job
+    (``cmd &`` in a script) SIGINT is inherited as ignored, Python then installs no KeyboardInterrupt
+    handler, and the test would be checking the launcher rather than hadron."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path, server: FaultServer, sig: int,
                                                      code: int) -> None:
     setup_run(tmp_path, server)
     run = tmp_path / "run"
-    proc = subprocess.Popen(command(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(command(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=as_from_a_terminal)
     wait_for_rows(proc, run, 10)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=30)
