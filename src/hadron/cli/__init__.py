@@ -11,7 +11,7 @@ from hadron.cli._app import app, err_console
 from hadron.errors import HadronError
 
 _COMMAND_MODULES = ("chat", "serve", "run", "autoreason", "export", "distill", "nanoflux", "agentic",
-                    "report")
+                    "report", "sandbox")
 
 for _name in _COMMAND_MODULES:
     try:

@@ -52,6 +52,9 @@ def nanoflux(
     retry_errors: bool = typer.Option(False, "--retry-errors",
                                       help="Re-run only the rounds recorded in OUT/errors.jsonl."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Plain progress lines instead of a bar."),
+    unsafe_sandbox: bool = typer.Option(False, "--unsafe-sandbox",
+                                        help="Where this host has no OS sandbox (see `hadron sandbox "
+                                             "check`), run the judge's code without one. Dangerous."),
 ) -> None:
     """Synthesize hard multi-step questions the defender fails; write the dataset and SFT exports."""
     import asyncio
@@ -62,6 +65,9 @@ def nanoflux(
     settings = build_config(config, domains=domains, per_domain=per_domain, attacker=attacker,
                             defender=defender, judge=judge, max_rounds=max_rounds, embedder=embedder,
                             concurrency=concurrency)
+    if unsafe_sandbox:
+        settings.sandbox.unsafe = True
+        warn_if_unsafe(settings)
     step = NanoFluxStep("nanoflux", **settings.model_dump())
     try:
         result = asyncio.run(run_step(step, out, quiet=quiet, retry_errors=retry_errors))
@@ -126,6 +132,17 @@ def build_config(path: Path | None, *, domains: str | None, per_domain: int | No
     if _is_local(settings.judge.model) and "verdict_max_tokens" not in settings.judge.model_fields_set:
         settings.judge.verdict_max_tokens = SMALL_MODEL_VERDICT_TOKENS
     return settings
+
+
+def warn_if_unsafe(settings: NanoFluxConfig) -> None:
+    """Say loudly, before anything runs, that model-written code will run with no OS boundary."""
+    from hadron.sandbox import check
+
+    report = check()
+    if not report.available and "python" in settings.judge.tools:
+        err_console.print(f"[bold red]WARNING: no OS sandbox ({report.reason}); the judge's model-written "
+                          "code runs with resource limits only (--unsafe-sandbox). This is recorded in "
+                          "the run's manifest.[/]", highlight=False)
 
 
 def _is_local(spec: object) -> bool:

@@ -50,6 +50,18 @@ class SandboxResult:
     def ok(self) -> bool:
         return self.status == "ok"
 
+    def summary(self, limit: int = 2_000) -> str:
+        """The text a model sees as a tool's answer."""
+        parts = []
+        if self.stdout:
+            parts.append(self.stdout.rstrip("\n") + (" [output truncated]" if self.truncated else ""))
+        if self.value is not None:
+            parts.append(f"value: {self.value}")
+        if self.status != "ok":
+            parts.append(f"error ({self.status}): {self.error or ''}".rstrip(": "))
+        text = "\n".join(parts) or "(no output)"
+        return text if len(text) <= limit else text[:limit] + " [...]"
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["seconds"] = round(self.seconds, 3)
