@@ -54,55 +54,66 @@ fd = os.open("../" * (depth + 3) + "{target}", os.O_WRONLY | os.O_CREAT, dir_fd=
 os.write(fd, b"escaped")
 """
 
+LIBC = "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+RAISE_ERRNO = "raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))"
+
+
+def libc_call(call: str) -> str:
+    """Code that makes a raw libc call and raises its errno as an OSError when it fails."""
+    return f"{LIBC}if {call} < 0:\n    {RAISE_ERRNO}"
+
+
+# the evidence each layer leaves
+ENOENT, EROFS, EPERM, ESRCH = "[Errno 2]", "[Errno 30]", "[Errno 1]", "[Errno 3]"
+MOUNT_NS, READ_ONLY, SECCOMP = "mount namespace", "read-only mounts", "seccomp"
+
 PROBES = [
-    Probe("issue_dir_fd_proc_parent_environ", ISSUE_PROBE, "mount namespace (no /proc)", "[Errno 2]"),
-    Probe("dir_fd_write_host_tmp", WRITE_OUT_DIR_FD, "mount namespace", "[Errno 2]"),
-    Probe("dir_fd_write_usr", WRITE_OUT_DIR_FD.replace("{target}", "usr/escaped.txt"), "read-only mounts",
-          "[Errno 30]"),
+    Probe("issue_dir_fd_proc_parent_environ", ISSUE_PROBE, "mount namespace (no /proc)", ENOENT),
+    Probe("dir_fd_write_host_tmp", WRITE_OUT_DIR_FD, MOUNT_NS, ENOENT),
+    Probe("dir_fd_write_usr", WRITE_OUT_DIR_FD.replace("{target}", "usr/escaped.txt"), READ_ONLY,
+          EROFS),
     Probe("symlink_to_host_file", "import os\nos.symlink('{canary}', 'l')\nopen('l').read()",
-          "mount namespace", "[Errno 2]"),
-    Probe("symlink_dotdot_chain", "import os\nos.symlink('../../../../../../etc/shadow', 'l')\nopen('l').read()",
-          "mount namespace", "[Errno 2]"),
+          MOUNT_NS, ENOENT),
+    Probe("symlink_dotdot_chain",
+          "import os\nos.symlink('../../../../../../etc/shadow', 'l')\nopen('l').read()",
+          MOUNT_NS, ENOENT),
     Probe("hard_link_into_tmp", "import os, sys\nos.link(os.path.realpath(sys.executable), 'py')",
           "separate tmpfs", "[Errno 18]"),
-    Probe("hard_link_host_canary", "import os\nos.link('{canary}', 'c')", "mount namespace", "[Errno 2]"),
-    Probe("read_etc_shadow", "open('/etc/shadow').read()", "mount namespace", "[Errno 2]"),
-    Probe("read_host_canary", "open('{canary}').read()", "mount namespace", "[Errno 2]"),
-    Probe("proc_self_environ", "open('/proc/self/environ').read()", "mount namespace (no /proc)", "[Errno 2]"),
-    Probe("write_site_packages", "import sysconfig\nopen(sysconfig.get_paths()['purelib'] + '/evil.pth', 'w')",
-          "read-only mounts", "[Errno 30]"),
+    Probe("hard_link_host_canary", "import os\nos.link('{canary}', 'c')", MOUNT_NS, ENOENT),
+    Probe("read_etc_shadow", "open('/etc/shadow').read()", MOUNT_NS, ENOENT),
+    Probe("read_host_canary", "open('{canary}').read()", MOUNT_NS, ENOENT),
+    Probe("proc_self_environ", "open('/proc/self/environ').read()", "mount namespace (no /proc)", ENOENT),
+    Probe("write_site_packages",
+          "import sysconfig\nopen(sysconfig.get_paths()['purelib'] + '/evil.pth', 'w')",
+          READ_ONLY, EROFS),
     Probe("write_root_ssh", "import os\nos.makedirs('/root/.ssh', exist_ok=True)\n"
-          "open('/root/.ssh/authorized_keys', 'a').write('ssh-ed25519 AAAA evil')", "read-only mounts", "[Errno 30]"),
+          "open('/root/.ssh/authorized_keys', 'a').write('ssh-ed25519 AAAA evil')", READ_ONLY, EROFS),
     Probe("tamper_stdlib_module", "import json\nopen(json.__file__, 'a').write('raise SystemExit')",
-          "read-only mounts", "[Errno 30]"),
+          READ_ONLY, EROFS),
     Probe("tamper_interpreter_binary", "import os, sys\nos.chmod(os.path.realpath(sys.executable), 0o777)",
-          "read-only mounts", "[Errno 30]"),
+          READ_ONLY, EROFS),
     Probe("remount_rw_via_ctypes",
-          "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
-          "r = libc.mount(b'none', b'/usr', None, 32 | 4096, None)\n"  # MS_REMOUNT | MS_BIND
-          "raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))", "seccomp", "[Errno 1]"),
-    Probe("kill_parent", "import os, signal\nos.kill({host_pid}, signal.SIGKILL)", "pid namespace", "[Errno 3]"),
+          libc_call("libc.mount(b'none', b'/usr', None, 32 | 4096, None)"),  # MS_REMOUNT|MS_BIND
+          SECCOMP, EPERM),
+    Probe("kill_parent", "import os, signal\nos.kill({host_pid}, signal.SIGKILL)", "pid namespace", ESRCH),
     Probe("kill_getppid_and_all",
           "import os, signal\nos.kill(-1, signal.SIGKILL)\nos.kill(os.getppid(), signal.SIGKILL)\n"
-          "os.kill({host_pid}, signal.SIGTERM)", "pid namespace", "[Errno 3]"),
-    Probe("fork_bomb", "import os\nwhile True:\n    os.fork()", "seccomp", "[Errno 1]"),
-    Probe("subprocess_shell", "import subprocess\nsubprocess.run(['/bin/sh', '-c', 'id'])", "seccomp", "[Errno 1]"),
-    Probe("posix_spawn", "import os\nos.posix_spawn('/bin/sh', ['sh'], {{}})", "seccomp", "[Errno 1]"),
+          "os.kill({host_pid}, signal.SIGTERM)", "pid namespace", ESRCH),
+    Probe("fork_bomb", "import os\nwhile True:\n    os.fork()", SECCOMP, EPERM),
+    Probe("subprocess_shell", "import subprocess\nsubprocess.run(['/bin/sh', '-c', 'id'])", SECCOMP, EPERM),
+    Probe("posix_spawn", "import os\nos.posix_spawn('/bin/sh', ['sh'], {{}})", SECCOMP, EPERM),
     Probe("ctypes_raw_fork_syscall",
-          "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
-          "if libc.syscall(57) < 0: raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))",
-          "seccomp", "[Errno 1]"),
+          libc_call("libc.syscall(57)"),
+          SECCOMP, EPERM),
     Probe("ctypes_unshare_user_ns",
-          "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
-          "if libc.unshare(0x10000000) < 0: raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))",
-          "seccomp", "[Errno 1]"),
+          libc_call("libc.unshare(0x10000000)"),
+          SECCOMP, EPERM),
     Probe("ctypes_ptrace_attach",
-          "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
-          "if libc.ptrace(16, 1, 0, 0) < 0: raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))",
-          "seccomp", "[Errno 1]"),
+          libc_call("libc.ptrace(16, 1, 0, 0)"),
+          SECCOMP, EPERM),
     Probe("ctypes_x32_socket_syscall",
           "import ctypes\nctypes.CDLL(None).syscall(0x40000000 | 41, 2, 1, 0)\nprint('survived')",
-          "seccomp (foreign syscall kills)", "seccomp"),
+          "seccomp (foreign syscall kills)", SECCOMP),
     Probe("mmap_interpreter_writable",
           "import mmap, os, sys\nf = open(os.path.realpath(sys.executable), 'rb')\n"
           "m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ | mmap.PROT_WRITE, flags=mmap.MAP_SHARED)",
@@ -121,15 +132,16 @@ PROBES = [
     Probe("big_file", "open('big', 'wb').write(b'x' * (4 << 20))", "RLIMIT_FSIZE", "[Errno 27]"),
     Probe("fill_tmp", "for i in range(100):\n    open(f'f{{i}}', 'wb').write(b'x' * (1 << 20))",
           "tmpfs size", "[Errno 28]"),
-    Probe("write_dev_shm", "open('/dev/shm/x', 'w')", "read-only mounts", "[Errno 30]"),
+    Probe("write_dev_shm", "open('/dev/shm/x', 'w')", READ_ONLY, EROFS),
     Probe("infinite_output", "while True:\n    print('y' * 1000)", "output cap (supervisor kill)",
           "output passed"),
-    Probe("sleep_forever", "import time\ntime.sleep(3600)", "wall clock (supervisor kill)", "no result within",
+    Probe("sleep_forever", "import time\ntime.sleep(3600)", "wall clock (supervisor kill)",
+          "no result within",
           status="timeout"),
-    Probe("socketpair", "import socket\nsocket.socketpair()", "seccomp", "[Errno 1]"),
+    Probe("socketpair", "import socket\nsocket.socketpair()", SECCOMP, EPERM),
 ] + [
     Probe(f"socket_{family.name}", f"import socket\nsocket.socket({int(family)}, socket.SOCK_DGRAM)",
-          "seccomp", "[Errno 1]")
+          SECCOMP, EPERM)
     for family in (socket.AF_INET, socket.AF_INET6, socket.AF_UNIX, socket.AF_NETLINK, socket.AF_PACKET)
 ]
 

@@ -14,6 +14,7 @@ import typer
 from hadron.cli._app import app, console, err_console, read_settings
 from hadron.cli._report import exit_if_input_skipped
 from hadron.errors import ConfigError
+from hadron.redact import redact
 
 if TYPE_CHECKING:
     from hadron.tasks.autoreason.config import AutoReasonConfig
@@ -72,7 +73,7 @@ def autoreason(
     manifest = result.manifest
     summary = summarize((located.row for located in iter_rows(find_shards(out))), failed=manifest.errors) \
         if manifest.rows else summarize([], failed=manifest.errors)
-    (out / "autoreason_summary.json").write_text(json.dumps(summary.to_json(), indent=2) + "\n",
+    (out / "autoreason_summary.json").write_text(redact(json.dumps(summary.to_json(), indent=2)) + "\n",
                                                  encoding="utf-8")
     if manifest.rows:
         exported = export_run(out)

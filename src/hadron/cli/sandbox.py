@@ -44,6 +44,7 @@ def run_command(
         code = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(str(file), f"cannot read: {exc}") from None
-    limits = SandboxLimits(cpu_seconds=cpu or max(1, math.ceil(timeout)), wall_seconds=timeout, memory_mb=memory)
+    cpu_seconds = cpu or max(1, math.ceil(timeout))
+    limits = SandboxLimits(cpu_seconds=cpu_seconds, wall_seconds=timeout, memory_mb=memory)
     result = run_python(code, limits, unsafe=unsafe_sandbox)
     typer.echo(json.dumps(result.to_dict()))

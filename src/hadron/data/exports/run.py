@@ -24,6 +24,7 @@ from hadron.data.exports.registry import resolve_formats
 from hadron.data.exports.rows import RunRow
 from hadron.data.exports.shards import LocatedRow, find_shards, iter_rows
 from hadron.errors import HadronError, InputError
+from hadron.redact import redact
 
 
 @dataclass(slots=True)
@@ -61,7 +62,7 @@ def export_run(run_dir: str | Path, formats: str | Iterable[str] = "all",
                 for fmt in formats_of_kind:
                     stats[fmt.name].skipped.update(extraction.skipped)
                     for record in extraction.records:
-                        files[fmt.name].write(_render(fmt, record, located) + "\n")
+                        files[fmt.name].write(redact(_render(fmt, record, located)) + "\n")
                         stats[fmt.name].written += 1
     return stats
 
