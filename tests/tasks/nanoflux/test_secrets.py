@@ -20,7 +20,8 @@ from .conftest import GOOD_VERDICT, Fake, FakeEmbedder, Round, question_text, to
 KEY = "sk-fake-9f8e7d6c5b4a3210-canary"
 
 
-async def test_no_file_of_the_run_holds_the_key(scripted, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_no_file_of_the_run_holds_the_key(scripted, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
     if not check().available:
         pytest.skip(check().reason)
     monkeypatch.setenv("FAKE_OPENAI_API_KEY", KEY)
@@ -51,5 +52,6 @@ async def test_no_file_of_the_run_holds_the_key(scripted, tmp_path: Path, monkey
     masked = {str(p.relative_to(out)) for p in files if b"[REDACTED]" in p.read_bytes()}
     assert {"rejects.jsonl", "report.html"} <= masked  # the key did reach what was written
     assert any(name.startswith("data/") for name in masked) and any(n.startswith("exports/") for n in masked)
-    [row] = [json.loads(line) for p in (out / "data").glob("part-*.jsonl") for line in p.read_text().splitlines()]
+    [row] = [json.loads(line) for p in (out / "data").glob("part-*.jsonl")
+             for line in p.read_text().splitlines()]
     assert row["tool_evidence"][0]["output"].startswith("[REDACTED]")
