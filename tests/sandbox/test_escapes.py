@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -36,6 +36,8 @@ class Probe:
     evidence: str
     """Must appear in the result's error (or, for probes that print, its stdout)."""
     status: str = "refused"
+    limits: SandboxLimits | None = None
+    """Other limits than ``LIMITS`` (CPU-bound probes get a long wall clock: 2 busy cores are slow)."""
 
 
 ISSUE_PROBE = """
@@ -123,7 +125,8 @@ PROBES = [
     Probe("setrlimit_raise_cpu_then_spin",
           "import resource\ntry:\n    resource.setrlimit(resource.RLIMIT_CPU, (10**6, 10**6))\n"
           "except ValueError as exc:\n    print('raise refused:', exc)\nwhile True:\n    pass",
-          "RLIMIT_CPU (hard limit cannot be raised)", "CPU limit", status="cpu_limit"),
+          "RLIMIT_CPU (hard limit cannot be raised)", "CPU limit", status="cpu_limit",
+          limits=replace(LIMITS, wall_seconds=30.0)),
     Probe("memory_hog", "x = bytearray(1 << 31)", "RLIMIT_AS", "MemoryError", status="memory"),
     Probe("thread_bomb",
           "import threading, time\nn = 0\nwhile True:\n"
@@ -157,7 +160,7 @@ def canary(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_probe_is_stopped(probe: Probe, canary: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAKE_OPENAI_API_KEY", FAKE_KEY)
     code = probe.code.format(canary=canary, host_pid=os.getpid(), target=canary.parent / "out.txt")
-    result: SandboxResult = run_python(code, LIMITS)
+    result: SandboxResult = run_python(code, probe.limits or LIMITS)
     where = f"{result.error or ''}\n{result.stdout}"
     assert result.status == probe.status, (probe.stopped_by, result)
     assert probe.evidence in where, (probe.stopped_by, result)
