@@ -22,15 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from hadron.core import Row, canonical_json, stable_hash
 from hadron.data.sinks import SinkConfig
 from hadron.errors import ConfigError, InputError
-from hadron.llm.types import canonical_json, stable_hash
 from hadron.runtime.dag import DagError, build_dag, check_columns
 from hadron.runtime.executors import Executor, check_layout, get_executor
 from hadron.runtime.gc_policy import collect_less_often
 from hadron.runtime.registry import step_spec
 from hadron.runtime.session import InputErrors, Session
-from hadron.runtime.step import Row, Step
+from hadron.runtime.step import Step
 
 if TYPE_CHECKING:
     from hadron.data.sinks import Manifest

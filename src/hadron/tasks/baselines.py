@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hadron.runtime.step import Row, Step, StepContext, StepOutput
+from hadron.core import Row
+from hadron.runtime.step import Step, StepContext, StepOutput
 from hadron.tasks.autoreason.borda import borda, decide, is_void
 from hadron.tasks.autoreason.config import JudgeConfig, ModelSpec, RoleConfig, spec_name
 from hadron.tasks.autoreason.errors import EmptyDraft

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from hadron.core import Reject
 from hadron.data.filters import ExactDedup
-from hadron.runtime.step import Reject
 
 
 def test_repeat_is_rejected_with_reason_and_first_id() -> None:

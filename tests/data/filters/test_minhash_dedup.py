@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from hadron.core import Reject
 from hadron.data.filters import MinHashDedup
 from hadron.data.filters.minhash_dedup import shingles
 from hadron.errors import ConfigError
-from hadron.runtime.step import Reject
 
 BASE = "Explain how photosynthesis turns sunlight, water and carbon dioxide into sugar and oxygen."
 

@@ -13,9 +13,8 @@ from typing import Any, Self
 
 from pydantic import BaseModel
 
+from hadron.core import Row, canonical_json
 from hadron.errors import ConfigError
-from hadron.llm.types import canonical_json
-from hadron.runtime.step import Row
 from hadron.runtime.steps.filter import Filter
 
 __all__ = ["FieldsFilter", "Filter", "normalise", "same_lineage"]

@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from hadron.core import Row
 from hadron.data.sources.config import SourceConfig
 from hadron.data.sources.files import require_readable
 from hadron.errors import InputError
-from hadron.runtime.step import Row
 
 ErrorHandler = Callable[[InputError], None]
 

