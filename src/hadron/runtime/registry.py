@@ -25,8 +25,8 @@ _BUILTIN: dict[str, str] = {
     "passthrough": "hadron.runtime.steps.passthrough:Passthrough",
     "route": "hadron.runtime.steps.route:RouteByColumn",
     "explode": "hadron.runtime.steps.explode:Explode",
-    "exact_dedup": "hadron.data.filters.exact_dedup:ExactDedup",
-    "minhash_dedup": "hadron.data.filters.minhash_dedup:MinHashDedup",
+    "exact_dedup": "hadron.runtime.steps.exact_dedup:ExactDedup",
+    "minhash_dedup": "hadron.runtime.steps.minhash_dedup:MinHashDedup",
     "agentic": "hadron.tasks.agentic.step:Agentic",
 }
 _registered: dict[str, type[Step]] = {}

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from hadron.core import Reject, Row, stable_hash
-from hadron.data.filters.base import FieldsFilter, normalise, same_lineage
+from hadron.runtime.steps.filter import FieldsFilter, normalise, same_lineage
 
 
 class ExactDedup(FieldsFilter):

@@ -17,8 +17,8 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from hadron.core import Reject, Row
-from hadron.data.filters.base import FieldsFilter, normalise, same_lineage
 from hadron.errors import ConfigError
+from hadron.runtime.steps.filter import FieldsFilter, normalise, same_lineage
 
 
 class MinHashDedup(FieldsFilter):

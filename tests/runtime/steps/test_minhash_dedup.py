@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from hadron.core import Reject
-from hadron.data.filters import MinHashDedup
-from hadron.data.filters.minhash_dedup import shingles
 from hadron.errors import ConfigError
+from hadron.runtime.steps import MinHashDedup
+from hadron.runtime.steps.minhash_dedup import shingles
 
 BASE = "Explain how photosynthesis turns sunlight, water and carbon dioxide into sugar and oxygen."
 

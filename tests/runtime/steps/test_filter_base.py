@@ -8,11 +8,11 @@ import pytest
 from pydantic import ValidationError
 
 from hadron.core import Reject
-from hadron.data.filters import ExactDedup, MinHashDedup
-from hadron.data.filters.base import FieldsFilter, normalise
 from hadron.errors import ConfigError
 from hadron.runtime.registry import build_step, step_spec
 from hadron.runtime.step import StepContext
+from hadron.runtime.steps import ExactDedup, MinHashDedup
+from hadron.runtime.steps.filter import FieldsFilter, normalise
 
 
 def test_fields_filter_validates_fields_and_reads_text() -> None:

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from hadron.core import Row
-from hadron.data.filters import ExactDedup, MinHashDedup
 from hadron.runtime import Pipeline
 from hadron.runtime.step import Step, StepContext, StepOutput
+from hadron.runtime.steps import ExactDedup, MinHashDedup
 
 BASE = "Explain how photosynthesis turns sunlight, water and carbon dioxide into sugar and oxygen."
 SOURCE = [
