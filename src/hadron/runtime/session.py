@@ -20,8 +20,8 @@ from hadron.runtime.checkpoint import Journal
 from hadron.runtime.progress import Reporter, RunLog, count_lines
 from hadron.runtime.records import ErrorRecord, Outcome, utc_now
 from hadron.runtime.rowflow import RowFlow
-from hadron.runtime.scheduler import Scheduler, Selection
 from hadron.runtime.rundir import RunDir
+from hadron.runtime.scheduler import Scheduler, Selection
 from hadron.runtime.stats import RunStats, tally_dict
 from hadron.runtime.step import restores
 

@@ -223,7 +223,7 @@ def test_malformed_trace_field_is_reported_with_its_path(tmp_path: Path, rows: l
 def test_invalid_json_line_is_reported_with_its_line(tmp_path: Path) -> None:
     (tmp_path / "run" / "data").mkdir(parents=True)
     (tmp_path / "run" / "data" / "part-00000.jsonl").write_text('{"id": "a"}\n{not json\n', encoding="utf-8")
-    with pytest.raises(InputError, match=r"part-00000\.jsonl:2: not valid JSON"):
+    with pytest.raises(InputError, match=r"part-00000\.jsonl:2: invalid JSON"):
         export_run(tmp_path / "run")
 
 

@@ -91,8 +91,8 @@ class BlockResult(BaseModel):
 class BlockStore:
     """Done markers and work directories of one run directory."""
 
-    def __init__(self, run_dir: RunDir) -> None:
-        self.dir = run_dir.blocks_dir
+    def __init__(self, out_dir: Path) -> None:
+        self.dir = RunDir(out_dir).blocks_dir
 
     def work_dir(self, index: int) -> Path:
         return self.dir / block_name(index)
