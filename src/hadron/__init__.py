@@ -26,12 +26,12 @@ except PackageNotFoundError:  # running from a source tree
 
 if TYPE_CHECKING:
     from hadron.core import Reject
-    from hadron.data.exports import export_run
     from hadron.data.sources import SourceConfig, open_source
     from hadron.errors import ConfigError, HadronError, InputError
     from hadron.llm import ModelConfig, ModelHub, PoolConfig
     from hadron.qa import write_dataset_card, write_report
     from hadron.runtime import Generate, Pipeline, Step, load_pipeline, register_step
+    from hadron.runtime.export import export_run
     from hadron.tasks.autoreason import AutoReason, AutoReasonConfig, refine
 
 _EXPORTS = {
@@ -48,7 +48,7 @@ _EXPORTS = {
     "Reject": "hadron.core",
     "SourceConfig": "hadron.data.sources",
     "Step": "hadron.runtime",
-    "export_run": "hadron.data.exports",
+    "export_run": "hadron.runtime.export",
     "load_pipeline": "hadron.runtime",
     "open_source": "hadron.data.sources",
     "refine": "hadron.tasks.autoreason",

@@ -10,19 +10,13 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from hadron.data.exports import (
-    Conversation,
-    RowError,
-    cot_records,
-    critic_records,
-    dpo_records,
-    export_run,
-    sft_records,
-)
+from hadron.data.exports import Conversation, RowError
 from hadron.data.exports import openai as openai_format
 from hadron.data.exports import sharegpt as sharegpt_format
 from hadron.data.exports import trl as trl_format
 from hadron.errors import ConfigError, HadronError, InputError
+from hadron.runtime.export import export_run
+from hadron.tasks.autoreason.exports import cot_records, critic_records, dpo_records, sft_records
 
 from .conftest import make_run
 

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from hadron.core import Reject, Row
 from hadron.errors import ConfigError
-from hadron.runtime.registry import register_step
 from hadron.runtime.step import Step, StepContext, StepOutput
 from hadron.tasks.agentic.config import AgenticConfig
 from hadron.tasks.agentic.loop import AgentLoop
@@ -47,7 +46,6 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 )
 
 
-@register_step
 class Agentic(Step):
     kind: ClassVar[str] = "agentic"
 
