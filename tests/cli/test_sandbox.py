@@ -31,7 +31,8 @@ def test_check_prints_the_active_layers() -> None:
 
 def test_run_prints_one_json_object(tmp_path: Path) -> None:
     script = tmp_path / "probe.py"
-    script.write_text("import os\nprint(os.environ.get('FAKE_OPENAI_API_KEY'))\nimport socket\nsocket.socket()\n")
+    script.write_text("import os\nprint(os.environ.get('FAKE_OPENAI_API_KEY'))\n"
+                      "import socket\nsocket.socket()\n")
     done = hadron("sandbox", "run", str(script), "--timeout", "5", "--memory", "256",
                   env={**os.environ, "FAKE_OPENAI_API_KEY": "sk-cli-canary-123456"})
     assert done.returncode == 0, done.stderr

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from hadron.cli.nanoflux import SFT_FORMATS, run_step
-from hadron.data.exports import export_run
 from hadron.qa.card import write_dataset_card
 from hadron.qa.report import write_report
+from hadron.runtime.export import export_run
 from hadron.sandbox import check
 from hadron.tasks.nanoflux.config import NanoFluxConfig
+from hadron.tasks.nanoflux.run import FORMATS, run_step
 from hadron.tasks.nanoflux.step import NanoFluxStep
 
 from .conftest import GOOD_VERDICT, Fake, FakeEmbedder, Round, question_text, tool_call
@@ -42,7 +42,7 @@ async def test_no_file_of_the_run_holds_the_key(scripted, tmp_path: Path,
     rows, rejected, _ = await run_step(NanoFluxStep("nanoflux", embed_with=FakeEmbedder(),
                                                     **config.model_dump()), out)
     assert rows == 1 and sum(rejected.values()) == 1
-    export_run(out, SFT_FORMATS)
+    export_run(out, FORMATS)
     write_report(out)
     write_dataset_card(out)
 
