@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -47,3 +49,24 @@ async def test_unsafe_sandbox_runs_and_the_manifest_source_warns(no_boundary: No
     described = RoundSource(NanoFluxStep("nanoflux", **settings.model_dump())).describe()
     assert described["sandbox"]["unsafe"] is True
     assert described["sandbox"]["warning"].startswith("UNSAFE")
+
+
+async def test_an_unsafe_run_records_the_warning_in_its_manifest(no_boundary: None, scripted,
+                                                                  tmp_path: Path) -> None:
+    from hadron.tasks.nanoflux.run import run_step
+
+    from .conftest import Fake, FakeEmbedder, Round, tool_call
+
+    spec = scripted(Fake(rounds={0: Round(check=[tool_call("6 * 7"), "42 holds"])}), tools=True)
+    settings = NanoFluxConfig.model_validate({
+        "domains": ["math"], "per_domain": 1, "max_rounds": 1, "concurrency": 1,
+        "attacker": {"model": spec}, "defender": {"model": spec}, "judge": {"model": spec},
+        "sandbox": {"wall_seconds": 5, "unsafe": True}})
+    out = tmp_path / "run"
+    await run_step(NanoFluxStep("nanoflux", embed_with=FakeEmbedder(), **settings.model_dump()), out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["source"]["sandbox"]["unsafe"] is True
+    assert manifest["source"]["sandbox"]["warning"].startswith("UNSAFE")
+    [row] = [json.loads(line) for p in (out / "data").glob("part-*.jsonl")
+             for line in p.read_text().splitlines()]
+    assert row["tool_evidence"][0]["output"] == "value: 42"
