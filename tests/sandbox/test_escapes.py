@@ -35,7 +35,9 @@ class Probe:
     stopped_by: str
     evidence: str
     """Must appear in the result's error (or, for probes that print, its stdout)."""
-    status: str = "refused"
+    status: str = ""
+    """Expected status; by default ``error`` for a path or pid that does not exist inside (hidden and
+    absent look the same), else ``refused``."""
     limits: SandboxLimits | None = None
     """Other limits than ``LIMITS`` (CPU-bound probes get a long wall clock: 2 busy cores are slow)."""
 
@@ -162,7 +164,8 @@ def test_probe_is_stopped(probe: Probe, canary: Path, monkeypatch: pytest.Monkey
     code = probe.code.format(canary=canary, host_pid=os.getpid(), target=canary.parent / "out.txt")
     result: SandboxResult = run_python(code, probe.limits or LIMITS)
     where = f"{result.error or ''}\n{result.stdout}"
-    assert result.status == probe.status, (probe.stopped_by, result)
+    expected = probe.status or ("error" if probe.evidence in (ENOENT, ESRCH) else "refused")
+    assert result.status == expected, (probe.stopped_by, result)
     assert probe.evidence in where, (probe.stopped_by, result)
     assert FAKE_KEY not in result.stdout + result.stderr + (result.error or "")
     assert not (canary.parent / "out.txt").exists()

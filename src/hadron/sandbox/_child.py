@@ -2,7 +2,9 @@
 
 It is not a security layer: the kernel does the refusing. It only reads the code from stdin, runs it
 like a notebook cell (the last expression's value is reported), and writes one JSON object with the
-outcome to the fd named by argv[2]. argv[1] is a JSON list of read-only library dirs to put on ``sys.path``.
+outcome to the fd named by argv[2]. An OSError the kernel refused with (EPERM, EROFS, EFBIG, ...) is
+``refused``; one saying a path or process does not exist is an ordinary ``exception``: inside the
+sandbox, hidden and absent look the same. argv[1] is a JSON list of read-only library dirs to put on ``sys.path``.
 """
 
 BOOTSTRAP = r'''
@@ -10,7 +12,7 @@ import ast, errno as _errno, json, os, sys
 sys.path[:0] = json.loads(sys.argv[1])
 _out = os.fdopen(int(sys.argv[2]), "w")
 del sys.argv[1:]
-_REFUSED = {_errno.EPERM, _errno.EACCES, _errno.EROFS, _errno.ENOENT, _errno.ESRCH, _errno.EXDEV,
+_REFUSED = {_errno.EPERM, _errno.EACCES, _errno.EROFS, _errno.EXDEV,
             _errno.ENOSYS, _errno.EAFNOSUPPORT, _errno.EFBIG, _errno.ENOSPC, _errno.EMFILE}
 def _report(**fields):
     try:

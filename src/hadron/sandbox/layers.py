@@ -91,7 +91,8 @@ def boundary() -> BoundaryReport:
         Layer("bubblewrap", True, bwrap),
         Layer("user namespace", seen.get("uid") == 65534, f"uid inside {seen.get('uid')}, host uid {uid}"),
         Layer("pid namespace", seen.get("pid") in (1, 2), f"pid inside {seen.get('pid')}; no /proc"),
-        Layer("network namespace", True, "no interfaces but an unconfigured loopback"),
+        Layer("network namespace", True, "bwrap --unshare-net (it fails rather than skip it); not "
+              "observable inside, where sockets are refused"),
         Layer("uts+ipc+cgroup namespaces", seen.get("hostname") == "sandbox",
               f"hostname {seen.get('hostname')}"),
         Layer("read-only mounts", seen.get("usr") == "OSError" or seen.get("usr") == "PermissionError",
