@@ -36,3 +36,11 @@ def test_the_json_escaped_form_is_masked_too() -> None:
     written = json.dumps({"echo": f"key={key}"})
     assert key not in json.loads(secrets.redact(written, {"X_TOKEN": key}))["echo"]
     assert secrets.redact_bytes(written.encode(), {"X_TOKEN": key}).count(b"[REDACTED]") == 1
+
+
+def test_a_secret_set_or_changed_at_run_time_is_seen(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert secrets.redact(KEY) == KEY  # primes the cache of the process environment
+    monkeypatch.setenv("LATE_API_KEY", KEY)
+    assert secrets.redact(KEY) == "[REDACTED]"
+    monkeypatch.setenv("LATE_API_KEY", KEY + "-rotated")
+    assert secrets.redact(f"{KEY}-rotated") == "[REDACTED]"

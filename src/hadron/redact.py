@@ -24,11 +24,14 @@ SUFFIXES = ("_KEY", "_TOKEN", "_SECRET", "_PASSWORD", "_APIKEY")
 NAMES = frozenset({"HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"})
 
 _registered: set[str] = set()
+_cache: list[tuple[object, list[str]]] = []
+"""[(snapshot of the environment, its secret values)]: at most one entry."""
 
 
 def register_secret_env(name: str) -> None:
     """Treat ``$name`` as a secret from now on (a model config's ``api_key_env``)."""
     _registered.add(name)
+    _cache.clear()
 
 
 def is_secret_name(name: str) -> bool:
@@ -37,8 +40,23 @@ def is_secret_name(name: str) -> bool:
 
 
 def secret_values(environ: Mapping[str, str] | None = None) -> list[str]:
-    """The values to mask, longest first (so one secret inside another is masked whole)."""
-    env = os.environ if environ is None else environ
+    """The values to mask, longest first (so one secret inside another is masked whole).
+
+    For the process environment the answer is cached under a snapshot of it (a few microseconds: a
+    writer calls this for every line), so a variable set or changed at run time is still seen."""
+    if environ is None:
+        raw = getattr(os.environ, "_data", None)  # CPython's bytes view; avoids decoding every value
+        mapping = raw if isinstance(raw, dict) else os.environ
+        snapshot = (tuple(mapping), tuple(mapping.values()))  # compared element by element, by identity first
+        if _cache and _cache[0][0] == snapshot:
+            return _cache[0][1]
+        values = _values(os.environ)
+        _cache[:] = [(snapshot, values)]
+        return values
+    return _values(environ)
+
+
+def _values(env: Mapping[str, str]) -> list[str]:
     values = {value for name, value in env.items() if len(value) >= MIN_LENGTH and is_secret_name(name)}
     forms = values | {json.dumps(v)[1:-1] for v in values}  # as it appears inside a JSON string
     return sorted(forms, key=len, reverse=True)
