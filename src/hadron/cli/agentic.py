@@ -66,9 +66,7 @@ def agentic_command(
 
 def _settings(path: Path | None, **flags: Any) -> AgenticRunConfig:
     """The config file (if any) with command-line flags on top."""
-    from pydantic import ValidationError
-
-    from hadron.errors import ConfigError
+    from hadron.core.config import validate
     from hadron.tasks.agentic.run import AgenticRunConfig, load_run_config
 
     base = load_run_config(path) if path is not None else AgenticRunConfig()
@@ -80,12 +78,7 @@ def _settings(path: Path | None, **flags: Any) -> AgenticRunConfig:
         data["loop"]["max_turns"] = flags["max_turns"]
     if flags["review"] is not None:
         data["review"]["enabled"] = flags["review"]
-    try:
-        return AgenticRunConfig.model_validate(data)
-    except ValidationError as err:
-        first = err.errors(include_url=False)[0]
-        name = ".".join(str(part) for part in first["loc"]) or "options"
-        raise ConfigError(f"invalid option {name}: {first['msg']}") from None
+    return validate(AgenticRunConfig, data, indices="dots")
 
 
 def _print(summary: RunSummary) -> None:

@@ -13,7 +13,6 @@ import typer
 
 from hadron.cli._app import app, console, err_console, read_settings
 from hadron.cli._report import exit_if_input_skipped
-from hadron.errors import ConfigError
 from hadron.llm.backends.local import SMALL_MODEL_MAX_PASSES, SMALL_MODEL_MAX_TOKENS
 
 if TYPE_CHECKING:
@@ -73,19 +72,14 @@ def build_config(path: Path | None, *, model: str | None, judges: int | None, sy
                  max_passes: int | None, max_tokens: int | None) -> AutoReasonConfig:
     """The file's settings, then the flags; what is still unset takes the serving backend's defaults
     (``AutoReasonConfig``; the embedded model gets short answers and a lower pass cap)."""
-    from pydantic import ValidationError
-
+    from hadron.core.config import validate
     from hadron.tasks.autoreason.config import AutoReasonConfig
 
-    data: dict[str, Any] = read_settings(path, "AutoReason") if path is not None else {}
+    doc = read_settings(path, "AutoReason") if path is not None else None
+    data: dict[str, Any] = doc.data if doc is not None else {}
     flags = {"model": model, "n_judges": judges, "synthesis": synthesis, "max_passes": max_passes}
     data.update({key: value for key, value in flags.items() if value is not None})
-    try:
-        settings = AutoReasonConfig.model_validate(data)
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise ConfigError(f"{path or 'options'}: {where}: {first['msg']}") from None
+    settings = validate(AutoReasonConfig, data, str(path) if path is not None else None)
     if max_tokens is not None:
         for name in ("teacher", "critic", "author_b", "synthesizer"):
             getattr(settings, name).max_tokens = max_tokens
