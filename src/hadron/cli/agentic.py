@@ -84,6 +84,8 @@ def _settings(path: Path | None, **flags: Any) -> AgenticRunConfig:
 def _print(summary: RunSummary) -> None:
     from rich.table import Table
 
+    from hadron.runtime.rundir import RunDir
+
     rejected = sum(summary.rejected.values())
     console.print(
         f"[bold]agentic[/]: {summary.rows} episodes saved of {summary.planned} planned "
@@ -91,7 +93,7 @@ def _print(summary: RunSummary) -> None:
     )
     if summary.rejected:
         reasons = ", ".join(f"{reason}={count}" for reason, count in sorted(summary.rejected.items()))
-        console.print(f"rejected by reason: {reasons} (see {summary.out_dir / 'rejects.jsonl'})")
+        console.print(f"rejected by reason: {reasons} (see {RunDir(summary.out_dir).rejects_path})")
     if summary.served_by:
         console.print("served by: " + ", ".join(f"{m}={n}" for m, n in summary.served_by.most_common()))
     if summary.exports:

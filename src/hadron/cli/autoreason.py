@@ -43,6 +43,7 @@ def autoreason(
     """Refine each prompt with the AutoReason tournament; write the dataset, exports and a summary."""
     import asyncio
 
+    from hadron.runtime.rundir import RunDir
     from hadron.runtime.task import RunRequest
     from hadron.tasks.autoreason.run import SUMMARY_FILE, run_autoreason
 
@@ -55,16 +56,16 @@ def autoreason(
     except KeyboardInterrupt:
         err_console.print(f"interrupted; rerun the same command to resume: {command}", highlight=False)
         raise typer.Exit(130) from None
-    manifest, result = done.run.manifest, done.run
+    manifest, result, run = done.run.manifest, done.run, RunDir(out)
     if done.exports:
         written = ", ".join(f"{name} {stats.written}" for name, stats in done.exports.items())
-        console.print(f"exports in {out / 'exports'}: {written}", highlight=False)
+        console.print(f"exports in {run.exports_dir}: {written}", highlight=False)
     print_summary(done.summary)
-    console.print(f"{manifest.rows} rows in {out / 'data'}; summary in {out / SUMMARY_FILE}",
+    console.print(f"{manifest.rows} rows in {run.data_dir}; summary in {out / SUMMARY_FILE}",
                   highlight=False)
     if manifest.errors:
-        err_console.print(f"{manifest.errors} rows failed (see {out}/errors.jsonl); redo them with: "
-                          f"hadron run {out}/config.yaml --out {out} --retry-errors", highlight=False)
+        err_console.print(f"{manifest.errors} rows failed (see {run.errors_path}); redo them with: "
+                          f"hadron run {run.config_path} --out {out} --retry-errors", highlight=False)
     exit_if_input_skipped(result)
 
 

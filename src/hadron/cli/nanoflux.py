@@ -110,6 +110,9 @@ def _is_local(spec: object) -> bool:
 def print_summary(summary: NanoFluxSummary, out: Path) -> None:
     from rich.table import Table
 
+    from hadron.runtime.rundir import RunDir
+
+    run = RunDir(out)
     rows, rejected, errors = summary.rows, summary.rejected, summary.errors
     table = Table(title="NanoFlux", show_header=False, title_justify="left")
     table.add_column("what", style="bold")
@@ -120,8 +123,8 @@ def print_summary(summary: NanoFluxSummary, out: Path) -> None:
     table.add_row("rejected", f"{sum(rejected.values())} ({reasons or '-'})")
     table.add_row("failed rounds", str(errors))
     console.print(table)
-    console.print(f"data in {out / 'data'}; rejected candidates with reasons in {out / 'rejects.jsonl'}",
+    console.print(f"data in {run.data_dir}; rejected candidates with reasons in {run.rejects_path}",
                   highlight=False)
     if errors:
-        err_console.print(f"{errors} round(s) failed (see {out}/errors.jsonl); redo them by running the "
+        err_console.print(f"{errors} round(s) failed (see {run.errors_path}); redo them by running the "
                           "same command with --retry-errors", highlight=False)
