@@ -4,7 +4,8 @@ It is not a security layer: the kernel does the refusing. It only reads the code
 like a notebook cell (the last expression's value is reported), and writes one JSON object with the
 outcome to the fd named by argv[2]. An OSError the kernel refused with (EPERM, EROFS, EFBIG, ...) is
 ``refused``; one saying a path or process does not exist is an ordinary ``exception``: inside the
-sandbox, hidden and absent look the same. argv[1] is a JSON list of read-only library dirs to put on ``sys.path``.
+sandbox, hidden and absent look the same. argv[1] is a JSON list of read-only library dirs to put on
+``sys.path``.
 """
 
 BOOTSTRAP = r'''
