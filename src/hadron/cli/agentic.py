@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from hadron.cli._app import app, console
+from hadron.cli._report import exit_if_failed
 
 if TYPE_CHECKING:
     from hadron.tasks.agentic.run import AgenticRunConfig, RunSummary
@@ -62,6 +63,7 @@ def agentic_command(
         run_agentic(settings, out, progress="auto" if progress else "off", retry_errors=retry_errors)
     )
     _print(summary)
+    exit_if_failed(summary.errors)
 
 
 def _settings(path: Path | None, **flags: Any) -> AgenticRunConfig:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from hadron.cli._app import app, console, err_console, read_settings
+from hadron.cli._report import exit_if_failed
 
 if TYPE_CHECKING:
     from hadron.tasks.nanoflux.config import NanoFluxConfig
@@ -82,6 +83,7 @@ def nanoflux(
         written = ", ".join(f"{name} {stats.written}" for name, stats in done.exports.items())
         console.print(f"exports in {out / 'exports'}: {written}", highlight=False)
     print_summary(summary, out)
+    exit_if_failed(summary.errors)
 
 
 def build_config(path: Path | None, *, domains: str | None, per_domain: int | None, attacker: str | None,

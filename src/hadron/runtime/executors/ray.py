@@ -87,8 +87,8 @@ class RayExecutor:
         RunDir(out).check_layout(self.name)
         await _check_steps(pipeline)
         source = pipeline.open_source()
-        pending = InputErrors()
-        rows = iter(source.rows(on_error=None if strict else pending))
+        pending = InputErrors(strict=strict)
+        rows = iter(source.rows(on_error=pending))
         first = next(rows, None)
         if first is None:
             raise InputError(str(pipeline.source_config().get("path", "<source>")), "no rows")
