@@ -13,6 +13,7 @@ import typer
 
 from hadron.cli._app import app, console, err_console, read_settings
 from hadron.cli._report import exit_for_rows
+from hadron.cli._run_options import cache_option, retry_errors_option
 from hadron.cli._source import (
     SourceFlags,
     id_column_option,
@@ -55,6 +56,8 @@ def autoreason(
     sample: int | None = sample_option(),
     seed: int | None = seed_option(),
     on_duplicate_id: str | None = on_duplicate_id_option(),
+    cache: Path | None = cache_option(),
+    retry_errors: bool = retry_errors_option(),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Plain progress lines instead of a bar."),
 ) -> None:
     """Refine each prompt with the AutoReason tournament; write the dataset, exports and a summary."""
@@ -68,7 +71,8 @@ def autoreason(
                             max_tokens=max_tokens)
     flags = SourceFlags(prompt_column, id_column, system_column, limit, sample, seed, on_duplicate_id)
     command = f"hadron autoreason {prompts} --out {out}"
-    request = RunRequest(settings, out, source=flags.apply(prompts), progress="quiet" if quiet else "auto")
+    request = RunRequest(settings, out, source=flags.apply(prompts), progress="quiet" if quiet else "auto",
+                         retry_errors=retry_errors, cache=cache)
     try:
         done = asyncio.run(run_autoreason(request))
     except KeyboardInterrupt:
@@ -83,7 +87,7 @@ def autoreason(
                   highlight=False)
     if manifest.errors:
         err_console.print(f"{manifest.errors} rows failed (see {run.errors_path}); redo them with: "
-                          f"hadron run {run.config_path} --out {out} --retry-errors", highlight=False)
+                          f"{command} --retry-errors", highlight=False)
     exit_for_rows(result)
 
 

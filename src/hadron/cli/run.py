@@ -11,6 +11,7 @@ import typer
 
 from hadron.cli._app import app, console, err_console
 from hadron.cli._report import exit_for_rows
+from hadron.cli._run_options import cache_option
 from hadron.cli._source import (
     SourceFlags,
     id_column_option,
@@ -47,6 +48,7 @@ def run(
     cache_path: str | None = typer.Option(None, "--cache-path",
                                           help="With --executor ray: the request cache (default "
                                                "OUT/cache.sqlite; node-local on a multi-node cluster)."),
+    cache: Path | None = cache_option(),
     prompt_column: str | None = prompt_column_option(),
     id_column: str | None = id_column_option(),
     system_column: str | None = system_column_option(),
@@ -84,7 +86,7 @@ def run(
         with contextlib.suppress(NotImplementedError):  # event loops without signal handlers
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
         return await loaded.run(out_dir, retry_errors=retry_errors, strict=strict,
-                                progress="quiet" if quiet else "auto", executor=runner)
+                                progress="quiet" if quiet else "auto", executor=runner, cache=cache)
 
     try:
         result = asyncio.run(run_until_signalled())
