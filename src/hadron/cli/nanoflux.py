@@ -104,7 +104,7 @@ def build_config(path: Path | None, *, domains: str | None, per_domain: int | No
     flags = {"domains": domains, "per_domain": per_domain, "max_rounds": max_rounds, "embedder": embedder,
              "concurrency": concurrency}
     data.update({key: value for key, value in flags.items() if value is not None})
-    settings = validate(NanoFluxConfig, data, str(path) if path is not None else None)
+    settings = validate(NanoFluxConfig, data, doc)
     for name, cap in SMALL_MODEL_MAX_TOKENS.items():
         role = getattr(settings, name)
         if _is_local(role.model) and "max_tokens" not in role.model_fields_set:
