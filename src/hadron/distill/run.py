@@ -12,6 +12,7 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hadron.distill.adapter import DistillAdapter
 from hadron.distill.agreement import make_comparator
@@ -47,6 +48,8 @@ class DistillReport:
     reflection_calls: int
     seconds: float
     usage: dict[str, Tally] = field(default_factory=dict)
+    source: dict[str, Any] = field(default_factory=dict)
+    """Where the gold came from when hadron built it (``--from-run``); written into result.json."""
 
     @property
     def student_prompt(self) -> str:
@@ -79,7 +82,8 @@ def read_prompt(value: str) -> str:
 
 
 async def distill(gold_path: str | Path, seed_prompt: str, config: DistillConfig, out_dir: str | Path, *,
-                  hub: ModelHub | None = None, progress: ProgressFn | None = None) -> DistillReport:
+                  hub: ModelHub | None = None, progress: ProgressFn | None = None,
+                  source: dict[str, Any] | None = None) -> DistillReport:
     """Run the whole distillation and write its files into ``out_dir``.
 
     ``out_dir`` keeps the request cache (``cache.sqlite``), so running the same command again replays
@@ -98,7 +102,8 @@ async def distill(gold_path: str | Path, seed_prompt: str, config: DistillConfig
     own_hub = hub is None
     models = hub if hub is not None else ModelHub(cache_path=out_dir / "cache.sqlite")
     try:
-        spec = label_spec(split.train, categorical=config.categorical, array=config.array)
+        spec = label_spec(records, categorical=config.categorical, array=config.array,
+                          declared=config.label_values)
         student = Student(models.get(config.student), spec, compare, max_tokens=config.student_max_tokens,
                           concurrency=config.concurrency, seed=config.seed)
         baseline_scores = await score_holdout(student, seed_prompt, split.holdout, reps=config.reps)
@@ -118,13 +123,13 @@ async def distill(gold_path: str | Path, seed_prompt: str, config: DistillConfig
         winner_scores = (baseline_scores if winner_prompt == seed_prompt
                          else await score_holdout(student, winner_prompt, split.holdout, reps=config.reps))
         decision = decide(baseline_scores, winner_scores, min_delta=config.min_delta,
-                          resamples=config.bootstrap, seed=config.seed)
+                          resamples=config.bootstrap, seed=config.seed, rule=config.gate)
         report = DistillReport(
             gold_path=gold_path, out_dir=out_dir, config=config, split=split, baseline_prompt=seed_prompt,
             winner_prompt=winner_prompt, decision=decision, optimizer=outcome,
             baseline_scores=baseline_scores, winner_scores=winner_scores,
             reflection_calls=reflector.calls, seconds=time.monotonic() - started,
-            usage=models.meter.by_role())
+            usage=models.meter.by_role(), source=dict(source or {}))
         write_outputs(report)
         return report
     finally:
