@@ -20,7 +20,7 @@ from hadron.cli import app, main
 from hadron.distill.from_run import JUDGE_SEED_PROMPT, gold_from_run, judged_passes
 from hadron.errors import ConfigError, InputError
 from hadron.llm.types import ChatRequest
-from hadron.qa.rundir import RunDir
+from hadron.runtime.rundir import RunDir
 from hadron.testing import register_scripted, unregister_scripted
 
 RULE = "Prefer the beta answer; on odd-numbered questions prefer the gamma answer."
@@ -92,7 +92,7 @@ def judge_models() -> Iterator[None]:
 
 def test_judge_gold_is_the_panels_decision_under_neutral_labels(autoreason_run: Path) -> None:
     gold = gold_from_run(autoreason_run, "judge", stride=3)
-    rows = list(RunDir.open(autoreason_run).iter_rows())
+    rows = [located.row for located in RunDir(autoreason_run).rows()]
     decided = {(str(row["id"]), entry["pass"]): entry["winner"] for row in rows for entry in row["trace"]}
     assert len(gold.lines) == ROWS == len(decided)
     for line in gold.lines:
@@ -149,11 +149,11 @@ def test_a_run_without_autoreason_rows_is_one_clear_error(tmp_path: Path) -> Non
 
 
 def test_void_and_short_circuit_passes_are_not_gold(autoreason_run: Path, tmp_path: Path) -> None:
-    rows = list(RunDir.open(autoreason_run).iter_rows())
+    rows = [located.row for located in RunDir(autoreason_run).rows()]
     rows[0]["trace"][0]["void"] = True
     rows[1]["trace"][0]["short_circuit"] = True
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "part-00000.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
-    passes = list(judged_passes(RunDir.open(tmp_path)))
+    passes = list(judged_passes(RunDir(tmp_path)))
     assert len(passes) == ROWS - 2
     assert {p.row_id for p in passes}.isdisjoint({str(rows[0]["id"]), str(rows[1]["id"])})

@@ -22,18 +22,19 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from hadron.core import stable_hash
 from hadron.distill.config import DistillConfig
 from hadron.distill.gold import load_gold
 from hadron.distill.optimizer import ProgressFn
-from hadron.distill.run import DistillReport, distill
+from hadron.distill.report import DistillReport
+from hadron.distill.run import distill
 from hadron.distill.split import split_gold
 from hadron.errors import ConfigError, InputError
 from hadron.llm import ModelHub
-from hadron.llm.types import stable_hash
-from hadron.qa.rundir import RunDir
+from hadron.runtime.rundir import RunDir
 from hadron.tasks.autoreason.ballot import labels
 from hadron.tasks.autoreason.judging import escape_delimiters
-from hadron.tasks.autoreason.records import PassRecord
+from hadron.tasks.autoreason.view import RunRow
 
 JUDGE_FIELD = "winner"
 
@@ -87,29 +88,29 @@ class RunGold:
         return path
 
 
-def judged_passes(run: RunDir, *, prompt_column: str = "prompt") -> Iterator[JudgedPass]:
+def judged_passes(run: RunDir) -> Iterator[JudgedPass]:
     """Every judged pass of every AutoReason row, in row then pass order."""
-    for number, row in enumerate(run.iter_rows(), start=1):
-        if row.get("method") != "autoreason":
+    for located in run.rows():
+        where = f"{located.path}:{located.line}"
+        try:
+            row = RunRow.of(located.row)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            path = ".".join(str(part) for part in first["loc"]) or "row"
+            raise InputError(where, f"not an AutoReason row: {path}: {first['msg']}") from None
+        if row.method != "autoreason":
             continue
-        row_id = str(row.get("id") or number)
-        prompt = row.get(prompt_column)
-        if not isinstance(prompt, str):
-            raise InputError(str(run.path), f"row {row_id!r} has no text column {prompt_column!r}")
-        for entry in row.get("trace") or []:
-            try:
-                record = PassRecord.model_validate(entry)
-            except ValidationError as exc:
-                raise InputError(str(run.path), f"row {row_id!r}: a trace entry is not an AutoReason pass "
-                                 f"({exc.errors()[0]['msg']})") from None
-            if record.void or record.short_circuit or record.borda is None or not record.ballots:
+        if row.prompt is None:
+            raise InputError(where, f"row {row.id!r} has no prompt")
+        for record in row.trace:
+            if record.void or record.short_circuit or not record.scores() or not record.ballots:
                 continue
-            if record.incumbent is None or record.b is None or record.ab is None:
+            candidates = record.candidates()
+            if set(candidates) != {"A", "B", "AB"} or record.winner not in candidates:
                 continue
-            candidates = {"A": record.incumbent.text, "B": record.b.text, "AB": record.ab.text}
             firsts = [ballot.ranking[0] for ballot in record.ballots if ballot.valid and ballot.ranking]
-            yield JudgedPass(row_id=row_id, pass_index=record.pass_, prompt=prompt, candidates=candidates,
-                             winner=record.winner, first_choices=firsts)
+            yield JudgedPass(row_id=row.id, pass_index=record.pass_index, prompt=row.prompt,
+                             candidates=candidates, winner=record.winner, first_choices=firsts)
 
 
 def judge_input(judged: JudgedPass, perm: dict[str, str]) -> str:
@@ -128,7 +129,8 @@ def shuffled(judged: JudgedPass) -> dict[str, str]:
 
 def judge_gold(run_path: str | Path, *, stride: int) -> RunGold:
     """Gold for distilling the judge panel of the AutoReason run at ``run_path``."""
-    run = RunDir.open(run_path)
+    run = RunDir(run_path)
+    run.require_shards()
     passes = list(judged_passes(run))
     if not passes:
         raise InputError(str(run.path), "no judged AutoReason passes in this run",
