@@ -171,7 +171,6 @@ def gold_from_run(run_path: str | Path, target: str, *, stride: int) -> RunGold:
     return builder(run_path, stride=stride)
 
 
-
 async def distill_from_run(run_path: str | Path, target: str, config: DistillConfig, out_dir: str | Path, *,
                            seed_prompt: str | None = None, hub: ModelHub | None = None,
                            progress: ProgressFn | None = None) -> DistillReport:

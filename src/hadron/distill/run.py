@@ -3,7 +3,8 @@ gate -> files.
 
 Order matters: everything that can be checked without a model call (gold file, label fields, split,
 budget) is checked first; the baseline's holdout scoring is the first model call, so an unreachable
-student fails before gepa starts. Only ``split.trainset`` and ``split.valset`` are handed to gepa.
+student fails before gepa starts. Only ``split.trainset`` and ``split.valset`` are handed to gepa; the
+student's answer schema takes its vocabulary from every split (what may be answered, not what is right).
 """
 
 from __future__ import annotations
