@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from hadron.cli._app import app, console, err_console, read_settings
-from hadron.errors import ConfigError
+from hadron.cli._report import exit_if_failed
 
 if TYPE_CHECKING:
     from hadron.tasks.nanoflux.config import NanoFluxConfig
@@ -52,6 +52,9 @@ def nanoflux(
     retry_errors: bool = typer.Option(False, "--retry-errors",
                                       help="Re-run only the rounds recorded in OUT/errors.jsonl."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Plain progress lines instead of a bar."),
+    unsafe_sandbox: bool = typer.Option(False, "--unsafe-sandbox",
+                                        help="Where this host has no OS sandbox (see `hadron sandbox "
+                                             "check`), run the judge's code without one. Dangerous."),
 ) -> None:
     """Synthesize hard multi-step questions the defender fails; write the dataset and SFT exports."""
     import asyncio
@@ -62,6 +65,9 @@ def nanoflux(
     settings = build_config(config, domains=domains, per_domain=per_domain, attacker=attacker,
                             defender=defender, judge=judge, max_rounds=max_rounds, embedder=embedder,
                             concurrency=concurrency)
+    if unsafe_sandbox:
+        settings.sandbox.unsafe = True
+        warn_if_unsafe(settings)
     request = RunRequest(settings, out, progress="quiet" if quiet else "auto", retry_errors=retry_errors)
     try:
         done = asyncio.run(run_nanoflux(request))
@@ -77,29 +83,25 @@ def nanoflux(
         written = ", ".join(f"{name} {stats.written}" for name, stats in done.exports.items())
         console.print(f"exports in {out / 'exports'}: {written}", highlight=False)
     print_summary(summary, out)
+    exit_if_failed(summary.errors)
 
 
 def build_config(path: Path | None, *, domains: str | None, per_domain: int | None, attacker: str | None,
                  defender: str | None, judge: str | None, max_rounds: int | None, embedder: str | None,
                  concurrency: int | None) -> NanoFluxConfig:
     """The file's settings, then the flags; the embedded model gets short answers unless told otherwise."""
-    from pydantic import ValidationError
-
+    from hadron.core.config import validate
     from hadron.tasks.nanoflux.config import NanoFluxConfig
 
-    data: dict[str, Any] = read_settings(path, "NanoFlux") if path is not None else {}
+    doc = read_settings(path, "NanoFlux") if path is not None else None
+    data: dict[str, Any] = doc.data if doc is not None else {}
     for role, spec in (("attacker", attacker), ("defender", defender), ("judge", judge)):
         if spec is not None:
             data[role] = {**(data.get(role) or {}), "model": spec}
     flags = {"domains": domains, "per_domain": per_domain, "max_rounds": max_rounds, "embedder": embedder,
              "concurrency": concurrency}
     data.update({key: value for key, value in flags.items() if value is not None})
-    try:
-        settings = NanoFluxConfig.model_validate(data)
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise ConfigError(f"{path or 'options'}: {where}: {first['msg']}") from None
+    settings = validate(NanoFluxConfig, data, str(path) if path is not None else None)
     for name, cap in SMALL_MODEL_MAX_TOKENS.items():
         role = getattr(settings, name)
         if _is_local(role.model) and "max_tokens" not in role.model_fields_set:
@@ -109,6 +111,17 @@ def build_config(path: Path | None, *, domains: str | None, per_domain: int | No
     return settings
 
 
+def warn_if_unsafe(settings: NanoFluxConfig) -> None:
+    """Say loudly, before anything runs, that model-written code will run with no OS boundary."""
+    from hadron.sandbox import check
+
+    report = check()
+    if not report.available and "python" in settings.judge.tools:
+        err_console.print(f"[bold red]WARNING: no OS sandbox ({report.reason}); the judge's model-written "
+                          "code runs with resource limits only (--unsafe-sandbox). This is recorded in "
+                          "the run's manifest.[/]", highlight=False)
+
+
 def _is_local(spec: object) -> bool:
     return isinstance(spec, str) and (spec == "local" or spec.startswith("local:"))
 
@@ -116,6 +129,9 @@ def _is_local(spec: object) -> bool:
 def print_summary(summary: NanoFluxSummary, out: Path) -> None:
     from rich.table import Table
 
+    from hadron.runtime.rundir import RunDir
+
+    run = RunDir(out)
     rows, rejected, errors = summary.rows, summary.rejected, summary.errors
     table = Table(title="NanoFlux", show_header=False, title_justify="left")
     table.add_column("what", style="bold")
@@ -126,8 +142,8 @@ def print_summary(summary: NanoFluxSummary, out: Path) -> None:
     table.add_row("rejected", f"{sum(rejected.values())} ({reasons or '-'})")
     table.add_row("failed rounds", str(errors))
     console.print(table)
-    console.print(f"data in {out / 'data'}; rejected candidates with reasons in {out / 'rejects.jsonl'}",
+    console.print(f"data in {run.data_dir}; rejected candidates with reasons in {run.rejects_path}",
                   highlight=False)
     if errors:
-        err_console.print(f"{errors} round(s) failed (see {out}/errors.jsonl); redo them by running the "
+        err_console.print(f"{errors} round(s) failed (see {run.errors_path}); redo them by running the "
                           "same command with --retry-errors", highlight=False)

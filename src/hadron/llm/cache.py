@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from hadron.llm.types import ChatRequest, Completion
+from hadron.redact import redact
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -132,7 +133,7 @@ class RequestCache:
         """Store the answer; returns once it is committed."""
         data = completion.to_dict()
         data["cached"] = False
-        payload = json.dumps(data, ensure_ascii=False)
+        payload = redact(json.dumps(data, ensure_ascii=False))
         await self._writes.submit((key or request.cache_key(), request.model, payload))
 
     def _count(self) -> int:

@@ -28,8 +28,8 @@ class LocalExecutor:
                   progress: ProgressMode = "auto") -> RunResult:
         RunDir(out_dir).check_layout(self.name)
         source = pipeline.open_source()
-        pending = InputErrors()
-        rows = source.rows(on_error=None if strict else pending)
+        pending = InputErrors(strict=strict)
+        rows = source.rows(on_error=pending)
         first = next(iter(rows), None)
         if first is None:
             raise InputError(str(pipeline.source_config().get("path", "<source>")), "no rows")

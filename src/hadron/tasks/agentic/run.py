@@ -15,15 +15,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field
 
+from hadron.core.config import read_yaml, validate
 from hadron.data.sinks import SinkConfig
 from hadron.errors import ConfigError, InputError
 from hadron.runtime.export import export_finished
 from hadron.runtime.rundir import RunDir
 from hadron.runtime.task import RunRequest, TaskResult
 from hadron.tasks.agentic.config import AgenticConfig
-from hadron.tasks.agentic.scenario import load_scenarios, node_line
+from hadron.tasks.agentic.scenario import load_scenarios
 from hadron.tasks.agentic.step import Agentic, plan_rows
 
 if TYPE_CHECKING:
@@ -61,35 +62,14 @@ class RunSummary:
 def load_run_config(path: str | Path) -> AgenticRunConfig:
     """Read ``path``; a relative ``scenarios`` folder is relative to the file; errors name file:line."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise InputError(str(path), f"cannot read: {err.strerror or err}") from err
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise InputError(
-            str(path),
-            f"invalid YAML: {getattr(err, 'problem', None) or err}",
-            line=mark.line + 1 if mark else None,
-        ) from err
-    if data is None:
-        data = {}
-    if not isinstance(data, dict) or (root is not None and not isinstance(root, yaml.MappingNode)):
+    doc = read_yaml(path)
+    data = {} if doc.data is None else doc.data
+    if not isinstance(data, dict) or (doc.node is not None and not isinstance(doc.node, yaml.MappingNode)):
         raise InputError(str(path), "expected a mapping of settings", line=1)
     scenarios = data.get("scenarios")
     if isinstance(scenarios, str) and (path.parent / scenarios).exists():
         data["scenarios"] = str((path.parent / scenarios).resolve())
-    try:
-        return AgenticRunConfig.model_validate(data)
-    except ValidationError as err:
-        first = err.errors(include_url=False)[0]
-        key = ".".join(str(part) for part in first["loc"]) or "config"
-        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
-        line = node_line(root, first["loc"]) if root is not None else None
-        raise InputError(str(path), f"{key}: {message}", line=line) from err
+    return validate(AgenticRunConfig, data, doc, indices="dots")
 
 
 async def run_agentic(
