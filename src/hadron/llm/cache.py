@@ -26,6 +26,10 @@ from hadron.redact import redact
 T = TypeVar("T")
 R = TypeVar("R")
 
+BUSY_TIMEOUT_S = 60.0
+"""How long a connection waits for another process's write to finish: one cache may be shared by several
+runs writing at once (``--cache``, ``HADRON_CACHE``); WAL lets readers go on beside the one writer."""
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS completions (
     key TEXT PRIMARY KEY,
@@ -86,7 +90,7 @@ class RequestCache:
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, check_same_thread=False)
+            conn = sqlite3.connect(self.path, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(_SCHEMA)
@@ -101,7 +105,7 @@ class RequestCache:
         if self._reader is None:
             if not self.path.exists():
                 return None  # nothing written yet; connect once there is something to read
-            self._reader = sqlite3.connect(self.path, check_same_thread=False)
+            self._reader = sqlite3.connect(self.path, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
         try:
             row = self._reader.execute("SELECT completion FROM completions WHERE key = ?", (key,)).fetchone()
         except sqlite3.OperationalError as err:

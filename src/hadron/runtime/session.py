@@ -59,7 +59,7 @@ class InputErrors:
 
 class Session:
     def __init__(self, pipeline: Pipeline, out: Path, source: Any, *, models: ModelHub | None,
-                 progress: ProgressMode) -> None:
+                 progress: ProgressMode, cache: Path | str | None = None) -> None:
         from hadron.llm.hub import ModelHub
 
         self.pipeline = pipeline
@@ -68,7 +68,7 @@ class Session:
         self.source = source
         self.stats = RunStats()
         self.own_hub = models is None
-        self.hub = models if models is not None else ModelHub(cache_path=self.run_dir.cache_path)
+        self.hub = models if models is not None else ModelHub(cache_path=self.run_dir.cache_for(cache))
         self.progress_mode = progress
         self.interrupted = False
         self.complete = False
