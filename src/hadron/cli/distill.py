@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from hadron.cli._app import app, console
+from hadron.cli._run_options import cache_option
 from hadron.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ def distill_command(
                                    help="Every k-th train record validates in GEPA (0: validate on train)."),
     minibatch: int = typer.Option(3, "--minibatch", help="Examples per reflection step."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON report (result.json) to stdout."),
+    cache: Path | None = cache_option(),
 ) -> None:
     """Distill an expensive workflow's gold verdicts into one cheap student prompt."""
     import asyncio
@@ -81,13 +83,14 @@ def distill_command(
             config = _config(**options)
             prompt = read_prompt(baseline) if baseline is not None else None
             report = asyncio.run(distill_from_run(from_run, target, config, out, seed_prompt=prompt,
-                                                  progress=on_progress))
+                                                  progress=on_progress, cache=cache))
         else:
             gold_path = _gold_path(gold_arg, gold)
             if baseline is None:
                 raise ConfigError("no seed prompt given", hint="--baseline PROMPT_OR_FILE")
             config = _config(**options)
-            report = asyncio.run(distill(gold_path, read_prompt(baseline), config, out, progress=on_progress))
+            report = asyncio.run(distill(gold_path, read_prompt(baseline), config, out, progress=on_progress,
+                                         cache=cache))
     if as_json:
         print((report.out_dir / "result.json").read_text(encoding="utf-8"), end="")
     else:

@@ -58,11 +58,12 @@ def read_prompt(value: str) -> str:
 
 async def distill(gold_path: str | Path, seed_prompt: str, config: DistillConfig, out_dir: str | Path, *,
                   hub: ModelHub | None = None, progress: ProgressFn | None = None,
-                  source: dict[str, Any] | None = None) -> DistillReport:
+                  source: dict[str, Any] | None = None, cache: str | Path | None = None) -> DistillReport:
     """Run the whole distillation and write its files into ``out_dir``.
 
-    ``out_dir`` keeps the request cache (``cache.sqlite``), so running the same command again replays
-    every answered call; gepa itself always gets a fresh run directory under ``out_dir/gepa``.
+    ``out_dir`` keeps the request cache (``cache.sqlite``; ``cache`` or ``$HADRON_CACHE`` name a shared
+    one), so running the same command again replays every answered call (an answer that did not
+    validate is asked again); gepa itself always gets a fresh run directory under ``out_dir/gepa``.
     """
     started = time.monotonic()
     gold_path, out_dir = Path(gold_path), Path(out_dir)
@@ -75,7 +76,7 @@ async def distill(gold_path: str | Path, seed_prompt: str, config: DistillConfig
     compare = make_comparator(categorical=config.categorical, array=config.array, spec=config.comparator)
     out_dir.mkdir(parents=True, exist_ok=True)
     own_hub = hub is None
-    models = hub if hub is not None else ModelHub(cache_path=RunDir(out_dir).cache_path)
+    models = hub if hub is not None else ModelHub(cache_path=RunDir(out_dir).cache_for(cache))
     try:
         spec = label_spec(records, categorical=config.categorical, array=config.array,
                           declared=config.label_values)
