@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from hadron.core import stable_hash
+from hadron.core.conversation import ConversationError, conversation_of, transcript
 from hadron.distill.config import DistillConfig
 from hadron.distill.gold import load_gold
 from hadron.distill.optimizer import ProgressFn
@@ -100,8 +101,11 @@ def judged_passes(run: RunDir) -> Iterator[JudgedPass]:
             raise InputError(where, f"not an AutoReason row: {path}: {first['msg']}") from None
         if row.method != "autoreason":
             continue
-        if row.prompt is None:
-            raise InputError(where, f"row {row.id!r} has no prompt")
+        try:  # the task as the judges read it: the prompt, or the conversation's transcript
+            prompt = transcript(conversation_of({"prompt": row.prompt, "system": row.system,
+                                                 "messages": row.messages}))
+        except ConversationError:
+            raise InputError(where, f"row {row.id!r} has no prompt") from None
         for record in row.trace:
             if record.void or record.short_circuit or not record.scores() or not record.ballots:
                 continue
@@ -109,7 +113,7 @@ def judged_passes(run: RunDir) -> Iterator[JudgedPass]:
             if set(candidates) != {"A", "B", "AB"} or record.winner not in candidates:
                 continue
             firsts = [ballot.ranking[0] for ballot in record.ballots if ballot.valid and ballot.ranking]
-            yield JudgedPass(row_id=row.id, pass_index=record.pass_index, prompt=row.prompt,
+            yield JudgedPass(row_id=row.id, pass_index=record.pass_index, prompt=prompt,
                              candidates=candidates, winner=record.winner, first_choices=firsts)
 
 
