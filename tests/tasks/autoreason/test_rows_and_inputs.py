@@ -5,6 +5,7 @@ failed answers never replayed, and the tournament's NO FLAWS and ballot rules.""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,6 @@ from typer.testing import CliRunner
 from hadron.cli import app
 from hadron.errors import ConfigError
 from hadron.testing import FaultServer
-from hadron.testing.answers import last_user_text
 
 ROWS = [
     {"id": "h1", "prompt": "Say hi", "system": "Answer only in French."},
@@ -35,8 +35,12 @@ def role_of(body: dict[str, Any]) -> str:
 
 
 def reply(body: dict[str, Any]) -> str:
+    """A pure function of the request: judges rank the labels in order (as JSON when asked for it)."""
     if role_of(body) == "judge":
-        labels = sorted(set(__import__("re").findall(r"BEGIN (X\d+)", last_user_text(body["messages"]))))
+        first = next(m["content"] for m in body["messages"] if m["role"] == "user")
+        labels = sorted(set(re.findall(r"BEGIN (X\d+)", first)))
+        if body.get("response_format"):
+            return json.dumps({"reasoning": "fine", "ranking": " > ".join(labels)})
         return "fine\nRANKING: " + ", ".join(labels)
     if role_of(body) == "critic":
         return "- 'x' is vague"
