@@ -9,7 +9,7 @@ import typer
 
 from hadron.cli._app import app, console
 from hadron.cli._report import exit_if_failed
-from hadron.cli._run_options import cache_option
+from hadron.cli._run_options import cache_option, parse_workers, workers_option
 
 if TYPE_CHECKING:
     from hadron.tasks.agentic.run import AgenticRunConfig, RunSummary
@@ -44,6 +44,7 @@ def agentic_command(
         False, "--retry-errors", help="Re-run only the episodes whose model calls failed last time."
     ),
     cache: Path | None = cache_option(),
+    workers: str = workers_option(),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ) -> None:
     """Run scenarios against executed tools, review the episodes, and save training conversations."""
@@ -63,7 +64,7 @@ def agentic_command(
     )
     summary = asyncio.run(
         run_agentic(settings, out, progress="auto" if progress else "off", retry_errors=retry_errors,
-                    cache=cache)
+                    cache=cache, workers=parse_workers(workers))
     )
     _print(summary)
     exit_if_failed(summary.errors)

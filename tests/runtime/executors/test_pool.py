@@ -202,3 +202,18 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
     except OSError:
         return False
+
+
+def test_task_commands_take_workers(tmp_path: Path) -> None:
+    source = tmp_path / "prompts.jsonl"
+    source.write_text("".join(json.dumps(row) + "\n" for row in prompts(6)))
+    with FaultServer() as server:
+        done = _hadron("autoreason", source, "--out", tmp_path / "ar", "--model", server.spec(),
+                       "--max-passes", "1", "--workers", "2", "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert sorted(r["id"] for r in read_rows(tmp_path / "ar")) == [f"r{i:02d}" for i in range(6)]
+    assert json.loads((tmp_path / "ar" / "checkpoint" / "state.json").read_text())["executor"] == "pool"
+
+    done = _hadron("nanoflux", "--out", tmp_path / "nf", "--domains", "math", "--workers", "2")
+    assert done.returncode == 2  # its budget and novelty index span rows: refused, before any call
+    assert "'nanoflux'" in done.stderr and "--workers 1" in done.stderr

@@ -74,12 +74,12 @@ def load_run_config(path: str | Path) -> AgenticRunConfig:
 
 async def run_agentic(
     config: AgenticRunConfig, out: str | Path, *, progress: ProgressMode = "auto", retry_errors: bool = False,
-    cache: Path | None = None,
+    cache: Path | None = None, workers: int = 1,
 ) -> RunSummary:
     """Run (or resume) the episodes into ``out``; ``retry_errors`` re-runs only the rows whose model calls
     failed last time (RUN/errors.jsonl)."""
     task = await run_task(RunRequest(config, Path(out), progress=progress, retry_errors=retry_errors,
-                                     cache=cache))
+                                     cache=cache, workers=workers))
     summary: RunSummary = task.summary
     return summary
 
@@ -101,7 +101,7 @@ async def run_task(request: RunRequest) -> TaskResult:
     step = Agentic("agentic", **options)
     pipeline = Pipeline(source=rows, steps=[step], sink=config.sink, max_in_flight=config.concurrency)
     result = await pipeline.run(out, progress=request.progress, retry_errors=request.retry_errors,
-                                cache=request.cache)
+                                cache=request.cache, workers=request.workers)
     summary = RunSummary(
         out,
         planned=len(rows),
