@@ -82,7 +82,7 @@ class Shell(FileOps, SystemCommands):
                 text, code = self._pipeline(current)
                 outputs.append(text)
             operator, current = token, []
-        return "".join(part if part.endswith("\n") or not part else part + "\n" for part in outputs), code
+        return "".join(outputs), code
 
     def _pipeline(self, tokens: list[str]) -> Result:
         stages: list[list[str]] = [[]]

@@ -9,7 +9,7 @@ import functools
 from collections.abc import Callable
 
 from hadron.tasks.agentic.envs.patterns import Budget, Pattern, PatternError, PatternTimeout
-from hadron.tasks.agentic.envs.shell_args import numeric_sort_key, split_options
+from hadron.tasks.agentic.envs.shell_args import numeric_sort_key, split_options, take_repeated
 from hadron.tasks.agentic.envs.shell_files import FileCommands
 
 Result = tuple[str, int]
@@ -85,26 +85,33 @@ class TextCommands(FileCommands):
         return "".join(out) + errors, 2 if errors else (0 if hits else 1)
 
     def sort(self, args: list[str], stdin: str | None) -> Result:
-        flags, values, operands = split_options(args, valued="kto")
+        specs, args = take_repeated(args, "-k")
+        flags, values, operands = split_options(args, valued="to")
         found, errors = self._read("sort", operands, stdin)
         lines = [line for _, text in found for line in text.splitlines()]
-        numeric = bool(flags & {"n", "h"})
-        key = _sort_key(values.get("k"), values.get("t"), numeric, "f" in flags, "b" in flags)
-        if key is None:
-            return f"sort: invalid key: {values.get('k')!r}\n", 2
+        try:
+            keys = [_SortKey.parse(spec, flags, values.get("t")) for spec in specs] or [
+                _SortKey(1, None, flags, values.get("t"), whole=True)
+            ]
+        except ValueError:
+            return f"sort: invalid field specification '{specs[0]}'\n", 2
+        reverse = "r" in flags
 
         def compare(a: str, b: str) -> int:
-            ka, kb = key(a), key(b)
-            order = (ka > kb) - (ka < kb)
-            if order == 0 and "u" not in flags and "s" not in flags:
-                order = (a.encode() > b.encode()) - (a.encode() < b.encode())
-            return -order if "r" in flags else order
+            for key in keys:
+                order = key.compare(a, b)
+                if order:
+                    return order
+            if "u" in flags or "s" in flags:
+                return 0
+            order = (a.encode() > b.encode()) - (a.encode() < b.encode())
+            return -order if reverse else order
 
         lines.sort(key=functools.cmp_to_key(compare))
         if "u" in flags:
             unique: list[str] = []
             for line in lines:
-                if not unique or key(unique[-1]) != key(line):
+                if not unique or compare(unique[-1], line) != 0:
                     unique.append(line)
             lines = unique
         text = "".join(f"{line}\n" for line in lines)
@@ -236,24 +243,32 @@ def _fixed(text: str) -> str:
     return "".join("\\" + c if c in ".^$*+?()[]{}|\\" else c for c in text)
 
 
-def _sort_key(spec: str | None, separator: str | None, numeric: bool, fold: bool,
-              blanks: bool) -> Callable[[str], object] | None:
-    start, end = 1, None
-    if spec:
-        head, _, tail = spec.partition(",")
-        try:
-            start = int(head.rstrip("nbrfh"))
-            end = int(tail.rstrip("nbrfh")) if tail else None
-        except ValueError:
-            return None
-        numeric = numeric or "n" in head or "h" in head
-        blanks = blanks or "b" in head
+class _SortKey:
+    """One ``-k START[,END][nrbfh]`` key (a key with no letters of its own takes the global ones)."""
 
-    def fields(line: str) -> list[str]:
-        if separator:
-            return line.split(separator)
+    def __init__(self, start: int, end: int | None, flags: set[str], separator: str | None, *,
+                 whole: bool = False) -> None:
+        self.start, self.end, self.separator, self.whole = start, end, separator, whole
+        self.numeric = bool(flags & {"n", "h"})
+        self.reverse = "r" in flags
+        self.blanks = "b" in flags
+        self.fold = "f" in flags
+
+    @classmethod
+    def parse(cls, spec: str, flags: set[str], separator: str | None) -> _SortKey:
+        head, _, tail = spec.partition(",")
+        own = set((head.lstrip("0123456789.") + tail.lstrip("0123456789.")))
+        start = int(head.rstrip("nbrfh").split(".")[0])
+        end = int(tail.rstrip("nbrfh").split(".")[0]) if tail else None
+        if start < 1 or not own <= set("nbrfh"):
+            raise ValueError(spec)
+        return cls(start, end, own or flags, separator)
+
+    def _fields(self, line: str) -> list[str]:
+        if self.separator:
+            return line.split(self.separator)
         parts, current, in_blank = [], "", True
-        for char in line:  # a field is its leading blanks plus the word (GNU sort without -t)
+        for char in line:  # without -t a field is its leading blanks plus the word, as in GNU sort
             if char in " \t" and not in_blank:
                 parts.append(current)
                 current, in_blank = char, True
@@ -263,22 +278,18 @@ def _sort_key(spec: str | None, separator: str | None, numeric: bool, fold: bool
         parts.append(current)
         return parts
 
-    def key(line: str) -> object:
-        if spec:
-            parts = fields(line)
-            chosen = parts[start - 1 : end]
-            text = (separator or "").join(chosen)
-        else:
-            text = line
-        if blanks:
+    def extract(self, line: str) -> object:
+        text = line if self.whole else (self.separator or "").join(self._fields(line)[self.start - 1 : self.end])
+        if self.blanks:
             text = text.lstrip(" \t")
-        if numeric:
+        if self.numeric:
             return numeric_sort_key(text.lstrip())
-        if fold:
-            text = text.upper()
-        return text.encode()
+        return (text.upper() if self.fold else text).encode()
 
-    return key
+    def compare(self, a: str, b: str) -> int:
+        ka, kb = self.extract(a), self.extract(b)
+        order = (ka > kb) - (ka < kb)  # type: ignore[operator]
+        return -order if self.reverse else order
 
 
 def _ranges(spec: str) -> Callable[[int], bool] | None:
