@@ -29,6 +29,9 @@ class LoopConfig(BaseModel):
     user_temperature: float = Field(default=0.7, ge=0, le=2)
     user_max_tokens: int = Field(default=256, ge=16)
     tool_sim_temperature: float = Field(default=0.2, ge=0, le=2)
+    tool_timeout_s: float = Field(default=10.0, gt=0, le=600)
+    """Wall-clock limit of one built-in tool call (run off the event loop); past it the call answers
+    with an error."""
 
 
 class ReviewConfig(BaseModel):

@@ -11,6 +11,7 @@ the model, never into the episode's own system message.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from dataclasses import dataclass
@@ -111,7 +112,7 @@ class AgentLoop:
                 route_key,
                 temperature=self.settings.tool_sim_temperature,
             )
-        toolbox = ToolBox(env, specs, simulated)
+        toolbox = ToolBox(env, specs, simulated, timeout_s=self.settings.tool_timeout_s)
         system = render(load_template("agent_system.j2", task=TASK), environment=scenario.environment)
         opening = await self._opening(scenario, route_key, attempt)
         episode = Episode(
@@ -151,7 +152,8 @@ class AgentLoop:
             user_messages += 1
         else:
             episode.stop_reason, episode.note = "turn_cap", f"no final answer within {cap} assistant turns"
-        episode.checks = env.check_all(scenario.success)
+        await toolbox.settle()
+        episode.checks = await asyncio.to_thread(env.check_all, scenario.success)
         episode.final_state = env.snapshot()
         return episode
 
