@@ -2,15 +2,23 @@
 
 Every model role takes a spec string, a ``ModelConfig`` or a weighted ``PoolConfig`` with a preferred
 failover order; the user simulator and the tool simulator default to the teacher.
+
+The agentic-distillation framework's own keys are accepted too and mean the same settings:
+``teacher_pool``/``reviewer_pool`` (weighted ``members`` and ``preferred_order``) are the teacher and
+reviewer pools, ``review_flow`` {enabled, min_score (0-10), max_rounds} is ``review``, ``prompts`` holds
+the teacher and reviewer guidance and the global language policy, ``concurrency.max_workers`` is the
+number of episodes in flight and ``scenario_mix`` lists scenario sources with weights and overrides
+(``run.py``). Giving a setting both ways is an error, never a silent choice.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hadron.llm.config import ModelSpec, spec_name
+from hadron.tasks.agentic.language import LanguagePolicy
 
 
 class LoopConfig(BaseModel):
@@ -52,6 +60,44 @@ class ReviewConfig(BaseModel):
     max_reasks: int = Field(default=2, ge=0, le=10)
 
 
+class PoolSettings(BaseModel):
+    """The framework's pool: ``members`` (spec strings or ``{model, weight}``) and ``preferred_order``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    members: list[Any] = Field(min_length=1)
+    preferred_order: list[str] = Field(default_factory=list)
+    cooldown_s: float = Field(default=30.0, ge=0)
+
+    def spec(self, name: str) -> ModelSpec:
+        from hadron.llm.config import PoolConfig
+
+        return PoolConfig(
+            name=name, members=self.members, preferred=self.preferred_order, cooldown_s=self.cooldown_s
+        )
+
+
+class ReviewFlow(BaseModel):
+    """The framework's ``review_flow``: ``min_score`` is on the reviewer's 0-10 scale."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    min_score: float = Field(default=7.0, ge=0, le=10)
+    max_rounds: int = Field(default=2, ge=0, le=10)
+
+
+class Prompts(BaseModel):
+    """Text added to what the teacher and the reviewer are told (never saved in the conversation), and
+    the language policy every scenario follows unless it sets its own ``language``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    teacher_guidance: str = ""
+    reviewer_guidance: str = ""
+    language_policy: LanguagePolicy | None = None
+
+
 class AgenticConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -63,6 +109,29 @@ class AgenticConfig(BaseModel):
     """The model that imagines results of custom tools; None uses the teacher."""
     loop: LoopConfig = Field(default_factory=LoopConfig)
     review: ReviewConfig = Field(default_factory=ReviewConfig)
+    prompts: Prompts = Field(default_factory=Prompts)
+    teacher_pool: PoolSettings | None = Field(default=None, exclude=True)
+    reviewer_pool: PoolSettings | None = Field(default=None, exclude=True)
+    review_flow: ReviewFlow | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _framework_keys(self) -> AgenticConfig:
+        """Fold the framework's keys into Hadron's (once: they are excluded from dumps)."""
+        for pool, role in ((self.teacher_pool, "teacher"), (self.reviewer_pool, "reviewer")):
+            if pool is None:
+                continue
+            if role in self.model_fields_set:
+                raise ValueError(f"give {role} or {role}_pool, not both")
+            setattr(self, role, pool.spec(f"{role}_pool"))
+        if self.review_flow is not None:
+            if "review" in self.model_fields_set:
+                raise ValueError("give review or review_flow, not both")
+            flow = self.review_flow
+            self.review = self.review.model_copy(
+                update={"enabled": flow.enabled, "threshold": flow.min_score / 10, "max_rounds": flow.max_rounds}
+            )
+        self.teacher_pool = self.reviewer_pool = self.review_flow = None
+        return self
 
     def user_model(self) -> ModelSpec:
         return self.user if self.user is not None else self.teacher
@@ -79,4 +148,13 @@ class AgenticConfig(BaseModel):
         }
 
 
-__all__ = ["AgenticConfig", "LoopConfig", "ModelSpec", "ReviewConfig", "spec_name"]
+__all__ = [
+    "AgenticConfig",
+    "LoopConfig",
+    "ModelSpec",
+    "PoolSettings",
+    "Prompts",
+    "ReviewConfig",
+    "ReviewFlow",
+    "spec_name",
+]

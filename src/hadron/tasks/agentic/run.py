@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hadron.data.sinks import SinkConfig
 from hadron.errors import ConfigError, InputError
 from hadron.tasks.agentic.config import AgenticConfig
-from hadron.tasks.agentic.scenario import load_scenarios, node_line
+from hadron.tasks.agentic.mix import MixEntry, Scenarios, resolve
+from hadron.tasks.agentic.scenario import node_line, pick_error
 from hadron.tasks.agentic.step import Agentic, plan_rows
 
 if TYPE_CHECKING:
@@ -30,16 +31,44 @@ if TYPE_CHECKING:
 SFT_FORMATS = ["sft-trl", "sft-openai", "sft-sharegpt"]
 
 
+class Concurrency(BaseModel):
+    """The framework's ``concurrency`` block."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_workers: int = Field(ge=1, le=1024)
+
+
 class AgenticRunConfig(AgenticConfig):
-    scenarios: str = "all"
-    """A scenario file, a folder of them, a family name or ``all``."""
+    scenarios: Scenarios = "all"
+    """A scenario file, a folder of them, a family name, ``all``, or a mix (``mix.py``)."""
+    scenario_mix: list[MixEntry] | None = Field(default=None, exclude=True)
+    """The framework's name for a mix; folded into ``scenarios``."""
     episodes: int | None = Field(default=None, ge=1)
     """Episodes in all, shared by mix weight; None runs each scenario's ``target_count``."""
-    concurrency: int = Field(default=4, ge=1, le=1024)
-    """Episodes in flight at once (model calls are limited by the model layer too)."""
+    concurrency: int | Concurrency = 4
+    """Episodes in flight at once (model calls are limited by the model layer too); the framework's
+    ``{max_workers: N}`` means the same."""
     sink: SinkConfig = Field(default_factory=SinkConfig)
     exports: list[str] = Field(default_factory=lambda: list(SFT_FORMATS))
     """Export formats written to ``OUT/exports`` after the run (empty: none)."""
+
+    @model_validator(mode="after")
+    def _framework_run_keys(self) -> AgenticRunConfig:
+        if isinstance(self.concurrency, Concurrency):
+            self.concurrency = self.concurrency.max_workers
+        if not 1 <= self.concurrency <= 1024:
+            raise ValueError("concurrency must be between 1 and 1024")
+        if self.scenario_mix is not None:
+            if "scenarios" in self.model_fields_set:
+                raise ValueError("give scenarios or scenario_mix, not both")
+            self.scenarios, self.scenario_mix = self.scenario_mix, None
+        return self
+
+    @property
+    def workers(self) -> int:
+        assert isinstance(self.concurrency, int)
+        return self.concurrency
 
 
 @dataclass
@@ -76,17 +105,41 @@ def load_run_config(path: str | Path) -> AgenticRunConfig:
         data = {}
     if not isinstance(data, dict) or (root is not None and not isinstance(root, yaml.MappingNode)):
         raise InputError(str(path), "expected a mapping of settings", line=1)
-    scenarios = data.get("scenarios")
-    if isinstance(scenarios, str) and (path.parent / scenarios).exists():
-        data["scenarios"] = str((path.parent / scenarios).resolve())
+    _relative_sources(data, path.parent)
     try:
         return AgenticRunConfig.model_validate(data)
     except ValidationError as err:
-        first = err.errors(include_url=False)[0]
-        key = ".".join(str(part) for part in first["loc"]) or "config"
-        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
-        line = node_line(root, first["loc"]) if root is not None else None
+        first = pick_error(err)
+        loc = [part for part in first["loc"] if not _is_type_tag(part)]
+        key = ".".join(str(part) for part in loc) or "config"
+        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"].removeprefix(
+            "Value error, "
+        )
+        line = node_line(root, loc) if root is not None else None
         raise InputError(str(path), f"{key}: {message}", line=line) from err
+
+
+def _relative_sources(data: dict[str, Any], folder: Path) -> None:
+    """Scenario files and folders named in the config are relative to it."""
+
+    def resolved(source: Any) -> Any:
+        if isinstance(source, str) and (folder / source).exists():
+            return str((folder / source).resolve())
+        return source
+
+    if isinstance(data.get("scenarios"), str):
+        data["scenarios"] = resolved(data["scenarios"])
+    for key in ("scenarios", "scenario_mix"):
+        entries = data.get(key)
+        if isinstance(entries, list):
+            for entry in entries:
+                if isinstance(entry, dict) and "source" in entry:
+                    entry["source"] = resolved(entry["source"])
+
+
+def _is_type_tag(part: Any) -> bool:
+    """pydantic names union members in error locations (``str``, ``list[MixEntry]``, ``int``)."""
+    return isinstance(part, str) and ("[" in part or part in ("str", "int", "Concurrency"))
 
 
 async def run_agentic(
@@ -97,7 +150,7 @@ async def run_agentic(
     from hadron.data.exports import export_run
     from hadron.runtime import Pipeline
 
-    scenarios = load_scenarios(config.scenarios)  # a bad scenario file fails here, before any call
+    scenarios = resolve(config.scenarios, config.prompts.language_policy)  # bad files fail here, before any call
     rows = plan_rows(scenarios, config.episodes)
     if not rows:
         raise ConfigError(
@@ -106,7 +159,7 @@ async def run_agentic(
         )
     options = config.model_dump(exclude={"episodes", "concurrency", "sink", "exports"})
     step = Agentic("agentic", **options)
-    pipeline = Pipeline(source=rows, steps=[step], sink=config.sink, max_in_flight=config.concurrency)
+    pipeline = Pipeline(source=rows, steps=[step], sink=config.sink, max_in_flight=config.workers)
     result = await pipeline.run(out, progress=progress, retry_errors=retry_errors)
     summary = RunSummary(
         Path(out),

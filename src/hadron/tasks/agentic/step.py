@@ -19,7 +19,8 @@ from hadron.tasks.agentic.config import AgenticConfig
 from hadron.tasks.agentic.loop import AgentLoop
 from hadron.tasks.agentic.refine import Refiner, Result
 from hadron.tasks.agentic.review import Reviewer
-from hadron.tasks.agentic.scenario import Scenario, load_scenarios
+from hadron.tasks.agentic.mix import Scenarios, resolve
+from hadron.tasks.agentic.scenario import Scenario
 from hadron.tasks.agentic.user_sim import UserSimulator
 
 if TYPE_CHECKING:
@@ -51,8 +52,8 @@ class Agentic(Step):
     kind: ClassVar[str] = "agentic"
 
     class Options(AgenticConfig):
-        scenarios: str = "all"
-        """A scenario file, a folder of them, a family name or ``all``."""
+        scenarios: Scenarios = "all"
+        """A scenario file, a folder of them, a family name, ``all`` or a mix (``mix.py``)."""
 
     def __init__(self, name: str | None = None, **options: Any) -> None:
         self.options = self.Options(**options)
@@ -65,12 +66,12 @@ class Agentic(Step):
         return cls(name, **options.model_dump())
 
     async def setup(self, models: ModelHub) -> None:
-        self._scenarios = {s.id: s for s in load_scenarios(self.options.scenarios)}
+        self._scenarios = self._load()
         self._refiner = build_refiner(models, self.options)
 
     async def process(self, row: Row, ctx: StepContext) -> StepOutput:
         if self._scenarios is None:
-            self._scenarios = {s.id: s for s in load_scenarios(self.options.scenarios)}
+            self._scenarios = self._load()
         refiner = self._refiner or build_refiner(ctx.models, self.options)
         scenario = self._scenarios.get(str(row.get("scenario")))
         if scenario is None:
@@ -92,6 +93,9 @@ class Agentic(Step):
                 },
             )
         return {**row, **columns}
+
+    def _load(self) -> dict[str, Scenario]:
+        return {s.id: s for s in resolve(self.options.scenarios, self.options.prompts.language_policy)}
 
     def _columns(self, scenario: Scenario, params: dict[str, Any], result: Result) -> dict[str, Any]:
         episode = result.episode
