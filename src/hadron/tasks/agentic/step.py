@@ -135,8 +135,18 @@ def build_refiner(models: ModelHub, config: AgenticConfig) -> Refiner:
         temperature=config.loop.user_temperature,
         max_tokens=config.loop.user_max_tokens,
     )
-    loop = AgentLoop(teacher, config.loop, user=user, simulator=models.get(config.simulator_model()))
-    reviewer = Reviewer(models.get(config.reviewer), config.review) if config.review.enabled else None
+    loop = AgentLoop(
+        teacher,
+        config.loop,
+        user=user,
+        simulator=models.get(config.simulator_model()),
+        guidance=config.prompts.teacher_guidance,
+    )
+    reviewer = (
+        Reviewer(models.get(config.reviewer), config.review, guidance=config.prompts.reviewer_guidance)
+        if config.review.enabled
+        else None
+    )
     return Refiner(loop, reviewer, config)
 
 
