@@ -20,8 +20,8 @@ from hadron.errors import ConfigError
 
 if TYPE_CHECKING:
     from hadron.tasks.nanoflux.config import NanoFluxConfig
+    from hadron.tasks.nanoflux.run import NanoFluxSummary
 
-SFT_FORMATS = "sft-trl,sft-openai,sft-sharegpt"
 SMALL_MODEL_MAX_TOKENS = {"attacker": 384, "defender": 320, "judge": 256}
 """Answer caps for the embedded 135M model (it rambles past these), unless a config sets them."""
 SMALL_MODEL_VERDICT_TOKENS = 160
@@ -56,46 +56,27 @@ def nanoflux(
     """Synthesize hard multi-step questions the defender fails; write the dataset and SFT exports."""
     import asyncio
 
-    from hadron.data.exports import export_run
-    from hadron.tasks.nanoflux.step import NanoFluxStep
+    from hadron.runtime.task import RunRequest
+    from hadron.tasks.nanoflux.run import run_nanoflux
 
     settings = build_config(config, domains=domains, per_domain=per_domain, attacker=attacker,
                             defender=defender, judge=judge, max_rounds=max_rounds, embedder=embedder,
                             concurrency=concurrency)
-    step = NanoFluxStep("nanoflux", **settings.model_dump())
+    request = RunRequest(settings, out, progress="quiet" if quiet else "auto", retry_errors=retry_errors)
     try:
-        result = asyncio.run(run_step(step, out, quiet=quiet, retry_errors=retry_errors))
+        done = asyncio.run(run_nanoflux(request))
     except KeyboardInterrupt:
         err_console.print("interrupted; rerun the same command to resume", highlight=False)
         raise typer.Exit(130) from None
-    rows, rejected, errors = result
-    if rows:
-        exported = export_run(out, SFT_FORMATS)
-        written = ", ".join(f"{name} {stats.written}" for name, stats in exported.items())
+    summary = done.summary
+    if summary.restored:
+        console.print(f"resumed: {summary.restored} kept question(s) restored from {out}", highlight=False)
+    if summary.already_full:
+        console.print("every domain's budget is already full; nothing to run", highlight=False)
+    if done.exports:
+        written = ", ".join(f"{name} {stats.written}" for name, stats in done.exports.items())
         console.print(f"exports in {out / 'exports'}: {written}", highlight=False)
-    print_summary(step, rows, rejected, errors, out)
-
-
-async def run_step(step: Any, out: Path, *, quiet: bool = True,
-                   retry_errors: bool = False) -> tuple[int, dict[str, int], int]:
-    """Run the rounds; (rows, rejects by reason, errors) in ``out``. On a resumed run the session
-    restores the questions earlier sessions kept (``Step.restore``), as for ``step: nanoflux``."""
-    from hadron.runtime.pipeline import Pipeline
-    from hadron.tasks.nanoflux.step import RoundSource
-
-    try:
-        options = step.options
-        pipeline = Pipeline(source=RoundSource(step), steps=[step],
-                            max_in_flight=options.concurrency * len(options.domains))
-        result = await pipeline.run(out, progress="quiet" if quiet else "auto", retry_errors=retry_errors)
-        if step.restored:
-            console.print(f"resumed: {step.restored} kept question(s) restored from {out}", highlight=False)
-        if result.stats.rows_in == 0 and all(step.full(domain) for domain in options.domains):
-            console.print("every domain's budget is already full; nothing to run", highlight=False)
-        manifest = result.manifest
-        return manifest.rows, dict(manifest.rejected), manifest.errors
-    finally:
-        await step.aclose()
+    print_summary(summary, out)
 
 
 def build_config(path: Path | None, *, domains: str | None, per_domain: int | None, attacker: str | None,
@@ -132,14 +113,14 @@ def _is_local(spec: object) -> bool:
     return isinstance(spec, str) and (spec == "local" or spec.startswith("local:"))
 
 
-def print_summary(step: Any, rows: int, rejected: dict[str, int], errors: int, out: Path) -> None:
+def print_summary(summary: NanoFluxSummary, out: Path) -> None:
     from rich.table import Table
 
+    rows, rejected, errors = summary.rows, summary.rejected, summary.errors
     table = Table(title="NanoFlux", show_header=False, title_justify="left")
     table.add_column("what", style="bold")
     table.add_column("value")
-    kept = ", ".join(f"{domain} {step.curator.kept[domain]}/{step.options.per_domain}"
-                     for domain in step.options.domains)
+    kept = ", ".join(f"{domain} {count}/{summary.per_domain}" for domain, count in summary.kept.items())
     table.add_row("kept", f"{rows} ({kept})")
     reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(rejected.items()))
     table.add_row("rejected", f"{sum(rejected.values())} ({reasons or '-'})")

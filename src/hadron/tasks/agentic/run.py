@@ -19,13 +19,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from hadron.data.sinks import SinkConfig
 from hadron.errors import ConfigError, InputError
+from hadron.runtime.export import export_finished
+from hadron.runtime.rundir import RunDir
+from hadron.runtime.task import RunRequest, TaskResult
 from hadron.tasks.agentic.config import AgenticConfig
 from hadron.tasks.agentic.mix import MixEntry, Scenarios, resolve
 from hadron.tasks.agentic.scenario import node_line, pick_error
 from hadron.tasks.agentic.step import Agentic, plan_rows
 
 if TYPE_CHECKING:
-    from hadron.data.exports import ExportStats
+    from hadron.runtime.export import ExportStats
     from hadron.runtime.progress import ProgressMode
 
 SFT_FORMATS = ["sft-trl", "sft-openai", "sft-sharegpt"]
@@ -147,9 +150,17 @@ async def run_agentic(
 ) -> RunSummary:
     """Run (or resume) the episodes into ``out``; ``retry_errors`` re-runs only the rows whose model calls
     failed last time (RUN/errors.jsonl)."""
-    from hadron.data.exports import export_run
+    task = await run_task(RunRequest(config, Path(out), progress=progress, retry_errors=retry_errors))
+    summary: RunSummary = task.summary
+    return summary
+
+
+async def run_task(request: RunRequest) -> TaskResult:
+    """The agentic task's command (``Task.run``): episodes → pipeline → SFT exports → ``RunSummary``."""
     from hadron.runtime import Pipeline
 
+    config: AgenticRunConfig = request.settings
+    out = Path(request.out)
     scenarios = resolve(config.scenarios, config.prompts.language_policy)  # bad files fail here, before any call
     rows = plan_rows(scenarios, config.episodes)
     if not rows:
@@ -160,31 +171,22 @@ async def run_agentic(
     options = config.model_dump(exclude={"episodes", "concurrency", "sink", "exports"})
     step = Agentic("agentic", **options)
     pipeline = Pipeline(source=rows, steps=[step], sink=config.sink, max_in_flight=config.workers)
-    result = await pipeline.run(out, progress=progress, retry_errors=retry_errors)
+    result = await pipeline.run(out, progress=request.progress, retry_errors=request.retry_errors)
     summary = RunSummary(
-        Path(out),
+        out,
         planned=len(rows),
         rows=result.rows,
         errors=result.errors,
         rejected=dict(result.manifest.rejected),
         success=0,
     )
-    for row in _rows(Path(out)):
+    for located in RunDir(out).rows():
+        row = located.row
         summary.success += bool(row.get("success"))
         summary.families[str(row.get("family"))] += 1
         summary.served_by[str(row.get("served_by"))] += 1
-    if config.exports and result.rows:
-        summary.exports = export_run(out, config.exports)
-    return summary
+    summary.exports = export_finished(out, result.rows, config.exports)
+    return TaskResult(out, result, summary.exports, summary)
 
 
-def _rows(out: Path) -> list[dict[str, Any]]:
-    from hadron.data.exports.shards import find_shards, iter_rows
-
-    try:
-        return [located.row for located in iter_rows(find_shards(out))]
-    except InputError:
-        return []
-
-
-__all__ = ["SFT_FORMATS", "AgenticRunConfig", "RunSummary", "load_run_config", "run_agentic"]
+__all__ = ["SFT_FORMATS", "AgenticRunConfig", "RunSummary", "load_run_config", "run_agentic", "run_task"]

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from hadron.llm.types import stable_hash
+from hadron.core import stable_hash
 
 LABEL_PREFIX = "X"
 MAX_ENUM_CANDIDATES = 5
