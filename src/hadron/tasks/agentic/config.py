@@ -17,8 +17,28 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from hadron.llm.config import ModelSpec, spec_name
+from hadron.llm.config import ModelSpec, PoolConfig, spec_name
+from hadron.llm.defaults import defaults_for
 from hadron.tasks.agentic.language import LanguagePolicy
+
+
+SMALL_MODEL_CAPS: dict[str, dict[str, Any]] = {
+    "loop": {"max_turns": 4, "user_max_tokens": 48, "max_result_chars": 600},
+    "review": {"max_rounds": 0, "max_reasks": 0, "max_tokens": 320},
+}
+"""Caps for a teacher whose backend declares small-model defaults (the embedded 135M model): on 2 shared
+cores it writes ~25 tokens/s, so the general defaults (12 turns of 768 tokens, 2 refinement rounds,
+1,024-token reviews) made one telecom episode take over 13 minutes. The answer cap itself
+(``loop.max_tokens``) is the backend's declared ``answer_max_tokens``. Settings the user gave win."""
+
+
+def _answer_cap(spec: ModelSpec) -> int | None:
+    """The answer cap the teacher's backend declares; a pool's when every member declares one (its
+    smallest), since any member may play a whole episode."""
+    if isinstance(spec, PoolConfig):
+        caps = [defaults_for(member.model).answer_max_tokens for member in spec.members]
+        return min(cap for cap in caps if cap is not None) if all(cap is not None for cap in caps) else None
+    return defaults_for(spec).answer_max_tokens
 
 
 class LoopConfig(BaseModel):
@@ -37,6 +57,8 @@ class LoopConfig(BaseModel):
     user_temperature: float = Field(default=0.7, ge=0, le=2)
     user_max_tokens: int = Field(default=256, ge=16)
     tool_sim_temperature: float = Field(default=0.2, ge=0, le=2)
+    max_result_chars: int = Field(default=4000, ge=100)
+    """A tool result longer than this is cut before the teacher reads it (the prompt stays short)."""
     tool_timeout_s: float = Field(default=10.0, gt=0, le=600)
     """Wall-clock limit of one built-in tool call (run off the event loop); past it the call answers
     with an error."""
@@ -70,8 +92,6 @@ class PoolSettings(BaseModel):
     cooldown_s: float = Field(default=30.0, ge=0)
 
     def spec(self, name: str) -> ModelSpec:
-        from hadron.llm.config import PoolConfig
-
         return PoolConfig(
             name=name, members=self.members, preferred=self.preferred_order, cooldown_s=self.cooldown_s
         )
@@ -131,7 +151,20 @@ class AgenticConfig(BaseModel):
                 update={"enabled": flow.enabled, "threshold": flow.min_score / 10, "max_rounds": flow.max_rounds}
             )
         self.teacher_pool = self.reviewer_pool = self.review_flow = None
+        self._small_model_caps()
         return self
+
+    def _small_model_caps(self) -> None:
+        """Apply ``SMALL_MODEL_CAPS`` (and the backend's answer cap) to every setting left unset."""
+        answer_cap = _answer_cap(self.teacher)
+        if answer_cap is None:
+            return
+        caps = {**SMALL_MODEL_CAPS["loop"], "max_tokens": answer_cap}
+        for section, values in (("loop", caps), ("review", SMALL_MODEL_CAPS["review"])):
+            block = getattr(self, section)
+            unset = {key: value for key, value in values.items() if key not in block.model_fields_set}
+            if unset:
+                setattr(self, section, block.model_copy(update=unset))
 
     def user_model(self) -> ModelSpec:
         return self.user if self.user is not None else self.teacher

@@ -236,13 +236,14 @@ class AgentLoop:
         for call_id, call in numbered:
             outcome = await toolbox.call(call.name, call.arguments)
             result = outcome.result
+            content = _cut(result.content, self.settings.max_result_chars)
             episode.turns.append(
                 Turn(
                     {
                         "role": "tool",
                         "tool_call_id": call_id,
                         "name": call.name or "unknown",
-                        "content": result.content,
+                        "content": content,
                     }
                 )
             )
@@ -258,6 +259,11 @@ class AgentLoop:
                     turn,
                 )
             )
+
+
+def _cut(text: str, limit: int) -> str:
+    """A tool result as the teacher reads it (and the conversation keeps it): at most ``limit`` characters."""
+    return text if len(text) <= limit else text[:limit] + f"\n... [{len(text) - limit} more characters cut]"
 
 
 def _encode(arguments: Any) -> str:

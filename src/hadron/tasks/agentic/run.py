@@ -23,8 +23,10 @@ from hadron.runtime.export import export_finished
 from hadron.runtime.rundir import RunDir
 from hadron.runtime.task import RunRequest, TaskResult
 from hadron.tasks.agentic.config import AgenticConfig
+from hadron.tasks.agentic.family_exports import write_family_shards
 from hadron.tasks.agentic.mix import MixEntry, Scenarios, resolve
 from hadron.tasks.agentic.scenario import node_line, pick_error
+from hadron.tasks.agentic.spot_checks import write_report
 from hadron.tasks.agentic.step import Agentic, plan_rows
 
 if TYPE_CHECKING:
@@ -85,10 +87,17 @@ class RunSummary:
     families: Counter[str] = field(default_factory=Counter)
     served_by: Counter[str] = field(default_factory=Counter)
     exports: dict[str, ExportStats] = field(default_factory=dict)
+    family_exports: dict[str, int] = field(default_factory=dict)
+    """Accepted episodes per family written as ``exports/<family>/shard-*.jsonl``."""
+    language_rejects: int = 0
+    """Episodes discarded because a reply broke the language policy (``qa.json`` has the rest)."""
 
 
-def load_run_config(path: str | Path) -> AgenticRunConfig:
-    """Read ``path``; a relative ``scenarios`` folder is relative to the file; errors name file:line."""
+def load_run_config(path: str | Path, **overrides: Any) -> AgenticRunConfig:
+    """Read ``path``; relative scenario sources are relative to the file; errors name file:line.
+    ``overrides`` (command-line flags: top-level keys, ``loop``/``review`` blocks merged key by key) are
+    applied to the file's settings before the one validation, so caps that depend on the teacher follow
+    the teacher finally chosen."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -110,16 +119,36 @@ def load_run_config(path: str | Path) -> AgenticRunConfig:
         raise InputError(str(path), "expected a mapping of settings", line=1)
     _relative_sources(data, path.parent)
     try:
+        AgenticRunConfig.model_validate(data)
+    except ValidationError as err:
+        raise _located(err, path, root) from err
+    for role in ("teacher", "reviewer"):
+        if role in overrides:
+            data.pop(f"{role}_pool", None)
+    if "review" in overrides and isinstance(data.get("review_flow"), dict):
+        data["review_flow"] = {**data["review_flow"], **overrides.pop("review")}
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    if "scenarios" in overrides:
+        data.pop("scenario_mix", None)
+    try:
         return AgenticRunConfig.model_validate(data)
     except ValidationError as err:
-        first = pick_error(err)
-        loc = [part for part in first["loc"] if not _is_type_tag(part)]
-        key = ".".join(str(part) for part in loc) or "config"
-        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"].removeprefix(
-            "Value error, "
-        )
-        line = node_line(root, loc) if root is not None else None
-        raise InputError(str(path), f"{key}: {message}", line=line) from err
+        first = err.errors(include_url=False)[0]
+        name = ".".join(str(part) for part in first["loc"] if not _is_type_tag(part)) or "options"
+        raise ConfigError(f"invalid option {name}: {first['msg']}") from None
+
+
+def _located(err: ValidationError, path: Path, root: yaml.Node | None) -> InputError:
+    first = pick_error(err)
+    loc = [part for part in first["loc"] if not _is_type_tag(part)]
+    key = ".".join(str(part) for part in loc) or "config"
+    message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"].removeprefix("Value error, ")
+    line = node_line(root, loc) if root is not None else None
+    return InputError(str(path), f"{key}: {message}", line=line)
 
 
 def _relative_sources(data: dict[str, Any], folder: Path) -> None:
@@ -186,6 +215,10 @@ async def run_task(request: RunRequest) -> TaskResult:
         summary.families[str(row.get("family"))] += 1
         summary.served_by[str(row.get("served_by"))] += 1
     summary.exports = export_finished(out, result.rows, config.exports)
+    if result.rows:
+        rows = (located.row for located in RunDir(out).rows())
+        summary.family_exports = write_family_shards(RunDir(out).exports_dir, rows)
+    summary.language_rejects = write_report(out).language_rejects
     return TaskResult(out, result, summary.exports, summary)
 
 
