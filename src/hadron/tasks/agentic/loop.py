@@ -193,7 +193,7 @@ class AgentLoop:
             protocol = load_template("tool_protocol.j2", task=TASK)
             system += "\n\n" + render(protocol, tools=list(toolbox.specs.values()))
         if feedback:
-            system += "\n\n" + render(load_template("refine_hint.j2", task=TASK), feedback=feedback)
+            system += "\n\n" + hint_text(feedback)
         body = episode.messages[1:] if native else to_text_protocol(episode.messages[1:])
         return await self.teacher.chat(
             [{"role": "system", "content": system}, *body],
@@ -261,6 +261,11 @@ class AgentLoop:
             )
 
 
+def hint_text(feedback: str) -> str:
+    """The hidden note a rerun's teacher reads (never saved; the leak guard looks for it in replies)."""
+    return render(load_template("refine_hint.j2", task=TASK), feedback=feedback)
+
+
 def _cut(text: str, limit: int) -> str:
     """A tool result as the teacher reads it (and the conversation keeps it): at most ``limit`` characters."""
     return text if len(text) <= limit else text[:limit] + f"\n... [{len(text) - limit} more characters cut]"
@@ -295,4 +300,4 @@ def to_text_protocol(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-__all__ = ["AgentLoop", "ParsedCall", "parse_native_calls", "parse_text_calls", "to_text_protocol"]
+__all__ = ["AgentLoop", "hint_text", "ParsedCall", "parse_native_calls", "parse_text_calls", "to_text_protocol"]

@@ -17,7 +17,7 @@ from hadron.core import stable_hash
 from hadron.prompts import load_template, render
 from hadron.tasks.agentic.config import AgenticConfig
 from hadron.tasks.agentic.leaks import find_leaks
-from hadron.tasks.agentic.loop import AgentLoop, to_text_protocol
+from hadron.tasks.agentic.loop import AgentLoop, hint_text, to_text_protocol
 from hadron.tasks.agentic.review import Reviewer, Verdict, gate
 from hadron.tasks.agentic.trace import Episode, Trace, TraceError, Turn, build_trace
 
@@ -92,6 +92,8 @@ class Refiner:
         last: tuple[Episode, Trace] | None = None
         result: Result | None = None
         for round_index in range(rounds):
+            if feedback:
+                hidden.append(hint_text(feedback))
             if round_index and review.refine == "revise_answer" and last is not None:
                 mode = "revise_answer"
                 episode = await self._revise(last[0], feedback or "", tools, route_key, round_index)
@@ -140,7 +142,6 @@ class Refiner:
             if verdict.accepted:
                 return result
             feedback = verdict.feedback or feedback
-            hidden.append(verdict.feedback)
             last = (episode, trace)
         assert result is not None
         return result
