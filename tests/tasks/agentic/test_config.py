@@ -20,13 +20,15 @@ def test_the_shipped_teacher_example_loads_in_the_framework_shape() -> None:
     config = load_run_config(CONFIGS / "teacher.example.yaml")
     assert isinstance(config.teacher, PoolConfig) and isinstance(config.reviewer, PoolConfig)
     assert [m.weight for m in config.teacher.members] == [3, 1, 1]
-    assert [m.name for m in config.teacher.failover_order()][0] == "openai:gpt-4o-mini"
+    assert config.teacher.failover_order()[0].name == "openai:gpt-4o-mini"
     assert config.review.enabled and config.review.threshold == 0.7 and config.review.max_rounds == 2
     assert config.workers == 8
     assert config.prompts.language_policy is not None and config.prompts.language_policy.recap == "zh"
     assert "Look facts up" in config.prompts.teacher_guidance
     assert isinstance(config.scenarios, list) and [e.source for e in config.scenarios] == [
-        "telecom", "orders", "terminal"
+        "telecom",
+        "orders",
+        "terminal",
     ]
     scenarios = resolve(config.scenarios, config.prompts.language_policy)
     telecom = [s for s in scenarios if s.family == "telecom"]
@@ -51,13 +53,20 @@ def test_the_shipped_terminal_config_loads_with_embedded_caps() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("review_flow:\n  enabled: true\n  min_scor: 5\n", "config.yaml:3: review_flow.min_scor: unknown key"),
-        ("teacher_pool:\n  members: [local]\n  prefered_order: [local]\n",
-         "config.yaml:3: teacher_pool.prefered_order: unknown key"),
+        (
+            "review_flow:\n  enabled: true\n  min_scor: 5\n",
+            "config.yaml:3: review_flow.min_scor: unknown key",
+        ),
+        (
+            "teacher_pool:\n  members: [local]\n  prefered_order: [local]\n",
+            "config.yaml:3: teacher_pool.prefered_order: unknown key",
+        ),
         ("concurrency:\n  max_worker: 2\n", "config.yaml:2: concurrency.max_worker: unknown key"),
         ("prompts:\n  teacher_guidance: hi\n  style: terse\n", "config.yaml:3: prompts.style: unknown key"),
-        ("scenario_mix:\n  - source: telecom\n    overrides: {goal_x: 1}\n",
-         "config.yaml:3: scenario_mix.0.overrides: cannot override ['goal_x']"),
+        (
+            "scenario_mix:\n  - source: telecom\n    overrides: {goal_x: 1}\n",
+            "config.yaml:3: scenario_mix.0.overrides: cannot override ['goal_x']",
+        ),
         ("teacher: local\nteacher_pool:\n  members: [local]\n", "give teacher or teacher_pool, not both"),
         ("review:\n  treshold: 0.5\n", "config.yaml:2: review.treshold: unknown key"),
     ],

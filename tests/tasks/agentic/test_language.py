@@ -58,13 +58,19 @@ REQUIRED = LanguagePolicy.english_first_chinese_recap()
 def test_a_required_recap_is_checked_on_every_reply() -> None:
     messages = [
         {"role": "user", "content": "My disk is full, can you clean the pip cache please?"},
-        {"role": "assistant", "content": "Let me look at the disk usage first before deleting anything.",
-         "tool_calls": [{"id": "c0", "type": "function", "function": {"name": "run", "arguments": "{}"}}]},
+        {
+            "role": "assistant",
+            "content": "Let me look at the disk usage first before deleting anything.",
+            "tool_calls": [{"id": "c0", "type": "function", "function": {"name": "run", "arguments": "{}"}}],
+        },
         {"role": "tool", "tool_call_id": "c0", "content": "ok"},
         {"role": "assistant", "content": ENGLISH_THEN_RECAP},
         {"role": "user", "content": "Thanks, and the logs too?"},
-        {"role": "assistant", "content": "The logs under /var/log/app were rotated and compressed, so they "
-                                         "take 40 MB now instead of 9 GB."},
+        {
+            "role": "assistant",
+            "content": "The logs under /var/log/app were rotated and compressed, so they "
+            "take 40 MB now instead of 9 GB.",
+        },
     ]
     report = check_messages(messages, REQUIRED)
     assert report.violations == ["message 5 (assistant): does not end with the required recap in 'zh'"]

@@ -21,7 +21,9 @@ HINT = "# Reviewer notes on an earlier attempt"
 
 def _scenario(tmp_path: Path) -> Path:
     text = (ORDERS / "cancel-order.yaml").read_text()
-    text = text.replace("Your email is jo.baker@example.com.", f"Your email is jo.baker@example.com. {SECRET}")
+    text = text.replace(
+        "Your email is jo.baker@example.com.", f"Your email is jo.baker@example.com. {SECRET}"
+    )
     text = text.replace("target_count: 2", "target_count: 1")
     path = tmp_path / "cancel.yaml"
     path.write_text(text)
@@ -84,8 +86,11 @@ def _run(scripted: Callable[..., str], tmp_path: Path, *, leaky: bool) -> tuple[
 
 def _saved_text(out: Path) -> list[str]:
     """What becomes training data: the conversations of the data shards and every export."""
-    shards = [json.dumps(json.loads(line)["messages"]) for p in (out / "data").glob("*.jsonl")
-              for line in p.read_text().splitlines()]
+    shards = [
+        json.dumps(json.loads(line)["messages"])
+        for p in (out / "data").glob("*.jsonl")
+        for line in p.read_text().splitlines()
+    ]
     return [*shards, *(path.read_text() for path in (out / "exports").rglob("*.jsonl"))]
 
 
@@ -112,7 +117,9 @@ def test_a_refined_episode_keeps_the_visible_context_and_no_hidden_text(
         assert HINT not in export.read_text()
 
 
-def test_an_attempt_that_repeats_hidden_text_is_never_saved(scripted: Callable[..., str], tmp_path: Path) -> None:
+def test_an_attempt_that_repeats_hidden_text_is_never_saved(
+    scripted: Callable[..., str], tmp_path: Path
+) -> None:
     out, summary = _run(scripted, tmp_path, leaky=True)
     assert summary.rows == 0 and summary.rejected == {"leak": 1}  # type: ignore[attr-defined]
     reject = json.loads((out / "rejects.jsonl").read_text())

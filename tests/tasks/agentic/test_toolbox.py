@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pydantic import BaseModel
 
@@ -32,7 +32,9 @@ class _Slow(Environment):
 
 
 def _box(env: Environment, timeout_s: float) -> ToolBox:
-    specs = [ToolSpec(name=t.name, description=t.description, parameters=t.parameters) for t in env.tools.values()]
+    specs = [
+        ToolSpec(name=t.name, description=t.description, parameters=t.parameters) for t in env.tools.values()
+    ]
     return ToolBox(env, specs, None, timeout_s=timeout_s)
 
 
@@ -66,5 +68,3 @@ async def test_a_catastrophic_grep_in_an_episode_does_not_stall() -> None:
         outcome = await box.call("run_command", {"command": f'grep -E "{pattern}" /root/x.txt'})
         assert not outcome.result.is_error
     assert time.monotonic() - started < 5
-
-

@@ -21,18 +21,20 @@ from hadron.llm.config import ModelSpec, PoolConfig, spec_name
 from hadron.llm.defaults import defaults_for
 from hadron.tasks.agentic.language import LanguagePolicy
 
-
 SMALL_MODEL_CAPS: dict[str, dict[str, Any]] = {
-    "loop": {"max_turns": 4, "user_max_tokens": 48, "max_result_chars": 600},
+    "loop": {"max_turns": 4, "user_max_tokens": 48, "max_result_chars": 600, "tool_list": "compact"},
     "review": {"max_rounds": 0, "max_reasks": 0, "max_tokens": 320},
+    "run": {"concurrency": 1},
 }
 """Caps for a teacher whose backend declares small-model defaults (the embedded 135M model): on 2 shared
 cores it writes ~25 tokens/s, so the general defaults (12 turns of 768 tokens, 2 refinement rounds,
 1,024-token reviews) made one telecom episode take over 13 minutes. The answer cap itself
-(``loop.max_tokens``) is the backend's declared ``answer_max_tokens``. Settings the user gave win."""
+(``loop.max_tokens``) is the backend's declared ``answer_max_tokens``. One episode at a time: the model
+answers one call at a time anyway, and consecutive turns of one episode reuse llama.cpp's cached prompt
+prefix. Settings the user gave win."""
 
 
-def _answer_cap(spec: ModelSpec) -> int | None:
+def answer_cap(spec: ModelSpec) -> int | None:
     """The answer cap the teacher's backend declares; a pool's when every member declares one (its
     smallest), since any member may play a whole episode."""
     if isinstance(spec, PoolConfig):
@@ -57,6 +59,9 @@ class LoopConfig(BaseModel):
     user_temperature: float = Field(default=0.7, ge=0, le=2)
     user_max_tokens: int = Field(default=256, ge=16)
     tool_sim_temperature: float = Field(default=0.2, ge=0, le=2)
+    tool_list: Literal["schema", "compact"] = "schema"
+    """How the text protocol lists the tools: full JSON Schemas, or one line per tool (a shorter prompt
+    for small models: telecom's ten tools take ~3,800 characters with schemas, ~1,000 compact)."""
     max_result_chars: int = Field(default=4000, ge=100)
     """A tool result longer than this is cut before the teacher reads it (the prompt stays short)."""
     tool_timeout_s: float = Field(default=10.0, gt=0, le=600)
@@ -148,7 +153,11 @@ class AgenticConfig(BaseModel):
                 raise ValueError("give review or review_flow, not both")
             flow = self.review_flow
             self.review = self.review.model_copy(
-                update={"enabled": flow.enabled, "threshold": flow.min_score / 10, "max_rounds": flow.max_rounds}
+                update={
+                    "enabled": flow.enabled,
+                    "threshold": flow.min_score / 10,
+                    "max_rounds": flow.max_rounds,
+                }
             )
         self.teacher_pool = self.reviewer_pool = self.review_flow = None
         self._small_model_caps()
@@ -156,10 +165,10 @@ class AgenticConfig(BaseModel):
 
     def _small_model_caps(self) -> None:
         """Apply ``SMALL_MODEL_CAPS`` (and the backend's answer cap) to every setting left unset."""
-        answer_cap = _answer_cap(self.teacher)
-        if answer_cap is None:
+        cap = answer_cap(self.teacher)
+        if cap is None:
             return
-        caps = {**SMALL_MODEL_CAPS["loop"], "max_tokens": answer_cap}
+        caps = {**SMALL_MODEL_CAPS["loop"], "max_tokens": cap}
         for section, values in (("loop", caps), ("review", SMALL_MODEL_CAPS["review"])):
             block = getattr(self, section)
             unset = {key: value for key, value in values.items() if key not in block.model_fields_set}

@@ -286,7 +286,9 @@ def _problems(measured: MessageLanguage, policy: LanguagePolicy) -> list[str]:
     for language, share in measured.languages.items():
         if language == policy.primary:
             continue
-        limit = policy.allowed.get(language, policy.recap_max_share if language == policy.recap else policy.tolerance)
+        limit = policy.allowed.get(
+            language, policy.recap_max_share if language == policy.recap else policy.tolerance
+        )
         if share > limit:
             allowance = f"at most {limit:.0%} allowed" if language in policy.allowed else "not allowed"
             problems.append(f"{share:.0%} of the text is {language!r} ({allowance})")

@@ -191,7 +191,8 @@ class AgentLoop:
         system += "".join(f"\n\n{text}" for text in told if text)
         if not native:
             protocol = load_template("tool_protocol.j2", task=TASK)
-            system += "\n\n" + render(protocol, tools=list(toolbox.specs.values()))
+            compact = self.settings.tool_list == "compact"
+            system += "\n\n" + render(protocol, tools=list(toolbox.specs.values()), compact=compact)
         if feedback:
             system += "\n\n" + hint_text(feedback)
         body = episode.messages[1:] if native else to_text_protocol(episode.messages[1:])
@@ -300,4 +301,11 @@ def to_text_protocol(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-__all__ = ["AgentLoop", "hint_text", "ParsedCall", "parse_native_calls", "parse_text_calls", "to_text_protocol"]
+__all__ = [
+    "AgentLoop",
+    "ParsedCall",
+    "hint_text",
+    "parse_native_calls",
+    "parse_text_calls",
+    "to_text_protocol",
+]

@@ -22,7 +22,7 @@ from hadron.errors import ConfigError, InputError
 from hadron.runtime.export import export_finished
 from hadron.runtime.rundir import RunDir
 from hadron.runtime.task import RunRequest, TaskResult
-from hadron.tasks.agentic.config import AgenticConfig
+from hadron.tasks.agentic.config import SMALL_MODEL_CAPS, AgenticConfig, answer_cap
 from hadron.tasks.agentic.family_exports import write_family_shards
 from hadron.tasks.agentic.mix import MixEntry, Scenarios, resolve
 from hadron.tasks.agentic.scenario import node_line, pick_error
@@ -60,6 +60,8 @@ class AgenticRunConfig(AgenticConfig):
 
     @model_validator(mode="after")
     def _framework_run_keys(self) -> AgenticRunConfig:
+        if "concurrency" not in self.model_fields_set and answer_cap(self.teacher) is not None:
+            self.concurrency = SMALL_MODEL_CAPS["run"]["concurrency"]
         if isinstance(self.concurrency, Concurrency):
             self.concurrency = self.concurrency.max_workers
         if not 1 <= self.concurrency <= 1024:
@@ -146,7 +148,9 @@ def _located(err: ValidationError, path: Path, root: yaml.Node | None) -> InputE
     first = pick_error(err)
     loc = [part for part in first["loc"] if not _is_type_tag(part)]
     key = ".".join(str(part) for part in loc) or "config"
-    message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"].removeprefix("Value error, ")
+    message = (
+        "unknown key" if first["type"] == "extra_forbidden" else first["msg"].removeprefix("Value error, ")
+    )
     line = node_line(root, loc) if root is not None else None
     return InputError(str(path), f"{key}: {message}", line=line)
 
@@ -190,7 +194,9 @@ async def run_task(request: RunRequest) -> TaskResult:
 
     config: AgenticRunConfig = request.settings
     out = Path(request.out)
-    scenarios = resolve(config.scenarios, config.prompts.language_policy)  # bad files fail here, before any call
+    scenarios = resolve(
+        config.scenarios, config.prompts.language_policy
+    )  # bad files fail here, before any call
     rows = plan_rows(scenarios, config.episodes)
     if not rows:
         raise ConfigError(
@@ -216,8 +222,8 @@ async def run_task(request: RunRequest) -> TaskResult:
         summary.served_by[str(row.get("served_by"))] += 1
     summary.exports = export_finished(out, result.rows, config.exports)
     if result.rows:
-        rows = (located.row for located in RunDir(out).rows())
-        summary.family_exports = write_family_shards(RunDir(out).exports_dir, rows)
+        accepted = (located.row for located in RunDir(out).rows())
+        summary.family_exports = write_family_shards(RunDir(out).exports_dir, accepted)
     summary.language_rejects = write_report(out).language_rejects
     return TaskResult(out, result, summary.exports, summary)
 

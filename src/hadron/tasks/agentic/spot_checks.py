@@ -10,7 +10,6 @@ the training data actually teaches, per family. The numbers are written to ``RUN
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any

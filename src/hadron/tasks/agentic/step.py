@@ -17,9 +17,9 @@ from hadron.errors import ConfigError
 from hadron.runtime.step import Step, StepContext, StepOutput
 from hadron.tasks.agentic.config import AgenticConfig
 from hadron.tasks.agentic.loop import AgentLoop
+from hadron.tasks.agentic.mix import Scenarios, resolve
 from hadron.tasks.agentic.refine import Refiner, Result
 from hadron.tasks.agentic.review import Reviewer
-from hadron.tasks.agentic.mix import Scenarios, resolve
 from hadron.tasks.agentic.scenario import Scenario
 from hadron.tasks.agentic.user_sim import UserSimulator
 

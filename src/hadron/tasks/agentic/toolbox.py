@@ -75,7 +75,9 @@ class ToolBox:
 
     async def _run(self, name: str, arguments: dict[str, Any]) -> ToolResult:
         if not await self.settle():
-            return ToolResult.error(f"{name}: the environment is still busy with an earlier call that timed out")
+            return ToolResult.error(
+                f"{name}: the environment is still busy with an earlier call that timed out"
+            )
         self._running = asyncio.ensure_future(asyncio.to_thread(self.env.call, name, arguments))
         try:
             return await asyncio.wait_for(asyncio.shield(self._running), self.timeout_s)

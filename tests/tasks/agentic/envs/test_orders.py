@@ -128,8 +128,11 @@ def test_a_success_check_cannot_write(env: OrdersEnv) -> None:
     assert not check.ok and "not authorized" in check.detail
     assert env.one("SELECT count(*) AS n FROM orders") == {"n": 2}
     reading = SqlAssertion.model_validate(
-        {"sql": "WITH placed AS (SELECT * FROM orders WHERE status = 'placed') SELECT count(*) FROM placed",
-         "equals": 1}
+        {
+            "sql": "WITH placed AS (SELECT * FROM orders WHERE status = 'placed') "
+            "SELECT count(*) FROM placed",
+            "equals": 1,
+        }
     )
     assert env.check(reading).ok
     assert call(env, "cancel_order", order_id="O-1", reason="changed mind")[0] is False  # tools still write

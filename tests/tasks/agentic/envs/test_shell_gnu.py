@@ -52,8 +52,13 @@ def _real(tmp_path: Path, line: str) -> tuple[str, int]:
         folder.chmod(0o755)
     env = {**os.environ, "LC_ALL": "C", "TZ": "UTC"}
     done = subprocess.run(
-        ["bash", "-c", line], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env=env, timeout=20,
+        ["bash", "-c", line],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        timeout=20,
     )
     return done.stdout, done.returncode
 
@@ -247,8 +252,16 @@ def test_chown_like_gnu(tmp_path: Path) -> None:
 
 
 def test_exit_codes_like_gnu(tmp_path: Path) -> None:
-    for line in ("grep nothing access.log", "cat missing", "diff nums.txt access.log", "nosuchcommand",
-                 "mv missing x", "cp conf x", "sort -k x nums.txt", "false"):
+    for line in (
+        "grep nothing access.log",
+        "cat missing",
+        "diff nums.txt access.log",
+        "nosuchcommand",
+        "mv missing x",
+        "cp conf x",
+        "sort -k x nums.txt",
+        "false",
+    ):
         assert _emulated(line)[2] == _real(tmp_path, line)[1], line
 
 

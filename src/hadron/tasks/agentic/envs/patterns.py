@@ -119,8 +119,9 @@ class Budget:
 class Pattern:
     """A compiled model-written pattern whose every match draws on a ``Budget``."""
 
-    def __init__(self, source: str, *, extended: bool = True, ignore_case: bool = False,
-                 budget: Budget | None = None) -> None:
+    def __init__(
+        self, source: str, *, extended: bool = True, ignore_case: bool = False, budget: Budget | None = None
+    ) -> None:
         try:
             self._compiled = regex.compile(
                 to_python(source, extended=extended), regex.IGNORECASE if ignore_case else 0

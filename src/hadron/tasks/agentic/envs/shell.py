@@ -183,7 +183,16 @@ class Shell(FileOps, SystemCommands):
         return matches if arg.startswith("/") else [self._relative(m) for m in matches]
 
 
-_QUOTED = {"*": "\x11", "?": "\x12", "[": "\x13", ";": "\x14", "|": "\x15", "&": "\x16", "<": "\x17", ">": "\x18"}
+_QUOTED = {
+    "*": "\x11",
+    "?": "\x12",
+    "[": "\x13",
+    ";": "\x14",
+    "|": "\x15",
+    "&": "\x16",
+    "<": "\x17",
+    ">": "\x18",
+}
 """Characters inside quotes stand in for themselves: no glob, no operator."""
 _UNQUOTE = str.maketrans({v: k for k, v in _QUOTED.items()})
 

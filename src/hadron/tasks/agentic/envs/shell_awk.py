@@ -54,7 +54,7 @@ def tokenize(source: str, budget: Budget) -> list[tuple[str, Any]]:
             continue
         match = _TOKEN.match(source, index)
         if match is None:
-            raise AwkError(f"syntax error at {source[index:index + 10]!r}")
+            raise AwkError(f"syntax error at {source[index : index + 10]!r}")
         kind = match.lastgroup or ""
         text = match.group()
         index = match.end()
@@ -80,9 +80,11 @@ def _operand_expected(tokens: list[tuple[str, Any]]) -> bool:
     if not tokens:
         return True
     kind, text = tokens[-1]
-    return kind in ("newline", "BEGIN", "print", "printf", "in") or (
-        kind == "op" and text not in (")", "]", "++", "--", "$")
-    ) or kind == "op" and text == "{"
+    return (
+        kind in ("newline", "BEGIN", "print", "printf", "in")
+        or (kind == "op" and text not in (")", "]", "++", "--", "$"))
+        or (kind == "op" and text == "{")
+    )
 
 
 class Parser:
@@ -199,8 +201,14 @@ class Parser:
         return condition
 
     _LEVELS: tuple[tuple[str, ...], ...] = (
-        ("||",), ("&&",), ("in",), ("~", "!~"), ("<", "<=", ">", ">=", "==", "!="), ("concat",),
-        ("+", "-"), ("*", "/", "%"),
+        ("||",),
+        ("&&",),
+        ("in",),
+        ("~", "!~"),
+        ("<", "<=", ">", ">=", "==", "!="),
+        ("concat",),
+        ("+", "-"),
+        ("*", "/", "%"),
     )
 
     def binary(self, level: int, no_compare: bool) -> Node:
@@ -226,7 +234,9 @@ class Parser:
 
     def _starts_operand(self) -> bool:
         kind, text = self.tokens[self.index]
-        return kind in ("number", "string", "name", "regex") or (kind == "op" and text in ("$", "(", "!", "-"))
+        return kind in ("number", "string", "name", "regex") or (
+            kind == "op" and text in ("$", "(", "!", "-")
+        )
 
     def unary(self) -> Node:
         if self.peek("!"):
@@ -289,7 +299,9 @@ def _number(value: Any) -> float:
 
 
 def _looks_numeric(value: Any) -> bool:
-    return isinstance(value, float) or bool(re.fullmatch(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*", value))
+    return isinstance(value, float) or bool(
+        re.fullmatch(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*", value)
+    )
 
 
 def _text(value: Any, fmt: str = "%.6g") -> str:
@@ -328,14 +340,15 @@ _FUNCTIONS: dict[str, Callable[[list[Any]], Any]] = {
 
 
 def _substr(text: str, start: float, length: float | None) -> str:
-    begin = max(int(round(start)), 1)
-    end = len(text) + 1 if length is None else int(round(start)) + int(round(length))
+    begin = max(round(start), 1)
+    end = len(text) + 1 if length is None else round(start) + round(length)
     return text[begin - 1 : max(end - 1, begin - 1)]
 
 
 class Awk:
-    def __init__(self, source: str, separator: str | None, budget: Budget,
-                 assigned: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, source: str, separator: str | None, budget: Budget, assigned: dict[str, str] | None = None
+    ) -> None:
         self.items = Parser(tokenize(source, budget)).program()
         self.budget = budget
         self.vars: dict[str, Any] = {"FS": separator or " ", "OFS": " ", "ORS": "\n", "NR": 0.0, "NF": 0.0}
@@ -394,8 +407,11 @@ class Awk:
             values = [self.eval(arg) for arg in node[1]]
             if kind == "print":
                 text = (
-                    _text(self.vars["OFS"]).join(_text(v, _text(self.vars.get("OFMT", "%.6g"))) for v in values)
-                    if values else self.fields[0]
+                    _text(self.vars["OFS"]).join(
+                        _text(v, _text(self.vars.get("OFMT", "%.6g"))) for v in values
+                    )
+                    if values
+                    else self.fields[0]
                 ) + _text(self.vars["ORS"])
             else:
                 text = _sprintf(_text(values[0]), values[1:]) if values else ""
@@ -421,7 +437,7 @@ class Awk:
     def _truth(self, value: Any) -> bool:
         return _number(value) != 0 if isinstance(value, float) or _looks_numeric(value) else value != ""
 
-    def eval(self, node: Node) -> Any:  # noqa: C901 - one dispatch over node kinds
+    def eval(self, node: Node) -> Any:
         kind = node[0]
         if kind == "num":
             return node[1]
@@ -473,17 +489,25 @@ class Awk:
             return 1.0 if self._truth(self.eval(left_node)) or self._truth(self.eval(right_node)) else 0.0
         left = self.eval(left_node)
         if operator in ("~", "!~"):
-            pattern = right_node[1] if right_node[0] == "match_record" else Pattern(
-                _text(self.eval(right_node)), budget=self.budget
+            pattern = (
+                right_node[1]
+                if right_node[0] == "match_record"
+                else Pattern(_text(self.eval(right_node)), budget=self.budget)
             )
             found = pattern.search(_text(left)) is not None
             return 1.0 if found == (operator == "~") else 0.0
         right = self.eval(right_node)
         if operator in ("<", "<=", ">", ">=", "==", "!="):
-            numeric = _looks_numeric(left) and _looks_numeric(right) and not (
-                isinstance(left, str) and left_node[0] == "str" or isinstance(right, str) and right_node[0] == "str"
+            numeric = (
+                _looks_numeric(left)
+                and _looks_numeric(right)
+                and not (
+                    (isinstance(left, str) and left_node[0] == "str")
+                    or (isinstance(right, str) and right_node[0] == "str")
+                )
             )
-            a, b = (_number(left), _number(right)) if numeric else (_text(left), _text(right))
+            a: Any = _number(left) if numeric else _text(left)
+            b: Any = _number(right) if numeric else _text(right)
             result = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}
             return 1.0 if result[operator] else 0.0
         return _arithmetic(operator, _number(left), _number(right))

@@ -3,7 +3,6 @@ echo, touch, mkdir) and navigating (ls, find, pwd, cd) the simulated filesystem.
 
 from __future__ import annotations
 
-
 from hadron.tasks.agentic.envs import shell_sed
 from hadron.tasks.agentic.envs.machine import Machine, human, parse_size
 from hadron.tasks.agentic.envs.patterns import Budget, PatternTimeout
@@ -100,7 +99,9 @@ class FileCommands:
         try:
             if "i" in flags:
                 for label, text in found:
-                    self.machine.write(self.machine.path(label), shell_sed.run(commands, text, quiet="n" in flags))
+                    self.machine.write(
+                        self.machine.path(label), shell_sed.run(commands, text, quiet="n" in flags)
+                    )
             else:
                 text = "".join(_line_end(text) for _, text in found)
                 out = shell_sed.run(commands, text, quiet="n" in flags)
@@ -193,9 +194,7 @@ class FileCommands:
 def permissions(mode: str) -> str:
     """``644`` -> ``rw-r--r--``."""
     bits = int(mode, 8)
-    return "".join(
-        letter if bits & (1 << (8 - index)) else "-" for index, letter in enumerate("rwxrwxrwx")
-    )
+    return "".join(letter if bits & (1 << (8 - index)) else "-" for index, letter in enumerate("rwxrwxrwx"))
 
 
 def _line_end(text: str) -> str:

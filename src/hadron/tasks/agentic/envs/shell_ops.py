@@ -72,7 +72,9 @@ class FileOps(TextCommands):
             elif machine.is_dir(path) and not recursive:
                 errors += f"cp: -r not specified; omitting directory '{source}'\n"
             elif machine.is_dir(path) and (final + "/").startswith(path + "/"):
-                errors += f"{name}: cannot {'move' if move else 'copy'} a directory, '{source}', into itself\n"
+                errors += (
+                    f"{name}: cannot {'move' if move else 'copy'} a directory, '{source}', into itself\n"
+                )
             elif machine.is_dir(path):
                 if machine.state.files.get(final) is not None:
                     errors += f"{name}: cannot overwrite non-directory '{target}' with directory '{source}'\n"
@@ -87,8 +89,10 @@ class FileOps(TextCommands):
                 errors += f"{name}: cannot {kind} '{target}': No such file or directory\n"
             else:
                 entry = machine.state.files[path]
-                machine.state.files[final] = entry.model_copy() if keep else FileEntry(
-                    content=entry.content, size=entry.size, mode=entry.mode
+                machine.state.files[final] = (
+                    entry.model_copy()
+                    if keep
+                    else FileEntry(content=entry.content, size=entry.size, mode=entry.mode)
                 )
                 if move:
                     del machine.state.files[path]
@@ -107,8 +111,10 @@ class FileOps(TextCommands):
                 state.dir_owners[new] = state.dir_owners[directory]
         for path in [p for p in state.files if p.startswith(prefix)]:
             entry = state.files[path]
-            state.files[destination + path[len(source) :]] = entry.model_copy() if keep else FileEntry(
-                content=entry.content, size=entry.size, mode=entry.mode
+            state.files[destination + path[len(source) :]] = (
+                entry.model_copy()
+                if keep
+                else FileEntry(content=entry.content, size=entry.size, mode=entry.mode)
             )
 
     def _remove(self, path: str) -> None:
@@ -156,7 +162,9 @@ class FileOps(TextCommands):
                     entry.owner = user or entry.owner
                     entry.group = group or old_group
                 else:
-                    old_user, _, old_group = self.machine.state.dir_owners.get(item, "root:root").partition(":")
+                    old_user, _, old_group = self.machine.state.dir_owners.get(item, "root:root").partition(
+                        ":"
+                    )
                     self.machine.state.dir_owners[item] = f"{user or old_user}:{group or old_group}"
         return errors, 1 if errors else 0
 
@@ -197,21 +205,33 @@ class FileOps(TextCommands):
             return self._tar_create(path, operands, verbose="v" in flags)
         entry = self.machine.state.files.get(path)
         if entry is None:
-            return (f"tar: {archive}: Cannot open: No such file or directory\n"
-                    "tar: Error is not recoverable: exiting now\n"), 2
+            return (
+                f"tar: {archive}: Cannot open: No such file or directory\n"
+                "tar: Error is not recoverable: exiting now\n"
+            ), 2
         if not entry.content.startswith(TAR_MAGIC):
-            return ("tar: This does not look like a tar archive\n"
-                    "tar: Exiting with failure status due to previous errors\n"), 2
+            return (
+                "tar: This does not look like a tar archive\n"
+                "tar: Exiting with failure status due to previous errors\n"
+            ), 2
         members: list[dict[str, Any]] = json.loads(entry.content[len(TAR_MAGIC) :])
         if operands:
-            members = [m for m in members if any(m["name"].rstrip("/") == o.rstrip("/")
-                                                 or m["name"].startswith(o.rstrip("/") + "/") for o in operands)]
+            members = [
+                m
+                for m in members
+                if any(
+                    m["name"].rstrip("/") == o.rstrip("/") or m["name"].startswith(o.rstrip("/") + "/")
+                    for o in operands
+                )
+            ]
         if "t" in flags:
             return "".join(f"{m['name']}\n" for m in members), 0
         base = self.machine.path(values.get("C", "."))
         if not self.machine.is_dir(base):
-            return (f"tar: {values.get('C')}: Cannot open: No such file or directory\n"
-                    "tar: Error is not recoverable: exiting now\n"), 2
+            return (
+                f"tar: {values.get('C')}: Cannot open: No such file or directory\n"
+                "tar: Error is not recoverable: exiting now\n"
+            ), 2
         for member in members:
             target = posixpath.normpath(posixpath.join(base, member["name"]))
             if member["name"].endswith("/"):
@@ -325,7 +345,9 @@ class FileOps(TextCommands):
                 ok = f"{self._mode(path):03o}" == value.lstrip("0").rjust(3, "0")
             elif test == "-user":
                 entry = self.machine.state.files.get(path)
-                ok = (entry.owner if entry else self.machine.state.dir_owners.get(path, "root:").split(":")[0]) == value
+                ok = (
+                    entry.owner if entry else self.machine.state.dir_owners.get(path, "root:").split(":")[0]
+                ) == value
             if not ok:
                 return False
         return True

@@ -166,7 +166,7 @@ def _selected(command: Command, number: int, last: bool, line: str) -> bool:
         chosen = _hits(command.start, number, last, line)
     elif command.active:
         chosen = True
-        if isinstance(command.end, int) and number >= command.end or _hits(command.end, number, last, line):
+        if (isinstance(command.end, int) and number >= command.end) or _hits(command.end, number, last, line):
             command.active = False
     elif _hits(command.start, number, last, line):
         chosen = True

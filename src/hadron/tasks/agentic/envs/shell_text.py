@@ -44,8 +44,9 @@ class TextCommands(FileCommands):
         if "x" in flags:
             source = f"^(?:{source})$" if "E" in flags or "F" in flags else rf"^\({source}\)$"
         try:
-            regex = Pattern(source, extended="E" in flags or "F" in flags, ignore_case="i" in flags,
-                            budget=self.budget)
+            regex = Pattern(
+                source, extended="E" in flags or "F" in flags, ignore_case="i" in flags, budget=self.budget
+            )
         except PatternError as err:
             return f"grep: {err}\n", 2
         recursive = bool(flags & {"r", "R"})
@@ -57,7 +58,8 @@ class TextCommands(FileCommands):
             ]
         found, errors = self._read("grep", operands, stdin)
         labelled = (len(found) > 1 or recursive or "H" in flags) and "h" not in flags
-        out, hits = [], 0
+        out: list[str] = []
+        hits = 0
         try:
             for label, text in found:
                 count = 0
@@ -246,8 +248,9 @@ def _fixed(text: str) -> str:
 class _SortKey:
     """One ``-k START[,END][nrbfh]`` key (a key with no letters of its own takes the global ones)."""
 
-    def __init__(self, start: int, end: int | None, flags: set[str], separator: str | None, *,
-                 whole: bool = False) -> None:
+    def __init__(
+        self, start: int, end: int | None, flags: set[str], separator: str | None, *, whole: bool = False
+    ) -> None:
         self.start, self.end, self.separator, self.whole = start, end, separator, whole
         self.numeric = bool(flags & {"n", "h"})
         self.reverse = "r" in flags
@@ -257,7 +260,7 @@ class _SortKey:
     @classmethod
     def parse(cls, spec: str, flags: set[str], separator: str | None) -> _SortKey:
         head, _, tail = spec.partition(",")
-        own = set((head.lstrip("0123456789.") + tail.lstrip("0123456789.")))
+        own = set(head.lstrip("0123456789.") + tail.lstrip("0123456789."))
         start = int(head.rstrip("nbrfh").split(".")[0])
         end = int(tail.rstrip("nbrfh").split(".")[0]) if tail else None
         if start < 1 or not own <= set("nbrfh"):
@@ -279,7 +282,9 @@ class _SortKey:
         return parts
 
     def extract(self, line: str) -> object:
-        text = line if self.whole else (self.separator or "").join(self._fields(line)[self.start - 1 : self.end])
+        text = (
+            line if self.whole else (self.separator or "").join(self._fields(line)[self.start - 1 : self.end])
+        )
         if self.blanks:
             text = text.lstrip(" \t")
         if self.numeric:
