@@ -65,11 +65,9 @@ def agentic_command(
 
 
 def _settings(path: Path | None, **flags: Any) -> AgenticRunConfig:
-    """The config file (if any) with command-line flags on top, validated once (so the embedded model's
-    caps follow the teacher finally chosen)."""
-    from pydantic import ValidationError
-
-    from hadron.errors import ConfigError
+    """The config file (if any) with command-line flags on top, validated together (so the embedded
+    model's caps follow the teacher finally chosen)."""
+    from hadron.core.config import validate
     from hadron.tasks.agentic.run import AgenticRunConfig, load_run_config
 
     overrides: dict[str, Any] = {
@@ -83,16 +81,13 @@ def _settings(path: Path | None, **flags: Any) -> AgenticRunConfig:
         overrides["review"] = {"enabled": flags["review"]}
     if path is not None:
         return load_run_config(path, **overrides)
-    try:
-        return AgenticRunConfig.model_validate(overrides)
-    except ValidationError as err:
-        first = err.errors(include_url=False)[0]
-        name = ".".join(str(part) for part in first["loc"]) or "options"
-        raise ConfigError(f"invalid option {name}: {first['msg']}") from None
+    return validate(AgenticRunConfig, overrides, indices="dots")
 
 
 def _print(summary: RunSummary) -> None:
     from rich.table import Table
+
+    from hadron.runtime.rundir import RunDir
 
     rejected = sum(summary.rejected.values())
     console.print(
@@ -101,7 +96,7 @@ def _print(summary: RunSummary) -> None:
     )
     if summary.rejected:
         reasons = ", ".join(f"{reason}={count}" for reason, count in sorted(summary.rejected.items()))
-        console.print(f"rejected by reason: {reasons} (see {summary.out_dir / 'rejects.jsonl'})")
+        console.print(f"rejected by reason: {reasons} (see {RunDir(summary.out_dir).rejects_path})")
     console.print(f"rejected for language: {summary.language_rejects}")
     if summary.served_by:
         console.print("served by: " + ", ".join(f"{m}={n}" for m, n in summary.served_by.most_common()))
@@ -116,4 +111,6 @@ def _print(summary: RunSummary) -> None:
     if summary.family_exports:
         shards = ", ".join(f"{family}={n}" for family, n in sorted(summary.family_exports.items()))
         console.print(f"per-family shards (exports/<family>/shard-00000.jsonl): {shards}")
-    console.print(f"spot checks: {summary.out_dir / 'qa.md'} (hadron qa {summary.out_dir})")
+    from hadron.tasks.agentic.spot_checks import QA_MD
+
+    console.print(f"spot checks: {summary.out_dir / QA_MD} (hadron qa {summary.out_dir})")

@@ -13,7 +13,6 @@ import typer
 
 from hadron.cli._app import app, console, err_console, read_settings
 from hadron.cli._report import exit_if_input_skipped
-from hadron.errors import ConfigError
 from hadron.llm.backends.local import SMALL_MODEL_MAX_PASSES, SMALL_MODEL_MAX_TOKENS
 
 if TYPE_CHECKING:
@@ -44,6 +43,7 @@ def autoreason(
     """Refine each prompt with the AutoReason tournament; write the dataset, exports and a summary."""
     import asyncio
 
+    from hadron.runtime.rundir import RunDir
     from hadron.runtime.task import RunRequest
     from hadron.tasks.autoreason.run import SUMMARY_FILE, run_autoreason
 
@@ -56,16 +56,16 @@ def autoreason(
     except KeyboardInterrupt:
         err_console.print(f"interrupted; rerun the same command to resume: {command}", highlight=False)
         raise typer.Exit(130) from None
-    manifest, result = done.run.manifest, done.run
+    manifest, result, run = done.run.manifest, done.run, RunDir(out)
     if done.exports:
         written = ", ".join(f"{name} {stats.written}" for name, stats in done.exports.items())
-        console.print(f"exports in {out / 'exports'}: {written}", highlight=False)
+        console.print(f"exports in {run.exports_dir}: {written}", highlight=False)
     print_summary(done.summary)
-    console.print(f"{manifest.rows} rows in {out / 'data'}; summary in {out / SUMMARY_FILE}",
+    console.print(f"{manifest.rows} rows in {run.data_dir}; summary in {out / SUMMARY_FILE}",
                   highlight=False)
     if manifest.errors:
-        err_console.print(f"{manifest.errors} rows failed (see {out}/errors.jsonl); redo them with: "
-                          f"hadron run {out}/config.yaml --out {out} --retry-errors", highlight=False)
+        err_console.print(f"{manifest.errors} rows failed (see {run.errors_path}); redo them with: "
+                          f"hadron run {run.config_path} --out {out} --retry-errors", highlight=False)
     exit_if_input_skipped(result)
 
 
@@ -73,19 +73,14 @@ def build_config(path: Path | None, *, model: str | None, judges: int | None, sy
                  max_passes: int | None, max_tokens: int | None) -> AutoReasonConfig:
     """The file's settings, then the flags; what is still unset takes the serving backend's defaults
     (``AutoReasonConfig``; the embedded model gets short answers and a lower pass cap)."""
-    from pydantic import ValidationError
-
+    from hadron.core.config import validate
     from hadron.tasks.autoreason.config import AutoReasonConfig
 
-    data: dict[str, Any] = read_settings(path, "AutoReason") if path is not None else {}
+    doc = read_settings(path, "AutoReason") if path is not None else None
+    data: dict[str, Any] = doc.data if doc is not None else {}
     flags = {"model": model, "n_judges": judges, "synthesis": synthesis, "max_passes": max_passes}
     data.update({key: value for key, value in flags.items() if value is not None})
-    try:
-        settings = AutoReasonConfig.model_validate(data)
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise ConfigError(f"{path or 'options'}: {where}: {first['msg']}") from None
+    settings = validate(AutoReasonConfig, data, str(path) if path is not None else None)
     if max_tokens is not None:
         for name in ("teacher", "critic", "author_b", "synthesizer"):
             getattr(settings, name).max_tokens = max_tokens

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from hadron.cli._app import app, console, err_console, read_settings
-from hadron.errors import ConfigError
 
 if TYPE_CHECKING:
     from hadron.tasks.nanoflux.config import NanoFluxConfig
@@ -83,23 +82,18 @@ def build_config(path: Path | None, *, domains: str | None, per_domain: int | No
                  defender: str | None, judge: str | None, max_rounds: int | None, embedder: str | None,
                  concurrency: int | None) -> NanoFluxConfig:
     """The file's settings, then the flags; the embedded model gets short answers unless told otherwise."""
-    from pydantic import ValidationError
-
+    from hadron.core.config import validate
     from hadron.tasks.nanoflux.config import NanoFluxConfig
 
-    data: dict[str, Any] = read_settings(path, "NanoFlux") if path is not None else {}
+    doc = read_settings(path, "NanoFlux") if path is not None else None
+    data: dict[str, Any] = doc.data if doc is not None else {}
     for role, spec in (("attacker", attacker), ("defender", defender), ("judge", judge)):
         if spec is not None:
             data[role] = {**(data.get(role) or {}), "model": spec}
     flags = {"domains": domains, "per_domain": per_domain, "max_rounds": max_rounds, "embedder": embedder,
              "concurrency": concurrency}
     data.update({key: value for key, value in flags.items() if value is not None})
-    try:
-        settings = NanoFluxConfig.model_validate(data)
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise ConfigError(f"{path or 'options'}: {where}: {first['msg']}") from None
+    settings = validate(NanoFluxConfig, data, str(path) if path is not None else None)
     for name, cap in SMALL_MODEL_MAX_TOKENS.items():
         role = getattr(settings, name)
         if _is_local(role.model) and "max_tokens" not in role.model_fields_set:
@@ -116,6 +110,9 @@ def _is_local(spec: object) -> bool:
 def print_summary(summary: NanoFluxSummary, out: Path) -> None:
     from rich.table import Table
 
+    from hadron.runtime.rundir import RunDir
+
+    run = RunDir(out)
     rows, rejected, errors = summary.rows, summary.rejected, summary.errors
     table = Table(title="NanoFlux", show_header=False, title_justify="left")
     table.add_column("what", style="bold")
@@ -126,8 +123,8 @@ def print_summary(summary: NanoFluxSummary, out: Path) -> None:
     table.add_row("rejected", f"{sum(rejected.values())} ({reasons or '-'})")
     table.add_row("failed rounds", str(errors))
     console.print(table)
-    console.print(f"data in {out / 'data'}; rejected candidates with reasons in {out / 'rejects.jsonl'}",
+    console.print(f"data in {run.data_dir}; rejected candidates with reasons in {run.rejects_path}",
                   highlight=False)
     if errors:
-        err_console.print(f"{errors} round(s) failed (see {out}/errors.jsonl); redo them by running the "
+        err_console.print(f"{errors} round(s) failed (see {run.errors_path}); redo them by running the "
                           "same command with --retry-errors", highlight=False)

@@ -3,7 +3,8 @@
     from hadron.core import Reject, Row, canonical_json, stable_hash
 
 ``rows`` holds the row and the on-purpose reject; ``hashing`` the process-stable JSON and hash that
-seeds, cache keys and dedup hang off; ``config`` the one YAML loader and pydantic validator.
+seeds, cache keys and dedup hang off; ``hadron.core.config`` (imported on its own: it needs yaml and
+pydantic) the one YAML loader and pydantic validator.
 """
 
 from __future__ import annotations

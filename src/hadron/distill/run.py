@@ -25,6 +25,7 @@ from hadron.distill.split import split_gold
 from hadron.distill.student import Student, label_spec
 from hadron.errors import ConfigError
 from hadron.llm import ModelHub
+from hadron.runtime.rundir import RunDir
 
 _PROMPT_SUFFIXES = {".txt", ".md", ".j2", ".jinja", ".prompt"}
 
@@ -71,7 +72,7 @@ async def distill(gold_path: str | Path, seed_prompt: str, config: DistillConfig
     compare = make_comparator(categorical=config.categorical, array=config.array, spec=config.comparator)
     out_dir.mkdir(parents=True, exist_ok=True)
     own_hub = hub is None
-    models = hub if hub is not None else ModelHub(cache_path=out_dir / "cache.sqlite")
+    models = hub if hub is not None else ModelHub(cache_path=RunDir(out_dir).cache_path)
     try:
         spec = label_spec(split.train, categorical=config.categorical, array=config.array)
         student = Student(models.get(config.student), spec, compare, max_tokens=config.student_max_tokens,

@@ -62,9 +62,9 @@ async def test_a_call_past_its_limit_answers_an_error_and_the_loop_runs_on() -> 
 
 async def test_a_catastrophic_grep_in_an_episode_does_not_stall() -> None:
     env = TerminalEnv(TerminalState(files={"/root/x.txt": "a" * 40 + "\n"}))
-    box = _box(env, 5)
+    box = _box(env, 30)  # generous: the machine may be loaded; a stall would take minutes
     started = time.monotonic()
     for pattern in ("(a+)+b", "(a|aa|aaa|a*)*(b|c)$"):
         outcome = await box.call("run_command", {"command": f'grep -E "{pattern}" /root/x.txt'})
         assert not outcome.result.is_error
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 10

@@ -30,8 +30,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from hadron.core.config import validate
 from hadron.errors import ConfigError, HadronError, InputError
 from hadron.runtime.executors import RunResult
 from hadron.runtime.executors.blocks import Block, BlockResult, cut_blocks
@@ -73,12 +74,7 @@ class RayExecutor:
     name = "ray"
 
     def __init__(self, **options: Any) -> None:
-        try:
-            self.options = RayOptions(**options)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            raise ConfigError(f"ray executor option {where}: {first['msg']}") from exc
+        self.options = validate(RayOptions, options, "ray executor option")
 
     async def run(self, pipeline: Pipeline, out_dir: Path, *, models: ModelHub | None = None,
                   retry_errors: bool = False, strict: bool = False,

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from hadron.core.config import read_yaml, validate
 from hadron.data.sinks import SinkConfig
 from hadron.errors import ConfigError, InputError
 from hadron.runtime.export import export_finished
@@ -25,7 +26,6 @@ from hadron.runtime.task import RunRequest, TaskResult
 from hadron.tasks.agentic.config import SMALL_MODEL_CAPS, AgenticConfig, answer_cap
 from hadron.tasks.agentic.family_exports import write_family_shards
 from hadron.tasks.agentic.mix import MixEntry, Scenarios, resolve
-from hadron.tasks.agentic.scenario import node_line, pick_error
 from hadron.tasks.agentic.spot_checks import write_report
 from hadron.tasks.agentic.step import Agentic, plan_rows
 
@@ -101,58 +101,27 @@ def load_run_config(path: str | Path, **overrides: Any) -> AgenticRunConfig:
     applied to the file's settings before the one validation, so caps that depend on the teacher follow
     the teacher finally chosen."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise InputError(str(path), f"cannot read: {err.strerror or err}") from err
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise InputError(
-            str(path),
-            f"invalid YAML: {getattr(err, 'problem', None) or err}",
-            line=mark.line + 1 if mark else None,
-        ) from err
-    if data is None:
-        data = {}
-    if not isinstance(data, dict) or (root is not None and not isinstance(root, yaml.MappingNode)):
+    doc = read_yaml(path)
+    data = {} if doc.data is None else doc.data
+    if not isinstance(data, dict) or (doc.node is not None and not isinstance(doc.node, yaml.MappingNode)):
         raise InputError(str(path), "expected a mapping of settings", line=1)
     _relative_sources(data, path.parent)
-    try:
-        AgenticRunConfig.model_validate(data)
-    except ValidationError as err:
-        raise _located(err, path, root) from err
+    validate(AgenticRunConfig, data, doc, indices="dots")  # the file alone: errors name file:line
+    if not overrides:
+        return validate(AgenticRunConfig, data, doc, indices="dots")
     for role in ("teacher", "reviewer"):
         if role in overrides:
             data.pop(f"{role}_pool", None)
     if "review" in overrides and isinstance(data.get("review_flow"), dict):
         data["review_flow"] = {**data["review_flow"], **overrides.pop("review")}
+    if "scenarios" in overrides:
+        data.pop("scenario_mix", None)
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(data.get(key), dict):
             data[key] = {**data[key], **value}
         else:
             data[key] = value
-    if "scenarios" in overrides:
-        data.pop("scenario_mix", None)
-    try:
-        return AgenticRunConfig.model_validate(data)
-    except ValidationError as err:
-        first = err.errors(include_url=False)[0]
-        name = ".".join(str(part) for part in first["loc"] if not _is_type_tag(part)) or "options"
-        raise ConfigError(f"invalid option {name}: {first['msg']}") from None
-
-
-def _located(err: ValidationError, path: Path, root: yaml.Node | None) -> InputError:
-    first = pick_error(err)
-    loc = [part for part in first["loc"] if not _is_type_tag(part)]
-    key = ".".join(str(part) for part in loc) or "config"
-    message = (
-        "unknown key" if first["type"] == "extra_forbidden" else first["msg"].removeprefix("Value error, ")
-    )
-    line = node_line(root, loc) if root is not None else None
-    return InputError(str(path), f"{key}: {message}", line=line)
+    return validate(AgenticRunConfig, data, indices="dots")
 
 
 def _relative_sources(data: dict[str, Any], folder: Path) -> None:
@@ -171,11 +140,6 @@ def _relative_sources(data: dict[str, Any], folder: Path) -> None:
             for entry in entries:
                 if isinstance(entry, dict) and "source" in entry:
                     entry["source"] = resolved(entry["source"])
-
-
-def _is_type_tag(part: Any) -> bool:
-    """pydantic names union members in error locations (``str``, ``list[MixEntry]``, ``int``)."""
-    return isinstance(part, str) and ("[" in part or part in ("str", "int", "Concurrency"))
 
 
 async def run_agentic(

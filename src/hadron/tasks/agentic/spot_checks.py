@@ -18,6 +18,8 @@ from hadron.runtime.rundir import RunDir
 from hadron.tasks.agentic.envs.base import validation_problem
 
 BUCKETS = 10
+QA_JSON = "qa.json"
+QA_MD = "qa.md"
 
 
 @dataclass
@@ -169,9 +171,9 @@ def write_report(run: str | Path) -> SpotChecks:
     """Compute the spot checks and save them as ``RUN/qa.json`` and ``RUN/qa.md``."""
     checks = spot_check(run)
     folder = Path(run)
-    (folder / "qa.json").write_text(json.dumps(checks.to_dict(), indent=2, ensure_ascii=False) + "\n")
-    (folder / "qa.md").write_text(render(checks), encoding="utf-8")
+    (folder / QA_JSON).write_text(json.dumps(checks.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    (folder / QA_MD).write_text(render(checks), encoding="utf-8")
     return checks
 
 
-__all__ = ["SpotChecks", "render", "spot_check", "write_report"]
+__all__ = ["QA_JSON", "QA_MD", "SpotChecks", "render", "spot_check", "write_report"]

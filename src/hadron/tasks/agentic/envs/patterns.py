@@ -2,9 +2,12 @@
 
 The agent writes the patterns its ``grep``, ``sed`` and ``awk`` use, so a pattern such as ``(a+)+b``
 over a 30-character line would backtrack for minutes under ``re`` and stall every episode. Patterns are
-compiled with the ``regex`` package, whose matching functions take a ``timeout``; one shell command gets
-one budget for all its matches, and running out of it is a ``PatternTimeout`` the command reports as an
-error, the way a real tool reports a bad pattern.
+compiled with RE2 (``google-re2``), which matches in linear time and cannot stall. The few patterns RE2
+refuses (backreferences, lookarounds) fall back to the ``regex`` package, whose matching functions take
+a ``timeout``; one shell command gets one budget for all its matches, and running out of it is a
+``PatternTimeout`` the command reports as an error, the way a real tool reports a bad pattern. (``regex``
+checks its clock only now and then: on a loaded machine a 1 s budget was seen to stop after 9 s, which
+is why it is the fallback and not the rule.)
 
 POSIX basic syntax (grep and sed without ``-E``) is translated: ``\\(``, ``\\{``, ``\\|``, ``\\+`` and
 ``\\?`` are the operators there, and the bare characters are literals.
@@ -16,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import re2
 import regex
 
 BUDGET_S = 1.0
@@ -99,6 +103,13 @@ def _bracket(pattern: str, start: int) -> tuple[int, str]:
     return len(pattern), regex.escape(pattern[start:])
 
 
+def _re2_options(ignore_case: bool) -> Any:
+    options = re2.Options()
+    options.log_errors = False  # a pattern RE2 refuses goes to the fallback, not to stderr
+    options.case_sensitive = not ignore_case
+    return options
+
+
 @dataclass
 class Budget:
     """The matching time one command has left."""
@@ -122,35 +133,44 @@ class Pattern:
     def __init__(
         self, source: str, *, extended: bool = True, ignore_case: bool = False, budget: Budget | None = None
     ) -> None:
+        translated = to_python(source, extended=extended)
+        self.budget = budget or Budget()
+        self.linear = True
         try:
-            self._compiled = regex.compile(
-                to_python(source, extended=extended), regex.IGNORECASE if ignore_case else 0
-            )
+            self._compiled: Any = re2.compile(translated, _re2_options(ignore_case))
+            return
+        except re2.error:
+            self.linear = False
+        try:
+            self._compiled = regex.compile(translated, regex.IGNORECASE if ignore_case else 0)
         except (regex.error, OverflowError, RecursionError) as err:
             raise PatternError(str(err)) from None
-        self.budget = budget or Budget()
+
+    def _limits(self) -> dict[str, float]:
+        """The ``timeout`` keyword for the backtracking fallback (RE2 needs none)."""
+        return {} if self.linear else {"timeout": self.budget.left()}
 
     def search(self, text: str) -> Any:
         try:
-            return self._compiled.search(text, timeout=self.budget.left())
+            return self._compiled.search(text, **self._limits())
         except TimeoutError:
             raise PatternTimeout(f"pattern matching took longer than {self.budget.seconds:g}s") from None
 
     def sub(self, replacement: Any, text: str, count: int = 0) -> tuple[str, int]:
         try:
-            return self._compiled.subn(replacement, text, count=count, timeout=self.budget.left())
+            return self._compiled.subn(replacement, text, count=count, **self._limits())
         except TimeoutError:
             raise PatternTimeout(f"pattern matching took longer than {self.budget.seconds:g}s") from None
 
     def split(self, text: str) -> list[str]:
         try:
-            return list(self._compiled.split(text, timeout=self.budget.left()))
+            return list(self._compiled.split(text, **self._limits()))
         except TimeoutError:
             raise PatternTimeout(f"pattern matching took longer than {self.budget.seconds:g}s") from None
 
     def finditer(self, text: str) -> list[Any]:
         try:
-            return list(self._compiled.finditer(text, timeout=self.budget.left()))
+            return list(self._compiled.finditer(text, **self._limits()))
         except TimeoutError:
             raise PatternTimeout(f"pattern matching took longer than {self.budget.seconds:g}s") from None
 
