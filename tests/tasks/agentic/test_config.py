@@ -94,6 +94,10 @@ def test_hadrons_own_keys_keep_working(tmp_path: Path) -> None:
 def test_embedded_caps_live_in_one_place_and_what_the_user_sets_wins() -> None:
     capped = AgenticRunConfig()
     assert capped.loop.max_turns == 4 and capped.loop.max_tokens == 128 and capped.review.max_rounds == 0
+    assert capped.workers == 1 and capped.loop.tool_list == "compact"
+    assert not capped.review.enabled  # a 135M reviewer is not asked (its rubric JSON never parsed)
+    hosted_reviewer = AgenticRunConfig(reviewer="openai:gpt-4o")
+    assert hosted_reviewer.review.enabled and hosted_reviewer.review.max_tokens == 1024
     chosen = AgenticRunConfig.model_validate({"loop": {"max_turns": 7}, "review": {"max_rounds": 1}})
     assert chosen.loop.max_turns == 7 and chosen.review.max_rounds == 1 and chosen.loop.max_tokens == 128
     mixed = AgenticRunConfig.model_validate({"teacher_pool": {"members": ["local", "openai:gpt-4o-mini"]}})

@@ -23,15 +23,19 @@ from hadron.tasks.agentic.language import LanguagePolicy
 
 SMALL_MODEL_CAPS: dict[str, dict[str, Any]] = {
     "loop": {"max_turns": 4, "user_max_tokens": 48, "max_result_chars": 600, "tool_list": "compact"},
-    "review": {"max_rounds": 0, "max_reasks": 0, "max_tokens": 320},
+    "review": {"max_rounds": 0},
+    "reviewer": {"enabled": False, "max_reasks": 0, "max_tokens": 320},
     "run": {"concurrency": 1},
 }
-"""Caps for a teacher whose backend declares small-model defaults (the embedded 135M model): on 2 shared
-cores it writes ~25 tokens/s, so the general defaults (12 turns of 768 tokens, 2 refinement rounds,
-1,024-token reviews) made one telecom episode take over 13 minutes. The answer cap itself
-(``loop.max_tokens``) is the backend's declared ``answer_max_tokens``. One episode at a time: the model
-answers one call at a time anyway, and consecutive turns of one episode reuse llama.cpp's cached prompt
-prefix. Settings the user gave win."""
+"""Caps for models whose backend declares small-model defaults (the embedded 135M model), in one place.
+On 2 shared cores it writes ~25 tokens/s, so the general defaults (12 turns of 768 tokens, 2 refinement
+rounds, 1,024-token reviews) made one telecom episode take over 13 minutes. A small *teacher* gets
+``loop`` (its answer cap is the backend's declared ``answer_max_tokens``), no refinement round (a rerun
+replays the whole episode) and one episode at a time (the model answers one call at a time anyway, and
+consecutive turns of one episode reuse llama.cpp's cached prompt prefix). A small *reviewer* is not
+asked: measured, its rubric JSON ran past 320 tokens on every telecom episode (``review_unparseable``)
+and its two calls were a third of the run's time; acceptance then rests on the executed success checks,
+the language policy and the leak guard. Settings the user gave win."""
 
 
 def answer_cap(spec: ModelSpec) -> int | None:
@@ -152,24 +156,30 @@ class AgenticConfig(BaseModel):
             if "review" in self.model_fields_set:
                 raise ValueError("give review or review_flow, not both")
             flow = self.review_flow
-            self.review = self.review.model_copy(
-                update={
-                    "enabled": flow.enabled,
-                    "threshold": flow.min_score / 10,
-                    "max_rounds": flow.max_rounds,
-                }
-            )
+            given = {
+                "enabled": flow.enabled,
+                "threshold": flow.min_score / 10,
+                "max_rounds": flow.max_rounds,
+            }
+            names = {"enabled": "enabled", "threshold": "min_score", "max_rounds": "max_rounds"}
+            update = {key: value for key, value in given.items() if names[key] in flow.model_fields_set}
+            self.review = self.review.model_copy(update=update)
         self.teacher_pool = self.reviewer_pool = self.review_flow = None
         self._small_model_caps()
         return self
 
     def _small_model_caps(self) -> None:
         """Apply ``SMALL_MODEL_CAPS`` (and the backend's answer cap) to every setting left unset."""
+        sections: list[tuple[str, dict[str, Any]]] = []
         cap = answer_cap(self.teacher)
-        if cap is None:
-            return
-        caps = {**SMALL_MODEL_CAPS["loop"], "max_tokens": cap}
-        for section, values in (("loop", caps), ("review", SMALL_MODEL_CAPS["review"])):
+        if cap is not None:
+            sections += [
+                ("loop", {**SMALL_MODEL_CAPS["loop"], "max_tokens": cap}),
+                ("review", SMALL_MODEL_CAPS["review"]),
+            ]
+        if answer_cap(self.reviewer) is not None:
+            sections.append(("review", SMALL_MODEL_CAPS["reviewer"]))
+        for section, values in sections:
             block = getattr(self, section)
             unset = {key: value for key, value in values.items() if key not in block.model_fields_set}
             if unset:
