@@ -68,6 +68,10 @@ def test_the_shipped_terminal_config_loads_with_embedded_caps() -> None:
             "config.yaml:3: scenario_mix.0.overrides: cannot override ['goal_x']",
         ),
         ("teacher: local\nteacher_pool:\n  members: [local]\n", "give teacher or teacher_pool, not both"),
+        (
+            "review: {max_rounds: 1}\nreview_flow: {max_rounds: 2}\n",
+            "review.max_rounds and review_flow give the same setting",
+        ),
         ("review:\n  treshold: 0.5\n", "config.yaml:2: review.treshold: unknown key"),
     ],
 )
@@ -77,6 +81,13 @@ def test_unknown_keys_name_file_and_line(tmp_path: Path, text: str, expected: st
     with pytest.raises(InputError) as caught:
         load_run_config(path)
     assert expected in str(caught.value)
+
+
+def test_review_flow_and_hadrons_review_keys_combine(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("review_flow: {min_score: 8}\nreview: {require_success: false}\n")
+    config = load_run_config(path)
+    assert config.review.threshold == 0.8 and not config.review.require_success
 
 
 def test_hadrons_own_keys_keep_working(tmp_path: Path) -> None:

@@ -153,8 +153,6 @@ class AgenticConfig(BaseModel):
                 raise ValueError(f"give {role} or {role}_pool, not both")
             setattr(self, role, pool.spec(f"{role}_pool"))
         if self.review_flow is not None:
-            if "review" in self.model_fields_set:
-                raise ValueError("give review or review_flow, not both")
             flow = self.review_flow
             given = {
                 "enabled": flow.enabled,
@@ -163,6 +161,9 @@ class AgenticConfig(BaseModel):
             }
             names = {"enabled": "enabled", "threshold": "min_score", "max_rounds": "max_rounds"}
             update = {key: value for key, value in given.items() if names[key] in flow.model_fields_set}
+            twice = sorted(set(update) & self.review.model_fields_set)
+            if twice:
+                raise ValueError(f"review.{twice[0]} and review_flow give the same setting; keep one")
             self.review = self.review.model_copy(update=update)
         self.teacher_pool = self.reviewer_pool = self.review_flow = None
         self._small_model_caps()
