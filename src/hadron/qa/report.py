@@ -28,6 +28,7 @@ from hadron.qa import sections
 from hadron.qa.fields import as_dict
 from hadron.qa.rundir import RunDir
 from hadron.qa.stats import RunSummary
+from hadron.redact import redact as redact_secrets
 from hadron.runtime.task import Task, task_of_run
 
 DEFAULT_SAMPLES = 200
@@ -163,6 +164,8 @@ def render_report(run: RunDir, *, samples: int = DEFAULT_SAMPLES, seed: int = 0)
              sections.distill_section(run.distill, list(run.iter_candidates())),
              sections.runtime_section(run.stats)]
     task = task_of_run(run.config)
+    if task is not None and task.report_sections is not None:
+        built.extend(task.report_sections(run))
     views = [sample_view(row, task) for row in sampled]
     config_text = (yaml.safe_dump(redact(run.config), sort_keys=False, allow_unicode=True)
                    if run.config else "")
@@ -195,6 +198,6 @@ def write_report(run_dir: str | Path, out: str | Path | None = None, *, samples:
     html = render_report(run, samples=samples, seed=seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(html, encoding="utf-8")
+    tmp.write_text(redact_secrets(html), encoding="utf-8")
     tmp.replace(path)
     return path

@@ -27,6 +27,7 @@ from hadron.data.exports.base import ExportFormat
 from hadron.data.exports.extraction import Extraction, RowError
 from hadron.data.exports.registry import resolve_formats
 from hadron.errors import HadronError, InputError
+from hadron.redact import redact
 from hadron.runtime.rundir import LocatedRow, RunDir
 from hadron.runtime.task import Task, get_task, task_of_row, task_of_run
 
@@ -61,8 +62,13 @@ def export_run(run_dir: str | Path, formats: str | Iterable[str] = "all",
         by_kind.setdefault(fmt.kind, []).append(fmt)
     stats = {fmt.name: ExportStats(path=target / fmt.filename) for fmt in chosen}
 
+    wanted = run_task.dataset(run) if run_task is not None and run_task.dataset is not None else None
     with _staged({fmt.name: target / fmt.filename for fmt in chosen}) as files:
         for located in run.rows():
+            if wanted is not None and not wanted(located.row):
+                for fmt in chosen:
+                    stats[fmt.name].skipped["not_selected"] += 1
+                continue
             task = task_of_row(located.row, run_task)
             if task is None:
                 raise InputError(str(located.path), "no task knows this row (no `method` column, and the "
@@ -73,7 +79,7 @@ def export_run(run_dir: str | Path, formats: str | Iterable[str] = "all",
                 for fmt in formats_of_kind:
                     stats[fmt.name].skipped.update(extraction.skipped)
                     for record in extraction.records:
-                        files[fmt.name].write(_render(fmt, record, located) + "\n")
+                        files[fmt.name].write(redact(_render(fmt, record, located)) + "\n")
                         stats[fmt.name].written += 1
     return stats
 

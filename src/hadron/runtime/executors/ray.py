@@ -11,10 +11,12 @@ cluster-wide limits per (endpoint, model) (``ray_limits``). A worker that dies i
 block retried by Ray (``max_retries``); the retry resumes the block's own checkpoint, so no row is
 written twice. Output is the same sharded layout and manifest as a local run.
 
-Steps that keep state across rows (dedup filters, nanoflux's novelty index and budget) keep it per
-block: each task builds its own steps, so they see only that block's rows (a duplicate in another block
-is not caught). A retried block restores that state from the rows its earlier attempt wrote
-(``Step.restore``, called by the block's own session), exactly as a local run does on resume.
+Steps that keep state across rows (``Step.keeps_state``) must not keep it per block. Those that can
+share it (``shares_state``: ``exact_dedup``) get one actor per step that every block's copy calls
+(``ray_state``), so the counts equal a local run's; the others (``minhash_dedup``, ``nanoflux``) are
+refused before Ray starts, with the step named. A retried block restores that state from the rows its
+earlier attempt wrote (``Step.restore``, called by the block's own session), as a local run does on
+resume.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from hadron.errors import ConfigError, HadronError, InputError
 from hadron.runtime.executors import RunResult
 from hadron.runtime.executors.blocks import Block, BlockResult, cut_blocks
 from hadron.runtime.executors.ray_run import RaySession
+from hadron.runtime.executors.ray_state import refuse_stateful, start_states
 from hadron.runtime.executors.ray_worker import BlockSpec, rebuild_pipeline, run_block
 from hadron.runtime.rundir import RunDir
 from hadron.runtime.session import InputErrors
@@ -78,7 +81,7 @@ class RayExecutor:
 
     async def run(self, pipeline: Pipeline, out_dir: Path, *, models: ModelHub | None = None,
                   retry_errors: bool = False, strict: bool = False,
-                  progress: ProgressMode = "auto") -> RunResult:
+                  progress: ProgressMode = "auto", cache: Path | str | None = None) -> RunResult:
         if models is not None:
             raise ConfigError("a ModelHub cannot be shared with Ray workers",
                               hint="leave `models` unset; set RayExecutor(cache_path=...) for the cache")
@@ -87,8 +90,8 @@ class RayExecutor:
         RunDir(out).check_layout(self.name)
         await _check_steps(pipeline)
         source = pipeline.open_source()
-        pending = InputErrors()
-        rows = iter(source.rows(on_error=None if strict else pending))
+        pending = InputErrors(strict=strict)
+        rows = iter(source.rows(on_error=pending))
         first = next(rows, None)
         if first is None:
             raise InputError(str(pipeline.source_config().get("path", "<source>")), "no rows")
@@ -98,7 +101,7 @@ class RayExecutor:
         try:
             session.open()
             pending.attach(session.input_error)
-            await _Driver(ray, self.options, pipeline, session, retry_errors).run(_chain(first, rows))
+            await _Driver(ray, self.options, pipeline, session, retry_errors, cache).run(_chain(first, rows))
             session.complete = True
         except (asyncio.CancelledError, KeyboardInterrupt):
             session.interrupted = True
@@ -170,6 +173,7 @@ async def _check_steps(pipeline: Pipeline) -> None:
             raise ConfigError(f"step {entry['name']!r} is defined in the script being run; Ray workers "
                               "cannot import it", hint="move the step class into an importable module")
     rebuilt = rebuild_pipeline(config, [])
+    refuse_stateful(rebuilt.steps)
     models: list[ModelConfig] = []
 
     def note(model: ModelConfig) -> RateLimiter:
@@ -192,7 +196,7 @@ class _Driver:
     """Feeds blocks to Ray with a bound on those in flight; records each as it finishes."""
 
     def __init__(self, ray: ModuleType, options: RayOptions, pipeline: Pipeline, session: RaySession,
-                 retry_errors: bool) -> None:
+                 retry_errors: bool, cache: Path | str | None = None) -> None:
         from hadron.runtime.executors.ray_limits import start_registry
 
         self.ray = ray
@@ -200,10 +204,12 @@ class _Driver:
         self.session = session
         self.retry_errors = retry_errors
         self.config = pipeline.config()
-        self.cache_path = options.cache_path or str(session.run_dir.cache_path)
+        self.cache_path = options.cache_path or str(session.run_dir.cache_for(cache))
         self.task = ray.remote(num_cpus=options.cpus_per_block, max_retries=options.max_retries,
                                retry_exceptions=False)(run_block)
         self.registry = start_registry()
+        self.states = start_states(ray, pipeline.steps)
+        """One shared-state actor per step that keeps state across rows (by step name)."""
         self.in_flight: dict[asyncio.Future[Any], tuple[Block, Any]] = {}
         nodes = sum(1 for node in ray.nodes() if node.get("Alive"))
         if options.cache_path is None and nodes > 1:
@@ -234,8 +240,9 @@ class _Driver:
                 await self._collect()
         finally:
             self._cancel()
-            with contextlib.suppress(Exception):
-                self.ray.kill(self.registry)
+            for actor in [self.registry, *self.states.values()]:
+                with contextlib.suppress(Exception):
+                    self.ray.kill(actor)
 
     def _wanted(self, block: Block) -> bool:
         marker = self.session.done.get(block.index)
@@ -248,7 +255,7 @@ class _Driver:
             shutil.rmtree(self.session.blocks.work_dir(block.index), ignore_errors=True)
         spec = BlockSpec(index=block.index, ids_hash=block.ids_hash, out_dir=str(self.session.out),
                          pipeline=self.config, cache_path=self.cache_path)
-        ref = self.task.remote(spec, block.rows, self.registry)
+        ref = self.task.remote(spec, block.rows, self.registry, self.states)
         future = asyncio.wrap_future(ref.future())
         self.in_flight[future] = (block, ref)
         self.session.submitted(len(block.rows))
