@@ -78,12 +78,16 @@ async def test_local_model_one_scenario_per_family(tmp_path: Path) -> None:
 @pytest.mark.slow
 async def test_the_terminal_config_with_the_embedded_model(tmp_path: Path) -> None:
     """``hadron agentic --config configs/run.terminal.yaml``: the embedded model's caps apply, every
-    planned episode is accounted for, and what is saved is a valid conversation with no reviewer text."""
-    config = load_run_config(CONFIGS / "run.terminal.yaml")
+    planned episode is accounted for, and what is saved is a valid conversation with no reviewer text.
+    The 135M model rarely fixes a host, so the success gate is lifted here to have conversations to
+    check (measured: with the gate, 0 of 2 saved; without it, 2 of 2)."""
+    config = load_run_config(CONFIGS / "run.terminal.yaml", review={"require_success": False})
+    assert not config.review.enabled
     assert config.loop.max_tokens == 128 and config.loop.tool_list == "compact"
     out = tmp_path / "run"
     summary = await run_agentic(config, out, progress="off")
     assert summary.errors == 0 and summary.rows + sum(summary.rejected.values()) == summary.planned == 2
+    assert summary.rows >= 1
     assert set(summary.rejected) <= REASONS
     shard = out / "exports/terminal/shard-00000.jsonl"
     saved = [json.loads(line) for line in shard.read_text().splitlines()] if shard.exists() else []

@@ -113,7 +113,11 @@ def load_run_config(path: str | Path, **overrides: Any) -> AgenticRunConfig:
         if role in overrides:
             data.pop(f"{role}_pool", None)
     if "review" in overrides and isinstance(data.get("review_flow"), dict):
-        data["review_flow"] = {**data["review_flow"], **overrides.pop("review")}
+        review = dict(overrides.pop("review"))
+        flow = {key: review.pop(key) for key in ("enabled", "max_rounds") if key in review}
+        data["review_flow"] = {**data["review_flow"], **flow}
+        if review:
+            overrides["review"] = review
     if "scenarios" in overrides:
         data.pop("scenario_mix", None)
     for key, value in overrides.items():
