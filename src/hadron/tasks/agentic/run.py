@@ -147,13 +147,18 @@ def _relative_sources(data: dict[str, Any], folder: Path) -> None:
 
 
 async def run_agentic(
-    config: AgenticRunConfig, out: str | Path, *, progress: ProgressMode = "auto", retry_errors: bool = False,
+    config: AgenticRunConfig,
+    out: str | Path,
+    *,
+    progress: ProgressMode = "auto",
+    retry_errors: bool = False,
     cache: Path | None = None,
 ) -> RunSummary:
     """Run (or resume) the episodes into ``out``; ``retry_errors`` re-runs only the rows whose model calls
     failed last time (RUN/errors.jsonl)."""
-    task = await run_task(RunRequest(config, Path(out), progress=progress, retry_errors=retry_errors,
-                                     cache=cache))
+    task = await run_task(
+        RunRequest(config, Path(out), progress=progress, retry_errors=retry_errors, cache=cache)
+    )
     summary: RunSummary = task.summary
     return summary
 
