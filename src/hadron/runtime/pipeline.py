@@ -158,7 +158,8 @@ class Pipeline:
 
     async def run(self, out_dir: str | Path, *, models: ModelHub | None = None, retry_errors: bool = False,
                   strict: bool = False, progress: ProgressMode = "auto",
-                  executor: str | Executor = "local", cache: str | Path | None = None) -> RunResult:
+                  executor: str | Executor = "local", cache: str | Path | None = None,
+                  workers: int = 1) -> RunResult:
         """Run (or resume, or refresh) the pipeline into ``out_dir``.
 
         ``models``: a hub to use (default: one with its request cache in ``out_dir/cache.sqlite``).
@@ -168,7 +169,10 @@ class Pipeline:
         object such as ``RayExecutor(address="auto")`` (``hadron.runtime.executors``). ``cache``: the
         request cache when ``models`` is unset (default ``$HADRON_CACHE``, else ``out_dir/cache.sqlite``;
         ``RunDir.cache_for``); a cache shared by several runs replays every call they have in common.
+        ``workers``: more than 1 spreads the rows over that many processes (the ``pool`` executor).
         """
+        if workers > 1 and executor == "local":
+            executor = get_executor("pool", workers=workers)
         runner = get_executor(executor) if isinstance(executor, str) else executor
         return await runner.run(self, Path(out_dir), models=models, retry_errors=retry_errors, strict=strict,
                                 progress=progress, cache=cache)

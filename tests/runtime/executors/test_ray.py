@@ -325,3 +325,29 @@ def test_a_step_that_cannot_share_its_state_is_refused_by_name(tmp_path: Path, h
     assert code == 2, err
     assert f"step {name!r}" in err and "keeps state across rows" in err and "--executor local" in err
     assert not (tmp_path / "out" / "data").exists()
+
+
+def test_repeated_ids_kept_first_are_rejects_as_on_the_local_executor(cluster: None, tmp_path: Path,
+                                                                      hadron: Hadron) -> None:
+    source = tmp_path / "prompts.jsonl"
+    ids = ["a", "b", "a", "c", "a", "d", "b"]
+    source.write_text("".join(json.dumps({"id": i, "prompt": f"q{n}"}) + "\n" for n, i in enumerate(ids)))
+    pipeline = tmp_path / "pipeline.yaml"
+    pipeline.write_text("source: {path: prompts.jsonl, on_duplicate_id: keep-first}\n"
+                        "steps:\n  - step: passthrough\n    name: copy\n")
+    code, _, err = hadron("run", pipeline, "--out", tmp_path / "local", "--quiet")
+    assert code == 0, err
+    for _ in range(2):  # the second session resumes: the repeats are not recorded twice
+        code, _, err = hadron("run", pipeline, "--out", tmp_path / "ray", "--executor", "ray", "--block-rows",
+                              "2", "--quiet")
+        assert code == 0, err
+    local, ray = manifest(tmp_path / "local"), manifest(tmp_path / "ray")
+    assert local["rejected"] == ray["rejected"] == {"duplicate_id": 3}
+    assert (local["errors"], ray["errors"]) == (0, 0)
+
+    def rejects(run: Path) -> list[tuple[str, int]]:
+        lines = (run / "rejects.jsonl").read_text().splitlines()
+        return sorted((r["detail"]["id"], r["detail"]["line"]) for r in map(json.loads, lines))
+
+    assert rejects(tmp_path / "local") == rejects(tmp_path / "ray") == [("a", 3), ("a", 5), ("b", 7)]
+    assert sorted(r["prompt"] for r in read_rows(tmp_path / "ray")) == ["q0", "q1", "q3", "q5"]

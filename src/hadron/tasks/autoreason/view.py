@@ -39,6 +39,14 @@ class Incumbent(_View):
     source: Source | None = None
 
 
+class Ballot(_View):
+    """One judge's ballot: its ranking best first (candidates, not labels), null when unreadable."""
+
+    judge: int | None = None
+    ranking: list[str] | None = None
+    valid: bool = False
+
+
 class PassTrace(_View):
     """One tournament pass (or, for best_of_n, the single judging of all samples)."""
 
@@ -48,6 +56,7 @@ class PassTrace(_View):
     b: Produced | None = None
     ab: Produced | None = None
     samples: list[str] | None = None
+    ballots: list[Ballot] = Field(default_factory=list)
     borda: dict[str, int | None] | None = None
     winner: str | None = None
     void: bool = False
