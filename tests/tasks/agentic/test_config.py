@@ -22,7 +22,7 @@ def test_the_shipped_teacher_example_loads_in_the_framework_shape() -> None:
     assert [m.weight for m in config.teacher.members] == [3, 1, 1]
     assert config.teacher.failover_order()[0].name == "openai:gpt-4o-mini"
     assert config.review.enabled and config.review.threshold == 0.7 and config.review.max_rounds == 2
-    assert config.workers == 8
+    assert config.in_flight == 8
     assert config.prompts.language_policy is not None and config.prompts.language_policy.recap == "zh"
     assert "Look facts up" in config.prompts.teacher_guidance
     assert isinstance(config.scenarios, list) and [e.source for e in config.scenarios] == [
@@ -97,7 +97,7 @@ def test_hadrons_own_keys_keep_working(tmp_path: Path) -> None:
         "loop: {max_turns: 5}\nscenarios: orders\n"
     )
     config = load_run_config(path)
-    assert config.teacher == "openai:gpt-4o-mini" and config.workers == 3
+    assert config.teacher == "openai:gpt-4o-mini" and config.in_flight == 3
     assert (config.review.max_rounds, config.review.threshold, config.loop.max_turns) == (1, 0.5, 5)
     assert config.loop.max_tokens == 768  # a hosted teacher keeps the general defaults
 
@@ -105,7 +105,7 @@ def test_hadrons_own_keys_keep_working(tmp_path: Path) -> None:
 def test_embedded_caps_live_in_one_place_and_what_the_user_sets_wins() -> None:
     capped = AgenticRunConfig()
     assert capped.loop.max_turns == 4 and capped.loop.max_tokens == 128 and capped.review.max_rounds == 0
-    assert capped.workers == 1 and capped.loop.tool_list == "compact"
+    assert capped.in_flight == 1 and capped.loop.tool_list == "compact"
     assert not capped.review.enabled  # a 135M reviewer is not asked (its rubric JSON never parsed)
     hosted_reviewer = AgenticRunConfig(reviewer="openai:gpt-4o")
     assert hosted_reviewer.review.enabled and hosted_reviewer.review.max_tokens == 1024
