@@ -286,6 +286,38 @@ def autoreason_judgement(data: Json) -> list[str]:
     return lines
 
 
+def multi_worker(data: Json, autoreason_workers: Json | None, runs: Json) -> list[str]:
+    """``--workers N``: single-shot against N bare loops, and AutoReason with 1 and N workers."""
+    settings = data["settings"]
+    pinning = (f"server on CPUs {settings['server_cpus']}, clients on {settings['client_cpus']}"
+               if settings.get("server_cpus") else "server and clients on the same cores (no pinning)")
+    rows = [[r["in_flight"], r["workers"], f"{r['bare_req_per_s']:,.0f}", pct(r["bare_of_bound"]),
+             f"{r['hadron_req_per_s']:,.0f}", pct(r["hadron_of_bound"]), ratio(r["hadron_x_bare"]),
+             r["hadron_cpu_ms_per_request"], r["bare_cpu_ms_per_request"]] for r in data["table"]]
+    out = [
+        "## Past one core: `--workers N`",
+        "",
+        f"{settings['requests']:,} single-shot prompts, {settings['latency_s'] * 1000:.0f} ms latency, "
+        f"{data['machine']['cpus']} CPUs, {pinning}; best of {settings['rounds']} round(s). The bare loop "
+        "with N workers is N bare aiohttp processes, each with 1/N of the prompts and of the in-flight "
+        "count; hadron is the single_shot pipeline with the request cache on, as `hadron run --workers N` "
+        "(its timed window includes starting the workers). Bound = in flight / latency. "
+        f"Target: {data['targets']}.",
+        "",
+        table(["in flight", "workers", "bare req/s", "bare of bound", "hadron req/s", "hadron of bound",
+               "hadron x bare", "hadron CPU ms/req", "bare CPU ms/req"], rows),
+        "",
+        f"Load average (1 min) {data['machine']['loadavg_at_start'][0]} at the start, "
+        f"{data['machine']['loadavg_at_end'][0]} at the end (`{data['command']}`).",
+        "",
+    ]
+    if autoreason_workers:
+        out += ["AutoReason against its critical-path bound with 1 and N workers (`python "
+                "benchmarks/autoreason_critical_path.py --workers 1 N`):", ""]
+        out += [*autoreason_judgement(autoreason_workers), ""]
+    return out
+
+
 def runtime(overhead: Json | None, memory: Json | None, client: Json | None, runs: Json) -> list[str]:
     out = ["## Framework CPU per call and memory", ""]
     if overhead:
@@ -443,6 +475,7 @@ def render(results: Path, docs: Path) -> None:
         ("autoreason_critical_path", lambda d: autoreason(d, runs)),
         ("embedded_model", lambda d: embedded(d, charts, runs)),
         ("prompt_injection", lambda d: injection(d, charts, runs)),
+        ("multi_worker_throughput", lambda d: multi_worker(d, load(results, "autoreason_workers"), runs)),
     ]
     for name, section in sections:
         data = load(results, name)
