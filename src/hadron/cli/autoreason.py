@@ -56,6 +56,7 @@ def autoreason(
     from hadron.data.exports.shards import find_shards, iter_rows
     from hadron.data.sources import SourceConfig
     from hadron.runtime.pipeline import Pipeline
+    from hadron.runtime.stats import write_section
     from hadron.tasks.autoreason.step import AutoReason
     from hadron.tasks.autoreason.summary import summarize
 
@@ -74,6 +75,7 @@ def autoreason(
         if manifest.rows else summarize([], failed=manifest.errors)
     (out / "autoreason_summary.json").write_text(json.dumps(summary.to_json(), indent=2) + "\n",
                                                  encoding="utf-8")
+    write_section(out, "position_bias", summary.position_bias)
     if manifest.rows:
         exported = export_run(out)
         written = ", ".join(f"{name} {stats.written}" for name, stats in exported.items())
@@ -84,6 +86,8 @@ def autoreason(
     if manifest.errors:
         err_console.print(f"{manifest.errors} rows failed (see {out}/errors.jsonl); redo them with: "
                           f"hadron run {out}/config.yaml --out {out} --retry-errors", highlight=False)
+    for line in summary.warnings():
+        err_console.print(line, style="bold yellow", highlight=False, markup=False)
     exit_if_input_skipped(result)
 
 
@@ -134,6 +138,16 @@ def print_summary(summary: RunSummary) -> None:
     table.add_row("ballots valid after re-asks", f"{summary.valid_after_reasks}/{summary.ballots} "
                                                  f"({summary.after_reasks_share:.1%})")
     table.add_row("void passes / short-circuits", f"{summary.void_passes} / {summary.short_circuits}")
+    for model, bias in summary.meter.models.items():
+        if model != "all" or len(summary.meter.models) > 2:
+            table.add_row(f"first-shown ranked first ({model})", bias.describe())
+    swap = summary.consistency
+    if swap.asked:
+        calls = summary.usage.get("judge_swap")
+        cost = f"; {calls.calls} calls, ${calls.cost_usd:.4f}" if calls is not None else ""
+        table.add_row("consistency re-asks (order reversed)",
+                      f"{swap.agreed}/{swap.asked} agreed, {swap.disagreed} void (disagreed), "
+                      f"{swap.unreadable} void (unreadable){cost}")
     console.print(table)
     usage = Table(title="calls by role", title_justify="left")
     for column in ("role", "calls", "cached", "re-asks", "tokens in", "tokens out", "cost $", "seconds"):

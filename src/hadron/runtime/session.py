@@ -24,7 +24,7 @@ from hadron.runtime.progress import Reporter, RunLog, count_lines
 from hadron.runtime.records import ErrorRecord, Outcome, utc_now
 from hadron.runtime.rowflow import RowFlow
 from hadron.runtime.scheduler import Scheduler, Selection
-from hadron.runtime.stats import RunStats, add_tallies, tally_dict
+from hadron.runtime.stats import RunStats, add_tallies, session_keys, tally_dict
 from hadron.runtime.step import Row, restores
 
 if TYPE_CHECKING:
@@ -246,5 +246,6 @@ class Session:
         before: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
         total = RunStats.from_dict(before) + self.stats if before else self.stats
         models = {role: tally_dict(t) for role, t in self.hub.meter.by_role().items()}
-        data = {**total.to_dict(), "models": add_tallies(before.get("models", {}), models)}
+        sections = {key: value for key, value in before.items() if key not in session_keys()}
+        data = {**total.to_dict(), "models": add_tallies(before.get("models", {}), models), **sections}
         atomic_write_text(path, json.dumps(data, indent=2))

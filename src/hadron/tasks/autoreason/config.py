@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hadron.llm import ModelConfig, PoolConfig
+from hadron.llm.panel import Design
 from hadron.tasks.autoreason.records import Candidate, SynthesisMode
 
 ModelSpec = str | ModelConfig | PoolConfig
@@ -47,6 +48,13 @@ class JudgeConfig(RoleConfig):
     """How often an unreadable ballot is asked again before it counts as invalid."""
     partial_ballots: bool = False
     """Accept a ranking that names all candidates but one (the missing one is ranked last)."""
+    design: Design = "balanced"
+    """How display orders are given to the judges: ``balanced`` counterbalances them across the panel
+    (``hadron.llm.panel``); ``random`` is an independent shuffle per judge, the earlier design, kept
+    only to measure what counterbalancing changes."""
+    consistency: Literal["off", "swap"] = "off"
+    """``swap``: ask each judge a second time with the order reversed; its ballot counts only if the
+    two rankings agree, otherwise it is void (and counted). Doubles the judge calls."""
 
 
 class AutoReasonConfig(BaseModel):
@@ -98,7 +106,8 @@ class AutoReasonConfig(BaseModel):
             "critic_short_circuit": self.critic_short_circuit, "margin": self.margin,
             "tie_order": ["A", *[c for c in self.tie_order if c != "A"]],
             "ballot": self.judge.ballot, "max_reasks": self.judge.max_reasks,
-            "partial_ballots": self.judge.partial_ballots,
+            "partial_ballots": self.judge.partial_ballots, "design": self.judge.design,
+            "consistency": self.judge.consistency,
             "models": {**{name: spec_name(self.role_model(r)) for name, r in roles.items()},
                        "judges": [spec_name(m) for m in self.judge_models()]},
             "temperatures": {**{name: r.temperature for name, r in roles.items()},
