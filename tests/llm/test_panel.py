@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from fractions import Fraction
 
 import pytest
 
@@ -95,8 +96,8 @@ def test_meter_counts_first_shown_first_choices_per_model() -> None:
 
 
 def test_warning_only_when_the_interval_excludes_chance_by_a_wide_margin() -> None:
-    assert bias_warning(PositionBias(36, 36, 12.0), what="x") is not None
-    assert "36 of 36" in str(bias_warning(PositionBias(36, 36, 12.0), what="x"))
-    assert bias_warning(PositionBias(36, 14, 12.0), what="x") is None  # near chance
-    assert bias_warning(PositionBias(2, 2, 1.0), what="x") is None  # too few ballots to exclude chance
-    assert bias_warning(PositionBias(100, 70, 100 / 3), what="x") is None  # biased, but not mostly order
+    assert bias_warning(PositionBias(36, 36, Fraction(12)), what="x") is not None
+    assert "36 of 36" in str(bias_warning(PositionBias(36, 36, Fraction(12)), what="x"))
+    assert bias_warning(PositionBias(36, 14, Fraction(12)), what="x") is None  # near chance
+    assert bias_warning(PositionBias(2, 2, Fraction(1)), what="x") is None  # too few to exclude chance
+    assert bias_warning(PositionBias(100, 70, Fraction(100, 3)), what="x") is None  # biased, not mostly order

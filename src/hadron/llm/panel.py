@@ -25,6 +25,7 @@ import math
 import random
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Literal
 
 from hadron.llm.types import stable_hash
@@ -104,8 +105,8 @@ class PositionBias:
 
     ballots: int = 0
     first_shown: int = 0
-    chance_sum: float = 0.0
-    """Sum of 1/n over the ballots: ``chance`` is its mean (n can differ between ballots)."""
+    chance_sum: Fraction = Fraction(0)
+    """Sum of 1/n over the ballots (exact, so meters add in any order): ``chance`` is its mean."""
 
     @property
     def share(self) -> float:
@@ -113,7 +114,7 @@ class PositionBias:
 
     @property
     def chance(self) -> float:
-        return self.chance_sum / self.ballots if self.ballots else 0.0
+        return float(self.chance_sum / self.ballots) if self.ballots else 0.0
 
     @property
     def interval(self) -> tuple[float, float]:
@@ -123,6 +124,10 @@ class PositionBias:
     def follows_order(self) -> bool:
         """The interval excludes chance and most first choices are the first-shown candidate."""
         return bool(self.ballots) and self.interval[0] > self.chance and self.share >= BIAS_ALERT_SHARE
+
+    def __add__(self, other: PositionBias) -> PositionBias:
+        return PositionBias(self.ballots + other.ballots, self.first_shown + other.first_shown,
+                            self.chance_sum + other.chance_sum)
 
     def describe(self) -> str:
         """``"54/54 (100%, 95% CI 93%-100%; chance 33%)"``: for tables, the report and the card."""
@@ -148,7 +153,7 @@ class PositionMeter:
             bias = self.models.setdefault(name, PositionBias())
             bias.ballots += 1
             bias.first_shown += shown_first == chosen_first
-            bias.chance_sum += 1 / n
+            bias.chance_sum += Fraction(1, n)
 
     def add_ballot(self, ballot: Mapping[str, Any]) -> None:
         """A recorded ballot (``permutation`` label -> candidate in display order, ``ranking`` best
@@ -165,6 +170,12 @@ class PositionMeter:
     @property
     def overall(self) -> PositionBias:
         return self.models.get("all", PositionBias())
+
+    def __add__(self, other: PositionMeter) -> PositionMeter:
+        names = [*self.models, *(name for name in other.models if name not in self.models)]
+        empty = PositionBias()
+        return PositionMeter({name: self.models.get(name, empty) + other.models.get(name, empty)
+                              for name in names})
 
     def to_json(self) -> dict[str, Any]:
         return {name: bias.to_json() for name, bias in self.models.items()}

@@ -61,15 +61,19 @@ class Method:
 
 _TOURNAMENT = ("The teacher writes a first answer (A). Each pass, a critic lists concrete problems in A, an "
                "author writes a revision B that addresses them, a synthesizer writes AB, and a panel of "
-               "fresh judges ranks A, B and AB under random neutral labels; Borda points pick the winner, "
-               "ties go to A. A row converges when A wins k passes in a row; a pass cap bounds cost.")
+               "fresh judges ranks A, B and AB under neutral labels, each candidate shown in each position "
+               "equally often across the panel; Borda points pick the winner, ties go to A. A row converges "
+               "when A wins k passes in a row; a pass cap bounds cost.")
 METHODS: dict[str, Method] = {
     "autoreason": Method(
         "AutoReason tournament refinement", "Answers refined by blind tournament (AutoReason).",
         _TOURNAMENT, ("text-generation",), ("autoreason", "refinement"), AUTOREASON_REF,
         ("Rows that hit the pass cap without converging are included; filter on `converged` if needed.",
          "The judges are models: agreement among them is not correctness, and a weak judge panel can "
-         "keep a flawed draft."), preference=True),
+         "keep a flawed draft.",
+         "Judges that rank by display order carry no information about quality: see the position-bias "
+         "line above (share of ballots whose first choice was the candidate shown first; 1/3 expected). "
+         "The panel is counterbalanced, so such passes tie and keep the draft."), preference=True),
     "single_shot": Method("Single-shot baseline", "Teacher answers, one call per prompt (baseline).",
                           "Each prompt was answered once by the teacher, with no refinement.",
                           ("text-generation",), ("baseline",), AUTOREASON_REF),
@@ -224,6 +228,10 @@ def render_card(run: RunDir, summary: RunSummary | None = None, *, repo: str | N
                              ("mean_tool_calls", "tool calls per episode", num)):
         if head.get(name) is not None:
             counts.append((label, fmt(head[name])))
+    for name, bias in summary.position.models.items():
+        if name != "all" or len(summary.position.models) > 2:
+            counts.append((f"judge ballots ranking the candidate shown first as best ({name})",
+                           bias.describe()))
     if head.get("cost_usd"):
         counts.append(("model cost (USD)", f"{head['cost_usd']:.4f}"))
     citations = [method.citation] if method.citation else []
