@@ -5,7 +5,8 @@ Runs ``hadron autoreason PROMPTS`` once per panel variant, each in its own run d
 - ``random``: each judge its own random display order (``judge.design: random``, the design before
   counterbalancing; same seeds, so the same prompts as the earlier code);
 - ``balanced``: the counterbalanced panel (the default);
-- ``swap``: balanced, plus ``judge.consistency: swap`` (every judge asked again, order reversed).
+- ``swap``: balanced, plus ``judge.consistency: swap`` (every judge asked again, order reversed), one
+  pass per prompt (it doubles the judge calls, and on 2 busy cores three passes took over an hour).
 
 Reported per variant, from the run's ``autoreason_summary.json``: the share of ballots whose first choice
 was the candidate shown first (with its Wilson interval), promotions, where the final texts came from,
@@ -36,7 +37,7 @@ PROMPTS = HERE.parent / "examples" / "prompts.jsonl"
 VARIANTS: dict[str, dict[str, Any]] = {
     "random": {"judge": {"design": "random"}},
     "balanced": {"judge": {"design": "balanced"}},
-    "swap": {"judge": {"design": "balanced", "consistency": "swap"}},
+    "swap": {"judge": {"design": "balanced", "consistency": "swap"}, "max_passes": 1},
 }
 
 
@@ -98,7 +99,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
               f"promotions {results[name]['promotions']} final {results[name]['final_sources']}", flush=True)
     data = {
         "settings": {"prompts": str(args.prompts.name), "variants": args.variants, "model": "local",
-                     "judges": 3, "max_passes": 3},
+                     "judges": 3, "max_passes": {name: VARIANTS[name].get("max_passes", 3)
+                                                 for name in args.variants}},
         "results": results,
         "seconds": round(time.perf_counter() - start, 1),
         "loadavg_before": [round(x, 2) for x in load],

@@ -443,18 +443,20 @@ def position_bias(data: Json, runs: Json) -> list[str]:
         rows.append([VARIANT_LABELS.get(name, name), bias.get("ballots", 0),
                      f"{bias.get('first_shown', 0)} ({pct(bias.get('share'))}, CI {pct(low)}-{pct(high)})",
                      f"{r['promotions']['B']} / {r['promotions']['AB']}", finals,
-                     f"{r['converged']}/{r['rows']}", r["passes"], r["void_passes"], calls])
+                     f"{r['converged']}/{r['rows']}", r["passes"], r["void_passes"], calls,
+                     f"{r['calls']} ({r['cache_hits']})"])
     out = [
         "## Judge position bias and counterbalanced panels",
         "",
         f"`hadron autoreason {s['prompts']}` with the embedded model in every role ({s['judges']} judges, "
-        f"{s['max_passes']}-pass cap), once per panel design (`judge.design`, `judge.consistency`); "
+        "pass cap: " + ", ".join(f"{k} {v}" for k, v in s["max_passes"].items()) + "), once per panel "
+        "design (`judge.design`, `judge.consistency`); "
         "the variants share one request cache, so they refine the same teacher drafts. \"First shown ranked "
         "first\" counts ballots whose first choice was the candidate the judge saw first (1/3 expected "
         "without bias; 95% Wilson interval).",
         "",
         table(["panel", "ranked ballots", "first shown ranked first", "promotions B / AB", "final text from",
-               "converged", "passes", "void passes", "judge calls"], rows),
+               "converged", "passes", "void passes", "judge calls", "model calls (from cache)"], rows),
         "",
         "**Reading it.**",
     ]
@@ -473,12 +475,18 @@ def position_bias(data: Json, runs: Json) -> list[str]:
         out.append(f"- Counterbalanced: the bias is still {pct(n['share'])} (the model did not change), but "
                    "each candidate is shown first to one judge of three, so a position-only panel gives each "
                    f"the same Borda points and the tie keeps A: {moved} promotions, final text from "
-                   f"{finals}. The run ends with a warning that the verdicts follow display order.")
+                   f"{finals}."
+                   + (" The run ends with the warning that the verdicts follow display order."
+                      if now.get("warning") else ""))
     if swap and swap.get("consistency"):
         c = swap["consistency"]
         out.append(f"- Consistency swap: {c['agreed']} of {c['asked']} ballots agreed with their reversed "
                    f"re-ask ({c['disagreed']} disagreed, {c['unreadable']} unreadable); "
-                   f"{swap['void_passes']} of {swap['passes']} passes were void. It doubles the judge calls.")
+                   f"{swap['void_passes']} of {swap['passes']} passes were void. It doubles the judge calls; "
+                   "its ranked ballots count both asks.")
+    if all(r["calls"] and r["cache_hits"] == r["calls"] for r in results.values()):
+        out.append("- Every call of this run was replayed from the request cache of earlier live runs of the "
+                   "same variants (same requests, same answers), so its seconds say nothing about speed.")
     return [*out, "", load_note(runs.get("judge_position_bias") or data), ""]
 
 

@@ -3,6 +3,7 @@
     HadronError
      ├── ConfigError        a config, spec or option is wrong (the user fixes it)
      ├── InputError         an input file is wrong at file:line
+     │    └── ConfigFileError  a config file holds a wrong value at file:line (also a ConfigError)
      └── LLMError           see hadron.llm.errors (transient vs rejected)
 
 Every error carries a one-line message meant for a terminal; the CLI prints ``str(err)`` and exits
@@ -37,3 +38,9 @@ class InputError(HadronError):
         self.path = path
         self.line = line
         self.reason = message
+
+
+class ConfigFileError(InputError, ConfigError):
+    """A config file holds a value that does not validate: ``file:line: key: problem``.
+
+    Both an ``InputError`` (it names the file and line) and a ``ConfigError`` (the user fixes a setting)."""

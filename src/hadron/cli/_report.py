@@ -7,8 +7,6 @@ must not look clean either: after everything else is written, print the first sk
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -17,6 +15,7 @@ from hadron.cli._app import err_console
 
 if TYPE_CHECKING:
     from hadron.runtime.pipeline import RunResult
+    from hadron.runtime.rundir import RunDir
 
 
 def exit_if_input_skipped(result: RunResult) -> None:
@@ -24,22 +23,19 @@ def exit_if_input_skipped(result: RunResult) -> None:
     skipped = result.stats.input_errors
     if not skipped:
         return
-    errors = result.out_dir / "errors.jsonl"
-    err_console.print(f"error: {first_input_error(errors)} ({skipped} malformed input line(s) skipped; "
-                      f"all recorded in {errors})", highlight=False, soft_wrap=True)
+    from hadron.runtime.rundir import RunDir
+
+    run = RunDir(result.out_dir)
+    err_console.print(f"error: {first_input_error(run)} ({skipped} malformed input line(s) skipped; "
+                      f"all recorded in {run.errors_path})", highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 
-def first_input_error(path: Path) -> str:
-    """The message of the first malformed-input record in an ``errors.jsonl``."""
+def first_input_error(run: RunDir) -> str:
+    """The message of the run's first malformed-input record."""
     from hadron.runtime.records import SOURCE_STEP
 
-    with open(path, encoding="utf-8") as handle:
-        for raw in handle:
-            try:
-                record = json.loads(raw)
-            except ValueError:
-                continue
-            if record.get("step") == SOURCE_STEP:
-                return str(record.get("message"))
+    for record in run.records("errors"):
+        if record.get("step") == SOURCE_STEP:
+            return str(record.get("message"))
     return "malformed input"

@@ -66,9 +66,7 @@ def agentic_command(
 
 def _settings(path: Path | None, **flags: Any) -> AgenticRunConfig:
     """The config file (if any) with command-line flags on top."""
-    from pydantic import ValidationError
-
-    from hadron.errors import ConfigError
+    from hadron.core.config import validate
     from hadron.tasks.agentic.run import AgenticRunConfig, load_run_config
 
     base = load_run_config(path) if path is not None else AgenticRunConfig()
@@ -80,16 +78,13 @@ def _settings(path: Path | None, **flags: Any) -> AgenticRunConfig:
         data["loop"]["max_turns"] = flags["max_turns"]
     if flags["review"] is not None:
         data["review"]["enabled"] = flags["review"]
-    try:
-        return AgenticRunConfig.model_validate(data)
-    except ValidationError as err:
-        first = err.errors(include_url=False)[0]
-        name = ".".join(str(part) for part in first["loc"]) or "options"
-        raise ConfigError(f"invalid option {name}: {first['msg']}") from None
+    return validate(AgenticRunConfig, data, indices="dots")
 
 
 def _print(summary: RunSummary) -> None:
     from rich.table import Table
+
+    from hadron.runtime.rundir import RunDir
 
     rejected = sum(summary.rejected.values())
     console.print(
@@ -98,7 +93,7 @@ def _print(summary: RunSummary) -> None:
     )
     if summary.rejected:
         reasons = ", ".join(f"{reason}={count}" for reason, count in sorted(summary.rejected.items()))
-        console.print(f"rejected by reason: {reasons} (see {summary.out_dir / 'rejects.jsonl'})")
+        console.print(f"rejected by reason: {reasons} (see {RunDir(summary.out_dir).rejects_path})")
     if summary.served_by:
         console.print("served by: " + ", ".join(f"{m}={n}" for m, n in summary.served_by.most_common()))
     if summary.exports:

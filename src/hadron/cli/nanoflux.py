@@ -16,12 +16,11 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from hadron.cli._app import app, console, err_console, read_settings
-from hadron.errors import ConfigError
 
 if TYPE_CHECKING:
     from hadron.tasks.nanoflux.config import NanoFluxConfig
+    from hadron.tasks.nanoflux.run import NanoFluxSummary
 
-SFT_FORMATS = "sft-trl,sft-openai,sft-sharegpt"
 SMALL_MODEL_MAX_TOKENS = {"attacker": 384, "defender": 320, "judge": 256}
 """Answer caps for the embedded 135M model (it rambles past these), unless a config sets them."""
 SMALL_MODEL_VERDICT_TOKENS = 160
@@ -56,69 +55,45 @@ def nanoflux(
     """Synthesize hard multi-step questions the defender fails; write the dataset and SFT exports."""
     import asyncio
 
-    from hadron.data.exports import export_run
-    from hadron.tasks.nanoflux.step import NanoFluxStep
+    from hadron.runtime.task import RunRequest
+    from hadron.tasks.nanoflux.run import run_nanoflux
 
     settings = build_config(config, domains=domains, per_domain=per_domain, attacker=attacker,
                             defender=defender, judge=judge, max_rounds=max_rounds, embedder=embedder,
                             concurrency=concurrency)
-    step = NanoFluxStep("nanoflux", **settings.model_dump())
+    request = RunRequest(settings, out, progress="quiet" if quiet else "auto", retry_errors=retry_errors)
     try:
-        result = asyncio.run(run_step(step, out, quiet=quiet, retry_errors=retry_errors))
+        done = asyncio.run(run_nanoflux(request))
     except KeyboardInterrupt:
         err_console.print("interrupted; rerun the same command to resume", highlight=False)
         raise typer.Exit(130) from None
-    rows, rejected, errors = result
-    if rows:
-        exported = export_run(out, SFT_FORMATS)
-        written = ", ".join(f"{name} {stats.written}" for name, stats in exported.items())
+    summary = done.summary
+    if summary.restored:
+        console.print(f"resumed: {summary.restored} kept question(s) restored from {out}", highlight=False)
+    if summary.already_full:
+        console.print("every domain's budget is already full; nothing to run", highlight=False)
+    if done.exports:
+        written = ", ".join(f"{name} {stats.written}" for name, stats in done.exports.items())
         console.print(f"exports in {out / 'exports'}: {written}", highlight=False)
-    print_summary(step, rows, rejected, errors, out)
-
-
-async def run_step(step: Any, out: Path, *, quiet: bool = True,
-                   retry_errors: bool = False) -> tuple[int, dict[str, int], int]:
-    """Run the rounds; (rows, rejects by reason, errors) in ``out``. On a resumed run the session
-    restores the questions earlier sessions kept (``Step.restore``), as for ``step: nanoflux``."""
-    from hadron.runtime.pipeline import Pipeline
-    from hadron.tasks.nanoflux.step import RoundSource
-
-    try:
-        options = step.options
-        pipeline = Pipeline(source=RoundSource(step), steps=[step],
-                            max_in_flight=options.concurrency * len(options.domains))
-        result = await pipeline.run(out, progress="quiet" if quiet else "auto", retry_errors=retry_errors)
-        if step.restored:
-            console.print(f"resumed: {step.restored} kept question(s) restored from {out}", highlight=False)
-        if result.stats.rows_in == 0 and all(step.full(domain) for domain in options.domains):
-            console.print("every domain's budget is already full; nothing to run", highlight=False)
-        manifest = result.manifest
-        return manifest.rows, dict(manifest.rejected), manifest.errors
-    finally:
-        await step.aclose()
+    print_summary(summary, out)
 
 
 def build_config(path: Path | None, *, domains: str | None, per_domain: int | None, attacker: str | None,
                  defender: str | None, judge: str | None, max_rounds: int | None, embedder: str | None,
                  concurrency: int | None) -> NanoFluxConfig:
     """The file's settings, then the flags; the embedded model gets short answers unless told otherwise."""
-    from pydantic import ValidationError
-
+    from hadron.core.config import validate
     from hadron.tasks.nanoflux.config import NanoFluxConfig
 
-    data: dict[str, Any] = read_settings(path, "NanoFlux") if path is not None else {}
+    doc = read_settings(path, "NanoFlux") if path is not None else None
+    data: dict[str, Any] = doc.data if doc is not None else {}
     for role, spec in (("attacker", attacker), ("defender", defender), ("judge", judge)):
         if spec is not None:
             data[role] = {**(data.get(role) or {}), "model": spec}
     flags = {"domains": domains, "per_domain": per_domain, "max_rounds": max_rounds, "embedder": embedder,
              "concurrency": concurrency}
     data.update({key: value for key, value in flags.items() if value is not None})
-    try:
-        settings = NanoFluxConfig.model_validate(data)
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise ConfigError(f"{path or 'options'}: {where}: {first['msg']}") from None
+    settings = validate(NanoFluxConfig, data, str(path) if path is not None else None)
     for name, cap in SMALL_MODEL_MAX_TOKENS.items():
         role = getattr(settings, name)
         if _is_local(role.model) and "max_tokens" not in role.model_fields_set:
@@ -132,21 +107,24 @@ def _is_local(spec: object) -> bool:
     return isinstance(spec, str) and (spec == "local" or spec.startswith("local:"))
 
 
-def print_summary(step: Any, rows: int, rejected: dict[str, int], errors: int, out: Path) -> None:
+def print_summary(summary: NanoFluxSummary, out: Path) -> None:
     from rich.table import Table
 
+    from hadron.runtime.rundir import RunDir
+
+    run = RunDir(out)
+    rows, rejected, errors = summary.rows, summary.rejected, summary.errors
     table = Table(title="NanoFlux", show_header=False, title_justify="left")
     table.add_column("what", style="bold")
     table.add_column("value")
-    kept = ", ".join(f"{domain} {step.curator.kept[domain]}/{step.options.per_domain}"
-                     for domain in step.options.domains)
+    kept = ", ".join(f"{domain} {count}/{summary.per_domain}" for domain, count in summary.kept.items())
     table.add_row("kept", f"{rows} ({kept})")
     reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(rejected.items()))
     table.add_row("rejected", f"{sum(rejected.values())} ({reasons or '-'})")
     table.add_row("failed rounds", str(errors))
     console.print(table)
-    console.print(f"data in {out / 'data'}; rejected candidates with reasons in {out / 'rejects.jsonl'}",
+    console.print(f"data in {run.data_dir}; rejected candidates with reasons in {run.rejects_path}",
                   highlight=False)
     if errors:
-        err_console.print(f"{errors} round(s) failed (see {out}/errors.jsonl); redo them by running the "
+        err_console.print(f"{errors} round(s) failed (see {run.errors_path}); redo them by running the "
                           "same command with --retry-errors", highlight=False)

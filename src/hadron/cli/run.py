@@ -41,6 +41,7 @@ def run(
     """Run PIPELINE; run the same command again to resume after a crash or Ctrl-C."""
     import asyncio
 
+    from hadron.runtime import rundir
     from hadron.runtime.config import load_pipeline
     from hadron.runtime.executors import get_executor
 
@@ -52,7 +53,7 @@ def run(
         raise ConfigError(f"{what} only for --executor ray", hint="add --executor ray")
     runner = get_executor(executor, **ray_options)
     loaded = load_pipeline(pipeline)
-    name = pipeline.parent.name if pipeline.name == "config.yaml" else pipeline.stem
+    name = pipeline.parent.name if pipeline.name == rundir.CONFIG else pipeline.stem
     out_dir = out or Path("runs") / name
     command = f"hadron run {pipeline} --out {out_dir}" + (" --retry-errors" if retry_errors else "")
 
@@ -73,12 +74,13 @@ def run(
         raise typer.Exit(130 if isinstance(exc, KeyboardInterrupt) else 143) from None
     manifest = result.manifest
     rejected = sum(manifest.rejected.values())
-    data = manifest.data if manifest.data != "data" else out_dir / "data"
+    run_dir = rundir.RunDir(out_dir)
+    data = manifest.data if manifest.data != rundir.DATA else run_dir.data_dir
     console.print(f"{manifest.rows} rows in {len(manifest.shards)} shard(s) at {data}; "
-                  f"{manifest.errors} failed, {rejected} rejected ({out_dir}/manifest.json)",
+                  f"{manifest.errors} failed, {rejected} rejected ({run_dir.manifest_path})",
                   highlight=False, soft_wrap=True)
     if manifest.errors:
-        err_console.print(f"{manifest.errors} rows failed (see {out_dir}/errors.jsonl); redo them with: "
+        err_console.print(f"{manifest.errors} rows failed (see {run_dir.errors_path}); redo them with: "
                           f"hadron run {pipeline} --out {out_dir} --retry-errors",
                           highlight=False, soft_wrap=True)
     exit_if_input_skipped(result)

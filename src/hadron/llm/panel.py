@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
 
-from hadron.llm.types import stable_hash
+from hadron.core import stable_hash
 
 Design = Literal["balanced", "random"]
 """``balanced``: counterbalanced (this module). ``random``: an independent shuffle per judge, the

@@ -11,10 +11,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from hadron.core import stable_hash
 from hadron.llm.client import Client
 from hadron.llm.config import PoolConfig
 from hadron.llm.errors import Disconnected, LLMError, RetriesExhausted, Timeout
-from hadron.llm.types import ChatRequest, Completion, stable_hash
+from hadron.llm.types import ChatRequest, Completion
 
 FAILOVER_ERRORS = (RetriesExhausted, Timeout, Disconnected)
 

@@ -7,23 +7,13 @@ A ``ChatRequest`` is the fully rendered call (model, messages, sampling, seed, s
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from hadron.core import canonical_json
+
 Message = dict[str, Any]
 """An OpenAI-style chat message: ``{"role": ..., "content": ..., "tool_calls"?: ..., ...}``."""
-
-
-def canonical_json(value: Any) -> str:
-    """Stable JSON: sorted keys, no whitespace, UTF-8 kept. Used for hashing and seeding."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def stable_hash(*parts: Any) -> int:
-    """A 64-bit hash that is the same in every process (unlike the salted built-in ``hash``)."""
-    digest = hashlib.blake2b(canonical_json(parts).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big")
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import jinja2
 from pydantic import BaseModel, Field
 
+from hadron.core import stable_hash
 from hadron.errors import ConfigError
 from hadron.llm.errors import LLMError
 from hadron.llm.panel import PositionBias
-from hadron.llm.types import stable_hash
 from hadron.qa import eval_stats as es
 from hadron.qa.pairs import Joined, Pair
 from hadron.qa.verify import check_answer

@@ -14,6 +14,7 @@ from hadron.llm.accounting import Tally
 from hadron.llm.panel import bias_warning
 from hadron.qa import charts
 from hadron.qa.stats import Distribution, RunSummary
+from hadron.runtime.rundir import STATS
 
 TOP = 15
 
@@ -336,5 +337,4 @@ def runtime_section(stats: dict[str, Any]) -> Section | None:
     walk("", stats)
     if not rows:
         return None
-    return Section("runtime", "Runtime stats (stats.json)",
-                   tables=[Table("stats.json", ["key", "value"], rows)])
+    return Section("runtime", f"Runtime stats ({STATS})", tables=[Table(STATS, ["key", "value"], rows)])

@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from hadron.core import Row
 from hadron.errors import InputError
-from hadron.runtime.step import Row
 
 SOURCE_STEP = "source"
 """The ``step`` of an error record for a malformed input line."""

@@ -8,15 +8,9 @@ the model layer's ``hub.meter`` and is stored next to it under ``models``.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-
-from hadron.data.sinks.files import atomic_write_text
-
-STATS_FILE = "stats.json"
 
 
 @dataclass(slots=True)
@@ -97,15 +91,7 @@ def add_tallies(a: dict[str, dict[str, Any]], b: dict[str, dict[str, Any]]) -> d
     return out
 
 
+
 def session_keys() -> frozenset[str]:
     """The keys of ``stats.json`` that sessions sum (the rest are sections written from finished rows)."""
     return frozenset({f.name for f in dataclasses.fields(RunStats)} | {"models"})
-
-
-def write_section(run_dir: Path, name: str, value: dict[str, Any]) -> None:
-    """Set one section of ``RUN/stats.json`` computed from the run's finished rows (a task's summary,
-    such as the judges' position bias). Sessions keep sections they do not own when they add theirs."""
-    path = Path(run_dir) / STATS_FILE
-    data: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
-    data[name] = value
-    atomic_write_text(path, json.dumps(data, indent=2))

@@ -3,6 +3,9 @@
 ``single_shot`` is the teacher's first answer. ``best_of_n`` samples the teacher N times and lets the
 same blind judge panel pick one by Borda count (ties to the lower sample index). Sample 0 is the very
 request the tournament's teacher makes, so with a shared cache the baselines reuse its answer.
+
+Each is a task (``SINGLE_SHOT``, ``BEST_OF_N`` at the end) that reads its rows with the AutoReason row
+view and extractors; neither has a command of its own (``step: single_shot`` in a pipeline).
 """
 
 from __future__ import annotations
@@ -12,15 +15,20 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hadron.runtime.step import Row, Step, StepContext, StepOutput
+from hadron.core import Row
+from hadron.runtime.step import Step, StepContext, StepOutput
+from hadron.runtime.task import CardText, Task
 from hadron.tasks.autoreason.borda import borda, decide, is_void
 from hadron.tasks.autoreason.config import JudgeConfig, ModelSpec, RoleConfig, spec_name
 from hadron.tasks.autoreason.errors import EmptyDraft
+from hadron.tasks.autoreason.exports import EXTRACTORS
 from hadron.tasks.autoreason.judging import JudgePanel
 from hadron.tasks.autoreason.records import FinalSource, MethodColumns, SamplingPass
 from hadron.tasks.autoreason.roles import Ledger, RoleCall
 from hadron.tasks.autoreason.step import OUTPUT_COLUMNS
+from hadron.tasks.autoreason.task import CITATION, TEXT_COLUMNS
 from hadron.tasks.autoreason.tournament import check_prompt, first_draft
+from hadron.tasks.autoreason.view import RunRow
 
 if TYPE_CHECKING:
     from hadron.llm import ModelHub
@@ -177,3 +185,17 @@ class BestOfN(Step):
 
 
 __all__ = ["BestOfN", "BestOfNConfig", "SingleShot", "SingleShotConfig", "best_of_n", "single_shot"]
+
+
+SINGLE_SHOT = Task(
+    name="single_shot", step=SingleShot, row_model=RunRow, records=EXTRACTORS,
+    card=CardText("Single-shot baseline", "Teacher answers, one call per prompt (baseline).",
+                  "Each prompt was answered once by the teacher, with no refinement.",
+                  ("text-generation",), ("baseline",), CITATION),
+    report_view="tournament", text_columns=TEXT_COLUMNS)
+BEST_OF_N = Task(
+    name="best_of_n", step=BestOfN, row_model=RunRow, records=EXTRACTORS,
+    card=CardText("Best-of-n baseline", "Best of n teacher samples, picked by a judge panel.",
+                  "The teacher sampled n answers; a panel of judges ranked them blind (Borda count) and the "
+                  "best was kept.", ("text-generation",), ("best-of-n",), CITATION, preference=True),
+    report_view="tournament", text_columns=TEXT_COLUMNS)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from hadron.data.exports import export_run
+from hadron.runtime.export import export_run
 from hadron.tasks.nanoflux.config import NanoFluxConfig
 from hadron.tasks.nanoflux.records import REASONS
 from hadron.tasks.nanoflux.step import NanoFluxStep
@@ -38,7 +38,7 @@ def lines(path: Path) -> list[dict[str, Any]]:
 
 
 async def check_run(config: NanoFluxConfig, out: Path) -> None:
-    from hadron.cli.nanoflux import run_step
+    from hadron.tasks.nanoflux.run import run_step
 
     step = NanoFluxStep("nanoflux", **config.model_dump())
     rows, _, errors = await run_step(step, out)

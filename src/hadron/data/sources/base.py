@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from hadron.data.sources.config import SourceConfig
+from hadron.core import Row
 from hadron.data.sources.files import require_readable
+from hadron.data.sources.shape import shape
 from hadron.errors import InputError
-from hadron.runtime.step import Row
+
+if TYPE_CHECKING:
+    from hadron.data.sources.config import SourceConfig
 
 ErrorHandler = Callable[[InputError], None]
 
@@ -67,8 +70,6 @@ class Source:
 
         Bad records go to ``on_error`` and are skipped; without a callback the first one is raised.
         """
-        from hadron.data.sources.shape import shape
-
         self.stats = SourceStats()
         handler = on_error or raise_error
 

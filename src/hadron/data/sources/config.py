@@ -6,11 +6,11 @@ the ``suffixes`` each format class declares in ``registry.FORMATS``).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
-FormatName = Literal["jsonl", "parquet", "csv", "text", "hf"]
+from hadron.data.sources.registry import FormatName, format_for_path
 
 HF_PREFIX = "hf:"
 """``hf:owner/name`` is shorthand for ``type: hf, path: owner/name`` (``hf://`` stays an fsspec URL)."""
@@ -53,8 +53,6 @@ class SourceConfig(BaseModel):
             if self.path.startswith(HF_PREFIX) and not self.path.startswith("hf://"):
                 self.type, self.path = "hf", self.path[len(HF_PREFIX):]
             else:
-                from hadron.data.sources.registry import format_for_path
-
                 self.type = format_for_path(self.path)
         return self
 

@@ -11,14 +11,13 @@ import random
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from hadron.data.sources.config import SourceConfig
+from hadron.core import Row, stable_hash
 from hadron.data.sources.hashtable import U64Table
 from hadron.errors import InputError
-from hadron.llm.types import stable_hash
-from hadron.runtime.step import Row
 
 if TYPE_CHECKING:
     from hadron.data.sources.base import ErrorHandler, Source
+    from hadron.data.sources.config import SourceConfig
 
 
 def shape(source: Source, report: ErrorHandler) -> Iterator[Row]:

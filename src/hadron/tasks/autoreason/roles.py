@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from hadron.core import stable_hash
 from hadron.llm import Tally
-from hadron.llm.types import Completion, Message, stable_hash
+from hadron.llm.types import Completion, Message
 from hadron.prompts import load_template, render
 from hadron.tasks.autoreason.config import RoleConfig
 from hadron.tasks.autoreason.records import ROLES, ReasoningEntry, Role, UsageRecord

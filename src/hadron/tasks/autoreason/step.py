@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from hadron.runtime.step import Row, Step, StepContext, StepOutput
+from hadron.core import Row
+from hadron.runtime.step import Step, StepContext, StepOutput
 from hadron.tasks.autoreason.config import AutoReasonConfig
 from hadron.tasks.autoreason.records import MethodColumns
 from hadron.tasks.autoreason.tournament import Tournament, check_prompt

@@ -18,8 +18,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from hadron.core import Reject, Row
 from hadron.errors import ConfigError
-from hadron.runtime.step import Reject, Row, Step, StepContext, StepOutput
+from hadron.runtime.step import Step, StepContext, StepOutput
 from hadron.tasks.nanoflux.config import NanoFluxConfig
 from hadron.tasks.nanoflux.curation import Curator
 from hadron.tasks.nanoflux.embeddings import Embedder, make_embedder

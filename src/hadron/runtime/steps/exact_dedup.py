@@ -15,9 +15,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from hadron.data.filters.base import FieldsFilter, normalise, same_lineage
-from hadron.llm.types import stable_hash
-from hadron.runtime.step import Reject, Row
+from hadron.core import Reject, Row, stable_hash
+from hadron.runtime.steps.filter import FieldsFilter, normalise, same_lineage
 
 
 class ExactDedup(FieldsFilter):

@@ -1,5 +1,10 @@
-"""``export_run``: read a run's rows once, extract each needed kind of record, render and schema-check
-every record for every requested format, and only then move the files into place.
+"""``export_run``: read a run's rows once, let each row's task extract the needed kinds of record, render
+and schema-check every record for every requested format, and only then move the files into place.
+
+Which task reads a row is the registry's answer (``task.task_of_row``): the row's ``method``, else the
+run's task from its config. A row that names no task in a run whose config names none is read with the
+AutoReason row contract (``FALLBACK_TASK``; prompt + generation, or a finished ``messages``
+conversation, plus an optional tournament trace), which is what ``hadron export`` has always read.
 
 All outputs are written to temporary files next to their targets and renamed at the end, so a bad
 record (a HadronError naming the format, file:line, row id and field) leaves no partial export behind.
@@ -16,14 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from hadron.data.exports.autoreason import EXTRACTORS, Extraction, Kind, RowError
 from hadron.data.exports.base import ExportFormat
+from hadron.data.exports.extraction import Extraction, RowError
 from hadron.data.exports.registry import resolve_formats
-from hadron.data.exports.rows import RunRow
-from hadron.data.exports.shards import LocatedRow, find_shards, iter_rows
 from hadron.errors import HadronError, InputError
+from hadron.runtime.rundir import LocatedRow, RunDir
+from hadron.runtime.task import Task, get_task, task_of_row, task_of_run
+
+FALLBACK_TASK = "autoreason"
 
 
 @dataclass(slots=True)
@@ -42,22 +49,27 @@ def export_run(run_dir: str | Path, formats: str | Iterable[str] = "all",
     ``formats``: names from ``FORMATS`` (repeated or comma-separated) or ``"all"``. Returns the stats of
     each format by name. Raises HadronError before writing anything if any record is invalid.
     """
-    run = Path(run_dir)
+    run = RunDir(run_dir)
     chosen = resolve_formats(formats)
-    shards = find_shards(run)
-    target = Path(out_dir) if out_dir is not None else run / "exports"
+    run.require_shards()
+    run_task = task_of_run(run.read_config()) or get_task(FALLBACK_TASK)
+    target = Path(out_dir) if out_dir is not None else run.exports_dir
     target.mkdir(parents=True, exist_ok=True)
 
-    by_kind: dict[Kind, list[ExportFormat]] = {}
+    by_kind: dict[str, list[ExportFormat]] = {}
     for fmt in chosen:
         by_kind.setdefault(fmt.kind, []).append(fmt)
     stats = {fmt.name: ExportStats(path=target / fmt.filename) for fmt in chosen}
 
     with _staged({fmt.name: target / fmt.filename for fmt in chosen}) as files:
-        for located in iter_rows(shards):
-            row = _parse(located)
+        for located in run.rows():
+            task = task_of_row(located.row, run_task)
+            if task is None:
+                raise InputError(str(located.path), "no task knows this row (no `method` column, and the "
+                                 "run's config names no task)", line=located.line)
+            view = _parse(task, located)
             for kind, formats_of_kind in by_kind.items():
-                extraction = _extract(kind, row, located)
+                extraction = _extract(task, kind, view, located)
                 for fmt in formats_of_kind:
                     stats[fmt.name].skipped.update(extraction.skipped)
                     for record in extraction.records:
@@ -66,22 +78,23 @@ def export_run(run_dir: str | Path, formats: str | Iterable[str] = "all",
     return stats
 
 
-def _parse(located: LocatedRow) -> RunRow:
+def _parse(task: Task, located: LocatedRow) -> BaseModel:
     try:
-        return RunRow.of(located.row)
+        return task.view(located.row)
     except ValidationError as err:
         row_id = located.row.get("id", "?")
         raise InputError(str(located.path), f"row {row_id!r}: {_first_error(err)}",
                          line=located.line) from err
 
 
-def _extract(kind: Kind, row: RunRow, located: LocatedRow) -> Extraction[Any]:
+def _extract(task: Task, kind: str, view: BaseModel, located: LocatedRow) -> Extraction[Any]:
     try:
-        return EXTRACTORS[kind](row)
+        return task.extract(kind, view)
     except RowError as err:
         raise InputError(str(located.path), str(err), line=located.line) from err
     except ValidationError as err:
-        raise InputError(str(located.path), f"row {row.id!r}: {_first_error(err)}",
+        row_id = located.row.get("id", "?")
+        raise InputError(str(located.path), f"row {row_id!r}: {_first_error(err)}",
                          line=located.line) from err
 
 
@@ -119,3 +132,12 @@ def _staged(targets: dict[str, Path]) -> Iterator[dict[str, IO[str]]]:
     for name, handle in handles.items():
         handle.close()
         os.replace(handle.name, targets[name])
+
+
+def export_finished(out: str | Path, rows: int, formats: str | Iterable[str]) -> dict[str, ExportStats]:
+    """The exports a task's command writes after its run: none when the run has no rows (or no formats
+    were asked for), else ``export_run`` into ``OUT/exports``."""
+    wanted = [formats] if isinstance(formats, str) else list(formats)
+    if not rows or not wanted:
+        return {}
+    return export_run(out, wanted)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hadron.data.filters import ExactDedup
-from hadron.runtime.step import Reject
+from hadron.core import Reject
+from hadron.runtime.steps import ExactDedup
 
 
 def test_repeat_is_rejected_with_reason_and_first_id() -> None:

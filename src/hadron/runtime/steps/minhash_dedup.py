@@ -16,9 +16,9 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from hadron.data.filters.base import FieldsFilter, normalise, same_lineage
+from hadron.core import Reject, Row
 from hadron.errors import ConfigError
-from hadron.runtime.step import Reject, Row
+from hadron.runtime.steps.filter import FieldsFilter, normalise, same_lineage
 
 
 class MinHashDedup(FieldsFilter):

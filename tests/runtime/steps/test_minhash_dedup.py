@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from hadron.data.filters import MinHashDedup
-from hadron.data.filters.minhash_dedup import shingles
+from hadron.core import Reject
 from hadron.errors import ConfigError
-from hadron.runtime.step import Reject
+from hadron.runtime.steps import MinHashDedup
+from hadron.runtime.steps.minhash_dedup import shingles
 
 BASE = "Explain how photosynthesis turns sunlight, water and carbon dioxide into sugar and oxygen."
 

@@ -7,11 +7,12 @@ from typing import Any, cast
 import pytest
 from pydantic import ValidationError
 
-from hadron.data.filters import ExactDedup, MinHashDedup
-from hadron.data.filters.base import FieldsFilter, normalise
+from hadron.core import Reject
 from hadron.errors import ConfigError
 from hadron.runtime.registry import build_step, step_spec
-from hadron.runtime.step import Reject, StepContext
+from hadron.runtime.step import StepContext
+from hadron.runtime.steps import ExactDedup, MinHashDedup
+from hadron.runtime.steps.filter import FieldsFilter, normalise
 
 
 def test_fields_filter_validates_fields_and_reads_text() -> None:

@@ -1,4 +1,5 @@
-"""A tolerant view of one run row: only the fields the exports read (see briefs/autoreason_row.md).
+"""A tolerant view of one AutoReason / baseline row: only the fields the exports read (the row's
+writer is ``records.py``; see briefs/autoreason_row.md).
 
 Unknown keys are ignored, so source columns and future fields pass through; a field that is present but
 malformed fails validation with its path (``trace.2.borda``), which the exporter reports with file:line.
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class _View(BaseModel):
@@ -84,9 +85,14 @@ class RunRow(_View):
     messages: list[dict[str, Any]] | None = None
     tools: list[dict[str, Any]] | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_nulls(cls, data: Any) -> Any:
+        return _without_nulls(data) if isinstance(data, Mapping) else data
+
     @classmethod
     def of(cls, row: Mapping[str, Any] | RunRow) -> RunRow:
-        return row if isinstance(row, RunRow) else cls.model_validate(_without_nulls(row))
+        return row if isinstance(row, RunRow) else cls.model_validate(row)
 
 
 def _without_nulls(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,16 +2,16 @@
 
 Each extractor takes one row and returns the records plus the reasons anything was left out, so the
 exporter can report "written 12, skipped void_pass=3 identical_texts=1" instead of dropping silently.
-A row that contradicts the contract (a winner that is not a candidate) raises ``RowError``.
+A row that contradicts the contract (a winner that is not a candidate) raises ``RowError``. These are
+the ``records`` of the AutoReason task and of the baselines (``task.py``, ``tasks/baselines.py``).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any
 
+from hadron.data.exports.extraction import Extraction, RowError
 from hadron.data.exports.records import (
     Conversation,
     CriticTriple,
@@ -21,38 +21,14 @@ from hadron.data.exports.records import (
     ReasoningTrace,
     text_message,
 )
-from hadron.data.exports.rows import PassTrace, RunRow, Source
-from hadron.errors import HadronError
+from hadron.tasks.autoreason.view import PassTrace, RunRow, Source
 
-T = TypeVar("T")
-Kind = Literal["sft", "dpo", "cot", "critic"]
 RowLike = Mapping[str, Any] | RunRow
 
 PRODUCER = {"A": "teacher", "B": "author_b", "AB": "synthesizer", "sample": "teacher"}
 """The role that writes each kind of candidate (A is only ever written by the teacher, at pass 0)."""
 
 REVISIONS = ("B", "AB")
-
-
-class RowError(HadronError):
-    """A row breaks the row contract; names the row id and the field."""
-
-    def __init__(self, row_id: str, field_path: str, message: str) -> None:
-        super().__init__(f"row {row_id!r}: {field_path}: {message}")
-        self.row_id = row_id
-        self.field_path = field_path
-
-
-@dataclass(slots=True)
-class Extraction(Generic[T]):
-    """Records taken from one row, and counts of what was skipped, by reason."""
-
-    records: list[T] = field(default_factory=list)
-    skipped: Counter[str] = field(default_factory=Counter)
-
-    def skip(self, reason: str) -> Extraction[T]:
-        self.skipped[reason] += 1
-        return self
 
 
 def require_prompt(row: RunRow) -> str:
@@ -179,7 +155,7 @@ def critic_records(row: RowLike) -> Extraction[CriticTriple]:
     return out
 
 
-EXTRACTORS: dict[Kind, Callable[[RowLike], Extraction[Any]]] = {
+EXTRACTORS: dict[str, Callable[[RowLike], Extraction[Any]]] = {
     "sft": sft_records,
     "dpo": dpo_records,
     "cot": cot_records,

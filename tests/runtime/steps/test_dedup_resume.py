@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from hadron.data.filters import ExactDedup, MinHashDedup
+from hadron.core import Row
 from hadron.runtime import Pipeline
-from hadron.runtime.step import Row, Step, StepContext, StepOutput
+from hadron.runtime.step import Step, StepContext, StepOutput
+from hadron.runtime.steps import ExactDedup, MinHashDedup
 
 BASE = "Explain how photosynthesis turns sunlight, water and carbon dioxide into sugar and oxygen."
 SOURCE = [
