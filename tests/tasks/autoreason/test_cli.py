@@ -103,3 +103,13 @@ def test_the_yaml_pipeline_is_the_same_job_as_the_command() -> None:
     options = step.options.model_dump()
     options.pop("input")
     assert options == command.model_dump()
+
+
+def test_judge_consistency_off_reads_as_written_in_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "settings.yaml"
+    path.write_text("judge:\n  consistency: off\n  design: random\n")
+    settings = build_config(path, model=None, judges=None, synthesis=None, max_passes=None, max_tokens=None)
+    assert (settings.judge.consistency, settings.judge.design) == ("off", "random")
+    path.write_text("judge:\n  consistency: maybe\n")
+    with pytest.raises(ConfigError, match="consistency"):
+        build_config(path, model=None, judges=None, synthesis=None, max_passes=None, max_tokens=None)

@@ -58,6 +58,12 @@ class JudgeConfig(RoleConfig):
     """``swap``: ask each judge a second time with the order reversed; its ballot counts only if the
     two rankings agree, otherwise it is void (and counted). Doubles the judge calls."""
 
+    @field_validator("consistency", mode="before")
+    @classmethod
+    def _yaml_off(cls, value: object) -> object:
+        """YAML reads a bare ``off`` as false: take it as the word it was."""
+        return "off" if value is False else value
+
 
 class AutoReasonConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
