@@ -1,6 +1,6 @@
 """The layer rules and the absence of import cycles, read from the source with ``ast``.
 
-    cli, testing  ->  tasks, distill, qa  ->  runtime  ->  data  ->  llm  ->  core, errors, prompts
+    cli, testing  ->  tasks, distill, qa  ->  runtime  ->  data  ->  llm, sandbox  ->  core, errors, prompts, redact
 
 A module may import its own layer or any layer below it, never one above; and ``data`` does not use
 ``llm`` at all (rows, files and records need no model). Every import counts: at
@@ -21,6 +21,8 @@ LAYERS: dict[str, int] = {
     "hadron.core": 0,
     "hadron.errors": 0,
     "hadron.prompts": 0,
+    "hadron.redact": 0,
+    "hadron.sandbox": 1,
     "hadron.llm": 1,
     "hadron.data": 2,
     "hadron.runtime": 3,

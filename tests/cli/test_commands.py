@@ -10,7 +10,7 @@ from hadron.cli import COMMAND_MODULES, app
 
 def test_every_command_module_registers_a_command() -> None:
     names = {command.name or (command.callback.__name__ if command.callback else "") for command in
-             app.registered_commands}
+             app.registered_commands} | {group.name for group in app.registered_groups}
     assert set(COMMAND_MODULES) <= names
 
 

@@ -100,7 +100,6 @@ RECORDED = [  # file, lines recorded in errors.jsonl, what the first message say
     ("not_utf8.jsonl", [2], "not UTF-8 (byte 0xe9", 2),
     ("empty_prompts.jsonl", [2, 3, 4, 5, 6], "empty prompt in column 'prompt'", 2),
     ("not_objects.jsonl", [2, 3], "expected a JSON object, got list", 2),
-    ("duplicate_ids.jsonl", [3], "duplicate id 'b1' (first seen at line 1)", 2),
     ("null_prompt.parquet", [2], "missing or null column 'prompt'", 2),
 ]
 

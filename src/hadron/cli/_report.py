@@ -1,8 +1,9 @@
-"""How every command that runs a pipeline over the user's input ends when input lines were skipped.
+"""How every command that runs rows ends: the exit code scripts read, the same for every command.
 
-A malformed line does not stop the run (it becomes a record in ``RUN/errors.jsonl``), but the command
-must not look clean either: after everything else is written, print the first skipped line as one
-``error:`` line and exit 1.
+- 0: every input row is done (rows rejected by design count as done);
+- 1: some rows are in ``RUN/errors.jsonl`` (failed calls, or malformed input lines that were skipped);
+  the summary is printed first, and a skipped line is named as one ``error:`` line;
+- 2: bad input or config, before anything ran (``hadron.cli.main`` turns every ``HadronError`` into it).
 """
 
 from __future__ import annotations
@@ -18,17 +19,28 @@ if TYPE_CHECKING:
     from hadron.runtime.rundir import RunDir
 
 
-def exit_if_input_skipped(result: RunResult) -> None:
-    """Exit 1 naming the first malformed input line when this session skipped any; else return."""
-    skipped = result.stats.input_errors
-    if not skipped:
-        return
-    from hadron.runtime.rundir import RunDir
+ROWS_FAILED = 1
+"""The exit code of a run that left rows in ``errors.jsonl``."""
 
-    run = RunDir(result.out_dir)
-    err_console.print(f"error: {first_input_error(run)} ({skipped} malformed input line(s) skipped; "
-                      f"all recorded in {run.errors_path})", highlight=False, soft_wrap=True)
-    raise typer.Exit(1)
+
+def exit_for_rows(result: RunResult) -> None:
+    """Exit 1 when the run directory holds failed rows or skipped input lines (naming the first skipped
+    line, its reason and how many more); else return, and the command exits 0."""
+    manifest = result.manifest
+    if manifest.input_errors:
+        from hadron.runtime.rundir import RunDir
+
+        run = RunDir(result.out_dir)
+        err_console.print(f"error: {first_input_error(run)}; {manifest.input_errors - 1} more skipped "
+                          f"(all recorded in {run.errors_path})", highlight=False, soft_wrap=True)
+    if manifest.input_errors or manifest.errors:
+        raise typer.Exit(ROWS_FAILED)
+
+
+def exit_if_failed(errors: int) -> None:
+    """Exit 1 when ``errors`` rows (rounds, episodes) are in ``errors.jsonl``; the summary is printed."""
+    if errors:
+        raise typer.Exit(ROWS_FAILED)
 
 
 def first_input_error(run: RunDir) -> str:

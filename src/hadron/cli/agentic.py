@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from hadron.cli._app import app, console
+from hadron.cli._report import exit_if_failed
+from hadron.cli._run_options import cache_option
 
 if TYPE_CHECKING:
     from hadron.tasks.agentic.run import AgenticRunConfig, RunSummary
@@ -41,6 +43,7 @@ def agentic_command(
     retry_errors: bool = typer.Option(
         False, "--retry-errors", help="Re-run only the episodes whose model calls failed last time."
     ),
+    cache: Path | None = cache_option(),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ) -> None:
     """Run scenarios against executed tools, review the episodes, and save training conversations."""
@@ -59,9 +62,11 @@ def agentic_command(
         review=review,
     )
     summary = asyncio.run(
-        run_agentic(settings, out, progress="auto" if progress else "off", retry_errors=retry_errors)
+        run_agentic(settings, out, progress="auto" if progress else "off", retry_errors=retry_errors,
+                    cache=cache)
     )
     _print(summary)
+    exit_if_failed(summary.errors)
 
 
 def _settings(path: Path | None, **flags: Any) -> AgenticRunConfig:

@@ -12,7 +12,18 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from hadron.cli._app import app, console, err_console, read_settings
-from hadron.cli._report import exit_if_input_skipped
+from hadron.cli._report import exit_for_rows
+from hadron.cli._run_options import cache_option, retry_errors_option
+from hadron.cli._source import (
+    SourceFlags,
+    id_column_option,
+    limit_option,
+    on_duplicate_id_option,
+    prompt_column_option,
+    sample_option,
+    seed_option,
+    system_column_option,
+)
 from hadron.llm.backends.local import SMALL_MODEL_MAX_PASSES, SMALL_MODEL_MAX_TOKENS
 
 if TYPE_CHECKING:
@@ -38,6 +49,15 @@ def autoreason(
                                                f"(default {SMALL_MODEL_MAX_TOKENS} with the local model)."),
     config: Path | None = typer.Option(None, "--config", "-c",
                                        help="YAML with AutoReason settings (roles, judges, variants)."),
+    prompt_column: str | None = prompt_column_option(),
+    id_column: str | None = id_column_option(),
+    system_column: str | None = system_column_option(),
+    limit: int | None = limit_option(),
+    sample: int | None = sample_option(),
+    seed: int | None = seed_option(),
+    on_duplicate_id: str | None = on_duplicate_id_option(),
+    cache: Path | None = cache_option(),
+    retry_errors: bool = retry_errors_option(),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Plain progress lines instead of a bar."),
 ) -> None:
     """Refine each prompt with the AutoReason tournament; write the dataset, exports and a summary."""
@@ -49,8 +69,10 @@ def autoreason(
 
     settings = build_config(config, model=model, judges=judges, synthesis=synthesis, max_passes=max_passes,
                             max_tokens=max_tokens)
+    flags = SourceFlags(prompt_column, id_column, system_column, limit, sample, seed, on_duplicate_id)
     command = f"hadron autoreason {prompts} --out {out}"
-    request = RunRequest(settings, out, source=prompts, progress="quiet" if quiet else "auto")
+    request = RunRequest(settings, out, source=flags.apply(prompts), progress="quiet" if quiet else "auto",
+                         retry_errors=retry_errors, cache=cache)
     try:
         done = asyncio.run(run_autoreason(request))
     except KeyboardInterrupt:
@@ -65,10 +87,10 @@ def autoreason(
                   highlight=False)
     if manifest.errors:
         err_console.print(f"{manifest.errors} rows failed (see {run.errors_path}); redo them with: "
-                          f"hadron run {run.config_path} --out {out} --retry-errors", highlight=False)
+                          f"{command} --retry-errors", highlight=False)
     for line in done.summary.warnings():
         err_console.print(line, style="bold yellow", highlight=False, markup=False)
-    exit_if_input_skipped(result)
+    exit_for_rows(result)
 
 
 def build_config(path: Path | None, *, model: str | None, judges: int | None, synthesis: str | None,

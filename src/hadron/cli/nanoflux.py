@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from hadron.cli._app import app, console, err_console, read_settings
+from hadron.cli._report import exit_if_failed
+from hadron.cli._run_options import cache_option
 
 if TYPE_CHECKING:
     from hadron.tasks.nanoflux.config import NanoFluxConfig
@@ -50,7 +52,11 @@ def nanoflux(
     config: Path | None = typer.Option(None, "--config", "-c", help="YAML with NanoFlux settings."),
     retry_errors: bool = typer.Option(False, "--retry-errors",
                                       help="Re-run only the rounds recorded in OUT/errors.jsonl."),
+    cache: Path | None = cache_option(),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Plain progress lines instead of a bar."),
+    unsafe_sandbox: bool = typer.Option(False, "--unsafe-sandbox",
+                                        help="Where this host has no OS sandbox (see `hadron sandbox "
+                                             "check`), run the judge's code without one. Dangerous."),
 ) -> None:
     """Synthesize hard multi-step questions the defender fails; write the dataset and SFT exports."""
     import asyncio
@@ -61,7 +67,11 @@ def nanoflux(
     settings = build_config(config, domains=domains, per_domain=per_domain, attacker=attacker,
                             defender=defender, judge=judge, max_rounds=max_rounds, embedder=embedder,
                             concurrency=concurrency)
-    request = RunRequest(settings, out, progress="quiet" if quiet else "auto", retry_errors=retry_errors)
+    if unsafe_sandbox:
+        settings.sandbox.unsafe = True
+        warn_if_unsafe(settings)
+    request = RunRequest(settings, out, progress="quiet" if quiet else "auto", retry_errors=retry_errors,
+                         cache=cache)
     try:
         done = asyncio.run(run_nanoflux(request))
     except KeyboardInterrupt:
@@ -76,6 +86,7 @@ def nanoflux(
         written = ", ".join(f"{name} {stats.written}" for name, stats in done.exports.items())
         console.print(f"exports in {out / 'exports'}: {written}", highlight=False)
     print_summary(summary, out)
+    exit_if_failed(summary.errors)
 
 
 def build_config(path: Path | None, *, domains: str | None, per_domain: int | None, attacker: str | None,
@@ -101,6 +112,17 @@ def build_config(path: Path | None, *, domains: str | None, per_domain: int | No
     if _is_local(settings.judge.model) and "verdict_max_tokens" not in settings.judge.model_fields_set:
         settings.judge.verdict_max_tokens = SMALL_MODEL_VERDICT_TOKENS
     return settings
+
+
+def warn_if_unsafe(settings: NanoFluxConfig) -> None:
+    """Say loudly, before anything runs, that model-written code will run with no OS boundary."""
+    from hadron.sandbox import check
+
+    report = check()
+    if not report.available and "python" in settings.judge.tools:
+        err_console.print(f"[bold red]WARNING: no OS sandbox ({report.reason}); the judge's model-written "
+                          "code runs with resource limits only (--unsafe-sandbox). This is recorded in "
+                          "the run's manifest.[/]", highlight=False)
 
 
 def _is_local(spec: object) -> bool:

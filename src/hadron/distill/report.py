@@ -13,6 +13,7 @@ from hadron.distill.gate import ExampleScore, GateDecision
 from hadron.distill.optimizer import OptimizeOutcome
 from hadron.distill.split import GoldSplit
 from hadron.llm import Tally
+from hadron.redact import redact
 
 FILES = ("student_prompt.txt", "winner_prompt.txt", "candidates.jsonl", "holdout_scores.jsonl",
          "result.json", "report.md")
@@ -65,7 +66,7 @@ def write_outputs(report: DistillReport) -> None:
 def _write(path: Path, text: str) -> None:
     """Write via a temporary file so a killed run never leaves half a report."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(redact(text), encoding="utf-8")
     tmp.replace(path)
 
 

@@ -15,7 +15,7 @@ from hadron.core import stable_hash
 from hadron.llm.client import Client
 from hadron.llm.config import PoolConfig
 from hadron.llm.errors import Disconnected, LLMError, RetriesExhausted, Timeout
-from hadron.llm.types import ChatRequest, Completion
+from hadron.llm.types import Accept, ChatRequest, Completion
 
 FAILOVER_ERRORS = (RetriesExhausted, Timeout, Disconnected)
 
@@ -57,17 +57,18 @@ class Pool:
         now = self._clock()
         return sorted(order, key=lambda name: self._down_until.get(name, 0.0) > now)  # stable: healthy first
 
-    async def complete(self, request: ChatRequest, route_key: str | None = None) -> Completion:
+    async def complete(self, request: ChatRequest, route_key: str | None = None, *,
+                       accept: Accept | None = None) -> Completion:
         order = self.route(route_key if route_key is not None else request.cache_key())
         for name in order:  # an answer from any member's cache is free
-            hit = await self.members[name].lookup(request)
+            hit = await self.members[name].lookup(request, accept)
             if hit is not None:
                 return hit
         last: LLMError | None = None
         failed_attempts = 0
         for name in order:
             try:
-                completion = await self.members[name].complete(request, use_cache=False)
+                completion = await self.members[name].complete(request, use_cache=False, accept=accept)
             except FAILOVER_ERRORS as err:
                 self._down_until[name] = self._clock() + self.config.cooldown_s
                 failed_attempts += err.attempts if isinstance(err, RetriesExhausted) else 1

@@ -7,6 +7,7 @@ A ``ChatRequest`` is the fully rendered call (model, messages, sampling, seed, s
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -92,6 +93,15 @@ class Completion:
         data = dict(data)
         data["usage"] = TokenUsage(**data.get("usage") or {})
         return cls(**data)
+
+
+Accept = Callable[[Completion], bool]
+"""A caller's validation of an answer (a non-empty draft, a parseable ballot, a schema match). The
+client neither stores nor replays an answer it refuses, so a retry really asks again."""
+
+
+def usable(completion: Completion, accept: Accept | None) -> bool:
+    return accept is None or accept(completion)
 
 
 _REQUEST_FIELDS = tuple(f.name for f in fields(ChatRequest))

@@ -20,6 +20,7 @@ from hadron.qa.fields import as_dict
 from hadron.qa.rundir import RunDir
 from hadron.qa.sections import num, pct
 from hadron.qa.stats import RunSummary, summarize
+from hadron.redact import redact
 from hadron.runtime.task import CardText, get_task, known_tasks, task_of_run
 
 MARKER = "<!-- hadron:card"
@@ -214,6 +215,6 @@ def write_dataset_card(run_dir: str | Path, *, force: bool = False, repo: str | 
         return path
     text = render_card(run, summary, repo=repo)
     tmp = path.with_name(f"{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(redact(text), encoding="utf-8")
     tmp.replace(path)
     return path

@@ -28,6 +28,7 @@ from hadron.qa import sections
 from hadron.qa.fields import as_dict
 from hadron.qa.rundir import RunDir
 from hadron.qa.stats import RunSummary
+from hadron.redact import redact as redact_secrets
 from hadron.runtime.task import Task, task_of_run
 
 DEFAULT_SAMPLES = 200
@@ -196,6 +197,6 @@ def write_report(run_dir: str | Path, out: str | Path | None = None, *, samples:
     html = render_report(run, samples=samples, seed=seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(html, encoding="utf-8")
+    tmp.write_text(redact_secrets(html), encoding="utf-8")
     tmp.replace(path)
     return path

@@ -31,6 +31,7 @@ from typing import IO, Any
 from hadron.data.sinks import ShardInfo, ShardSink
 from hadron.data.sinks.files import atomic_write_text
 from hadron.errors import HadronError
+from hadron.redact import redact
 from hadron.runtime.records import SOURCE_STEP, ErrorRecord, Outcome
 from hadron.runtime.rundir import RunDir
 
@@ -76,7 +77,7 @@ class Progress:
 
 
 def _dumps(value: Any) -> bytes:
-    return (json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str) + "\n").encode()
+    return redact(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str) + "\n").encode()
 
 
 class Journal:

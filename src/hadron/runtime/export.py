@@ -27,6 +27,7 @@ from hadron.data.exports.base import ExportFormat
 from hadron.data.exports.extraction import Extraction, RowError
 from hadron.data.exports.registry import resolve_formats
 from hadron.errors import HadronError, InputError
+from hadron.redact import redact
 from hadron.runtime.rundir import LocatedRow, RunDir
 from hadron.runtime.task import Task, get_task, task_of_row, task_of_run
 
@@ -73,7 +74,7 @@ def export_run(run_dir: str | Path, formats: str | Iterable[str] = "all",
                 for fmt in formats_of_kind:
                     stats[fmt.name].skipped.update(extraction.skipped)
                     for record in extraction.records:
-                        files[fmt.name].write(_render(fmt, record, located) + "\n")
+                        files[fmt.name].write(redact(_render(fmt, record, located)) + "\n")
                         stats[fmt.name].written += 1
     return stats
 

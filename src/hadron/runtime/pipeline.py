@@ -158,15 +158,17 @@ class Pipeline:
 
     async def run(self, out_dir: str | Path, *, models: ModelHub | None = None, retry_errors: bool = False,
                   strict: bool = False, progress: ProgressMode = "auto",
-                  executor: str | Executor = "local") -> RunResult:
+                  executor: str | Executor = "local", cache: str | Path | None = None) -> RunResult:
         """Run (or resume, or refresh) the pipeline into ``out_dir``.
 
         ``models``: a hub to use (default: one with its request cache in ``out_dir/cache.sqlite``).
         ``retry_errors`` re-runs only the rows in errors.jsonl; ``strict`` stops at the first malformed
         input line instead of recording it. Cancelling (Ctrl-C) stops cleanly: finished rows are kept
         and the same call resumes. ``executor``: ``"local"`` (this process), ``"ray"``, or an executor
-        object such as ``RayExecutor(address="auto")`` (``hadron.runtime.executors``).
+        object such as ``RayExecutor(address="auto")`` (``hadron.runtime.executors``). ``cache``: the
+        request cache when ``models`` is unset (default ``$HADRON_CACHE``, else ``out_dir/cache.sqlite``;
+        ``RunDir.cache_for``); a cache shared by several runs replays every call they have in common.
         """
         runner = get_executor(executor) if isinstance(executor, str) else executor
         return await runner.run(self, Path(out_dir), models=models, retry_errors=retry_errors, strict=strict,
-                                progress=progress)
+                                progress=progress, cache=cache)

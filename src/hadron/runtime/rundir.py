@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -48,6 +49,8 @@ ERRORS = "errors.jsonl"
 REJECTS = "rejects.jsonl"
 LOG = "log.jsonl"
 CACHE = "cache.sqlite"
+CACHE_ENV = "HADRON_CACHE"
+"""Environment variable naming a request cache shared by every run that is not given one (``--cache``)."""
 CARD = "README.md"
 DATA = DATA_DIR
 EXPORTS = "exports"
@@ -113,6 +116,13 @@ class RunDir:
     @property
     def cache_path(self) -> Path:
         return self.path / CACHE
+
+    def cache_for(self, cache: str | Path | None = None) -> Path:
+        """The request cache a session uses: ``cache`` when given, else ``$HADRON_CACHE``, else
+        ``RUN/cache.sqlite``. One cache may serve many runs (and processes at once): it is keyed by the
+        rendered request, so changed settings never collide and unchanged calls replay for free."""
+        chosen = cache if cache is not None else os.environ.get(CACHE_ENV) or None
+        return Path(chosen).expanduser() if chosen is not None else self.cache_path
 
     @property
     def card_path(self) -> Path:

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 from hadron import __version__
 from hadron.core import Row
 from hadron.data.sinks import Manifest, ShardSink, open_sink
-from hadron.errors import InputError
+from hadron.errors import DuplicateIdError, InputError
 from hadron.runtime.checkpoint import Journal
 from hadron.runtime.progress import Reporter, RunLog, count_lines
-from hadron.runtime.records import ErrorRecord, Outcome, utc_now
+from hadron.runtime.records import ErrorRecord, Outcome, RejectRecord, utc_now
 from hadron.runtime.rowflow import RowFlow
 from hadron.runtime.rundir import RunDir
 from hadron.runtime.scheduler import Scheduler, Selection
@@ -32,13 +32,19 @@ if TYPE_CHECKING:
 
 
 class InputErrors:
-    """The source's ``on_error`` callback: buffers until the session can record, then forwards."""
+    """The source's ``on_error`` callback: buffers until the session can record, then forwards.
 
-    def __init__(self) -> None:
+    ``strict`` raises a malformed record at once; a repeated id under ``keep-first`` (``DuplicateIdError``)
+    is a rule at work, not a malformed record, so it is recorded (as a reject) even then."""
+
+    def __init__(self, *, strict: bool = False) -> None:
+        self.strict = strict
         self.buffer: list[InputError] = []
         self.target: Callable[[InputError], None] | None = None
 
     def __call__(self, err: InputError) -> None:
+        if self.strict and not isinstance(err, DuplicateIdError):
+            raise err
         if self.target is None:
             self.buffer.append(err)
         else:
@@ -53,7 +59,7 @@ class InputErrors:
 
 class Session:
     def __init__(self, pipeline: Pipeline, out: Path, source: Any, *, models: ModelHub | None,
-                 progress: ProgressMode) -> None:
+                 progress: ProgressMode, cache: Path | str | None = None) -> None:
         from hadron.llm.hub import ModelHub
 
         self.pipeline = pipeline
@@ -62,7 +68,7 @@ class Session:
         self.source = source
         self.stats = RunStats()
         self.own_hub = models is None
-        self.hub = models if models is not None else ModelHub(cache_path=self.run_dir.cache_path)
+        self.hub = models if models is not None else ModelHub(cache_path=self.run_dir.cache_for(cache))
         self.progress_mode = progress
         self.interrupted = False
         self.complete = False
@@ -114,10 +120,22 @@ class Session:
 
     def _input_error(self, err: InputError) -> None:
         assert self.journal is not None and self.log is not None
+        if isinstance(err, DuplicateIdError):
+            self._duplicate(err)
+            return
         record = ErrorRecord.of_input(err)
         if self.journal.record_input_error(record):
             self.stats.input_errors += 1
             self.log.event("input_error", file=err.path, line=err.line, message=err.reason)
+
+    def _duplicate(self, err: DuplicateIdError) -> None:
+        """A repeated id under ``keep-first``: journaled as a finished source (``file:line``) holding one
+        reject, so it counts as done, is rebuilt after a crash and is recorded once across sessions."""
+        assert self.journal is not None
+        reject = RejectRecord.of_duplicate(err)
+        if reject.id in self.journal.state.done:
+            return
+        self.journal.record(Outcome(source_id=reject.id, rejects=[reject]))
 
     # -- running -----------------------------------------------------------------------------------
 

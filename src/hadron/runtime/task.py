@@ -66,6 +66,9 @@ class RunRequest:
     own rows (NanoFlux rounds, agentic episodes)."""
     progress: ProgressMode = "auto"
     retry_errors: bool = False
+    """Redo only the rows in ``errors.jsonl``."""
+    cache: Path | None = None
+    """The request cache (default ``$HADRON_CACHE``, else ``OUT/cache.sqlite``: ``RunDir.cache_for``)."""
 
 
 @dataclass(slots=True)

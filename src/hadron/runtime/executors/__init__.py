@@ -48,7 +48,7 @@ class Executor(Protocol):
     name: str
 
     async def run(self, pipeline: Pipeline, out_dir: Path, *, models: ModelHub | None, retry_errors: bool,
-                  strict: bool, progress: ProgressMode) -> RunResult: ...
+                  strict: bool, progress: ProgressMode, cache: Path | str | None = None) -> RunResult: ...
 
 
 EXECUTORS: dict[str, str] = {

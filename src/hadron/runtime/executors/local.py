@@ -25,16 +25,16 @@ class LocalExecutor:
 
     async def run(self, pipeline: Pipeline, out_dir: Path, *, models: ModelHub | None = None,
                   retry_errors: bool = False, strict: bool = False,
-                  progress: ProgressMode = "auto") -> RunResult:
+                  progress: ProgressMode = "auto", cache: Path | str | None = None) -> RunResult:
         RunDir(out_dir).check_layout(self.name)
         source = pipeline.open_source()
-        pending = InputErrors()
-        rows = source.rows(on_error=None if strict else pending)
+        pending = InputErrors(strict=strict)
+        rows = source.rows(on_error=pending)
         first = next(iter(rows), None)
         if first is None:
             raise InputError(str(pipeline.source_config().get("path", "<source>")), "no rows")
         pipeline.validate(first.keys())
-        session = Session(pipeline, out_dir, source, models=models, progress=progress)
+        session = Session(pipeline, out_dir, source, models=models, progress=progress, cache=cache)
         started = time.monotonic()
         with collect_less_often():
             try:

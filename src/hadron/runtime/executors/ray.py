@@ -78,7 +78,7 @@ class RayExecutor:
 
     async def run(self, pipeline: Pipeline, out_dir: Path, *, models: ModelHub | None = None,
                   retry_errors: bool = False, strict: bool = False,
-                  progress: ProgressMode = "auto") -> RunResult:
+                  progress: ProgressMode = "auto", cache: Path | str | None = None) -> RunResult:
         if models is not None:
             raise ConfigError("a ModelHub cannot be shared with Ray workers",
                               hint="leave `models` unset; set RayExecutor(cache_path=...) for the cache")
@@ -87,8 +87,8 @@ class RayExecutor:
         RunDir(out).check_layout(self.name)
         await _check_steps(pipeline)
         source = pipeline.open_source()
-        pending = InputErrors()
-        rows = iter(source.rows(on_error=None if strict else pending))
+        pending = InputErrors(strict=strict)
+        rows = iter(source.rows(on_error=pending))
         first = next(rows, None)
         if first is None:
             raise InputError(str(pipeline.source_config().get("path", "<source>")), "no rows")
@@ -98,7 +98,7 @@ class RayExecutor:
         try:
             session.open()
             pending.attach(session.input_error)
-            await _Driver(ray, self.options, pipeline, session, retry_errors).run(_chain(first, rows))
+            await _Driver(ray, self.options, pipeline, session, retry_errors, cache).run(_chain(first, rows))
             session.complete = True
         except (asyncio.CancelledError, KeyboardInterrupt):
             session.interrupted = True
@@ -192,7 +192,7 @@ class _Driver:
     """Feeds blocks to Ray with a bound on those in flight; records each as it finishes."""
 
     def __init__(self, ray: ModuleType, options: RayOptions, pipeline: Pipeline, session: RaySession,
-                 retry_errors: bool) -> None:
+                 retry_errors: bool, cache: Path | str | None = None) -> None:
         from hadron.runtime.executors.ray_limits import start_registry
 
         self.ray = ray
@@ -200,7 +200,7 @@ class _Driver:
         self.session = session
         self.retry_errors = retry_errors
         self.config = pipeline.config()
-        self.cache_path = options.cache_path or str(session.run_dir.cache_path)
+        self.cache_path = options.cache_path or str(session.run_dir.cache_for(cache))
         self.task = ray.remote(num_cpus=options.cpus_per_block, max_retries=options.max_retries,
                                retry_exceptions=False)(run_block)
         self.registry = start_registry()

@@ -73,11 +73,13 @@ def load_run_config(path: str | Path) -> AgenticRunConfig:
 
 
 async def run_agentic(
-    config: AgenticRunConfig, out: str | Path, *, progress: ProgressMode = "auto", retry_errors: bool = False
+    config: AgenticRunConfig, out: str | Path, *, progress: ProgressMode = "auto", retry_errors: bool = False,
+    cache: Path | None = None,
 ) -> RunSummary:
     """Run (or resume) the episodes into ``out``; ``retry_errors`` re-runs only the rows whose model calls
     failed last time (RUN/errors.jsonl)."""
-    task = await run_task(RunRequest(config, Path(out), progress=progress, retry_errors=retry_errors))
+    task = await run_task(RunRequest(config, Path(out), progress=progress, retry_errors=retry_errors,
+                                     cache=cache))
     summary: RunSummary = task.summary
     return summary
 
@@ -98,7 +100,8 @@ async def run_task(request: RunRequest) -> TaskResult:
     options = config.model_dump(exclude={"episodes", "concurrency", "sink", "exports"})
     step = Agentic("agentic", **options)
     pipeline = Pipeline(source=rows, steps=[step], sink=config.sink, max_in_flight=config.concurrency)
-    result = await pipeline.run(out, progress=request.progress, retry_errors=request.retry_errors)
+    result = await pipeline.run(out, progress=request.progress, retry_errors=request.retry_errors,
+                                cache=request.cache)
     summary = RunSummary(
         out,
         planned=len(rows),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from hadron.core.conversation import ConversationError, conversation_of, transcript
 from hadron.data.exports.extraction import Extraction, RowError
 from hadron.data.exports.records import (
     Conversation,
@@ -32,22 +33,30 @@ REVISIONS = ("B", "AB")
 
 
 def require_prompt(row: RunRow) -> str:
-    if row.prompt is None:
-        raise RowError(row.id, "prompt", "missing (needed to build a training example)")
-    return row.prompt
+    """The task as one text (the prompt, or the conversation's ``transcript``), as the critic read it."""
+    return transcript(_turns(row))
 
 
 def prompt_messages(row: RunRow) -> list[Message]:
-    """The prompt as chat turns: the row's system text (if any), then the user prompt."""
-    system = [text_message("system", row.system)] if row.system else []
-    return [*system, text_message("user", require_prompt(row))]
+    """Exactly the conversation the teacher was sent (``hadron.core.conversation``): the row's system
+    text (if any), then its ``messages`` or its prompt as the user turn."""
+    return [text_message(turn["role"], turn["content"]) for turn in _turns(row)]
+
+
+def _turns(row: RunRow) -> list[dict[str, Any]]:
+    try:
+        return conversation_of({"prompt": row.prompt, "system": row.system,
+                                "messages": row.messages if row.generation is not None else None})
+    except ConversationError as err:
+        raise RowError(row.id, "prompt", f"{err} (needed to build a training example)") from err
 
 
 def sft_records(row: RowLike) -> Extraction[Conversation]:
-    """Prompt → final generation; a row that already holds a conversation (``messages``) is used as is."""
+    """Prompt → final generation. A row with ``messages`` and no ``generation`` already holds a finished
+    conversation and is used as is; with a generation, ``messages`` are the conversation it answers."""
     view = RunRow.of(row)
     out: Extraction[Conversation] = Extraction()
-    if view.messages is not None:
+    if view.messages is not None and view.generation is None:
         conversation = Conversation.model_validate(
             {"row_id": view.id, "messages": view.messages, "tools": view.tools})
         out.records.append(conversation)

@@ -31,6 +31,7 @@ from hadron.tasks.autoreason.ballot import (
     MAX_ENUM_CANDIDATES,
     ParsedRanking,
     ballot_schema,
+    clip_reasoning,
     labels,
     map_back,
     parse_ballot,
@@ -110,9 +111,10 @@ class JudgePanel:
                                                  ask(slot.order[::-1], role="judge_swap"))
         else:
             first, second = await ask(slot.order, role="judge"), None
+        kept, cut = clip_reasoning(first.reasoning)
         record = BallotRecord(
             judge=judge, model=first.model, permutation=first.permutation, raw=first.raw,
-            reasoning=first.reasoning, ranking=first.ranking, valid=first.ranking is not None,
+            reasoning=kept, reasoning_truncated=cut, ranking=first.ranking, valid=first.ranking is not None,
             asks=first.asks, error=first.error, design=slot.design, slot=slot.index)
         if second is None:
             return record
@@ -172,10 +174,15 @@ class JudgePanel:
                         ) -> tuple[list[Completion], ParsedRanking]:
         completions: list[Completion] = []
         conversation = list(messages)
+        def readable(completion: Completion) -> bool:  # an unreadable ballot is never replayed
+            parsed = parse_ballot(completion.text, label_set, allow_partial=self.config.partial_ballots)
+            return parsed.order is not None
+
         for ask in range(self.config.max_reasks + 1):
             completion = await call.model.chat(
                 conversation, role=role, route_key=row_id, temperature=self.config.temperature,
-                max_tokens=self.config.max_tokens, seed=seed, sample_index=judge, reask=ask > 0)
+                max_tokens=self.config.max_tokens, seed=seed, sample_index=judge, reask=ask > 0,
+                accept=readable)
             completions.append(completion)
             parsed = parse_ballot(completion.text, label_set, allow_partial=self.config.partial_ballots)
             if parsed.order is not None or ask == self.config.max_reasks:

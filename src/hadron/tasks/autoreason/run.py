@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from hadron.data.sources import SourceConfig
+from hadron.redact import redact
 from hadron.runtime.export import export_finished
 from hadron.runtime.pipeline import Pipeline
 from hadron.runtime.rundir import RunDir
@@ -29,11 +30,13 @@ async def run_autoreason(request: RunRequest) -> TaskResult:
     step = AutoReason("autoreason", **settings.model_dump())
     source = SourceConfig(path=request.source) if isinstance(request.source, str) else request.source
     pipeline = Pipeline(source=source, steps=[step])
-    result = await pipeline.run(request.out, progress=request.progress, retry_errors=request.retry_errors)
+    result = await pipeline.run(request.out, progress=request.progress, retry_errors=request.retry_errors,
+                                cache=request.cache)
     manifest = result.manifest
     rows = (located.row for located in RunDir(request.out).rows()) if manifest.rows else iter(())
     summary = summarize(rows, failed=manifest.errors)
-    (request.out / SUMMARY_FILE).write_text(json.dumps(summary.to_json(), indent=2) + "\n", encoding="utf-8")
+    (request.out / SUMMARY_FILE).write_text(redact(json.dumps(summary.to_json(), indent=2)) + "\n",
+                                            encoding="utf-8")
     RunDir(request.out).write_stats_section("position_bias", summary.position_bias)
     exports = export_finished(request.out, manifest.rows, FORMATS)
     return TaskResult(request.out, result, exports, summary)

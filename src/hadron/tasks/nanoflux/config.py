@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from hadron.errors import ConfigError
 from hadron.llm.config import ModelSpec, spec_name
-from hadron.tasks.nanoflux.sandbox import SandboxLimits
+from hadron.sandbox import SandboxLimits
 
 BUILTIN_DOMAINS: dict[str, tuple[str, ...]] = {
     "math": ("multi-step arithmetic word problems", "algebra", "combinatorics and probability",
@@ -73,7 +73,7 @@ class JudgeConfig(RoleConfig):
 
 
 class SandboxConfig(BaseModel):
-    """Limits of the judge's Python interpreter (see ``sandbox.py``)."""
+    """Limits of the judge's Python interpreter (``hadron.sandbox``; see docs/security.md)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -82,6 +82,9 @@ class SandboxConfig(BaseModel):
     memory_mb: int = Field(default=512, ge=64)
     file_size_mb: int = Field(default=8, ge=1)
     max_output_bytes: int = Field(default=20_000, ge=256)
+    unsafe: bool = False
+    """Run the judge's code with no OS boundary where none can be had (``--unsafe-sandbox``); the run's
+    manifest then carries a warning. Off: such a host refuses to start the run."""
 
     def limits(self) -> SandboxLimits:
         return SandboxLimits(cpu_seconds=self.cpu_seconds, wall_seconds=self.wall_seconds,

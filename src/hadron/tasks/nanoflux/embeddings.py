@@ -33,6 +33,7 @@ from hadron.llm.errors import (
     Timeout,
     TransientError,
 )
+from hadron.redact import register_secret_env
 
 Matrix = np.ndarray
 """``(n, dim)`` float32, rows of unit length."""
@@ -126,6 +127,7 @@ class HttpEmbedder:
     def _headers(self) -> dict[str, str]:
         headers = {"Content-Type": "application/json"}
         if self.api_key_env:
+            register_secret_env(self.api_key_env)
             key = os.environ.get(self.api_key_env)
             if not key:
                 raise ConfigError(f"the embedder needs an API key in ${self.api_key_env}")

@@ -146,8 +146,17 @@ class RoundSource:
 
     def describe(self) -> dict[str, Any]:
         config = self.step.options
-        return {"format": "nanoflux-rounds", "domains": list(config.domains),
-                "max_rounds_per_domain": config.rounds_limit(), "rows": None}
+        described: dict[str, Any] = {"format": "nanoflux-rounds", "domains": list(config.domains),
+                                     "max_rounds_per_domain": config.rounds_limit(), "rows": None}
+        if config.sandbox.unsafe and "python" in config.judge.tools:
+            from hadron.sandbox import check
+
+            report = check()
+            described["sandbox"] = report.to_dict() | {
+                "unsafe": not report.available,
+                "warning": "UNSAFE: the judge's model-written code ran with no OS sandbox "
+                           "(--unsafe-sandbox)" if not report.available else "unsafe allowed, not needed"}
+        return described
 
 
 __all__ = ["NanoFluxStep", "RoundOrder", "RoundSource"]
