@@ -186,8 +186,8 @@ def test_a_one_megabyte_prompt_is_answered(hadron: Hadron, tmp_path: Path, serve
 
 
 @pytest.mark.parametrize(("config", "message"), [
-    ("judge:\n  max_reask: 2\n", "judge.max_reask: Extra inputs are not permitted"),
-    ("n_judges: three\n", "n_judges: Input should be a valid integer"),
+    ("judge:\n  max_reask: 2\n", "autoreason.yaml:3: judge.max_reask: unknown key"),
+    ("n_judges: three\n", "autoreason.yaml:2: n_judges: Input should be a valid integer"),
 ])
 def test_bad_autoreason_config_is_one_line(hadron: Hadron, tmp_path: Path, server: FaultServer, config: str,
                                            message: str) -> None:

@@ -104,7 +104,7 @@ def build_config(path: Path | None, *, model: str | None, judges: int | None, sy
     data: dict[str, Any] = doc.data if doc is not None else {}
     flags = {"model": model, "n_judges": judges, "synthesis": synthesis, "max_passes": max_passes}
     data.update({key: value for key, value in flags.items() if value is not None})
-    settings = validate(AutoReasonConfig, data, str(path) if path is not None else None)
+    settings = validate(AutoReasonConfig, data, doc)
     if max_tokens is not None:
         for name in ("teacher", "critic", "author_b", "synthesizer"):
             getattr(settings, name).max_tokens = max_tokens

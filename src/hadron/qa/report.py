@@ -165,6 +165,8 @@ def render_report(run: RunDir, *, samples: int = DEFAULT_SAMPLES, seed: int = 0)
              sections.distill_section(run.distill, list(run.iter_candidates())),
              sections.runtime_section(run.stats)]
     task = task_of_run(run.config)
+    if task is not None and task.report_sections is not None:
+        built.extend(task.report_sections(run))
     views = [sample_view(row, task) for row in sampled]
     config_text = (yaml.safe_dump(redact(run.config), sort_keys=False, allow_unicode=True)
                    if run.config else "")

@@ -62,8 +62,13 @@ def export_run(run_dir: str | Path, formats: str | Iterable[str] = "all",
         by_kind.setdefault(fmt.kind, []).append(fmt)
     stats = {fmt.name: ExportStats(path=target / fmt.filename) for fmt in chosen}
 
+    wanted = run_task.dataset(run) if run_task is not None and run_task.dataset is not None else None
     with _staged({fmt.name: target / fmt.filename for fmt in chosen}) as files:
         for located in run.rows():
+            if wanted is not None and not wanted(located.row):
+                for fmt in chosen:
+                    stats[fmt.name].skipped["not_selected"] += 1
+                continue
             task = task_of_row(located.row, run_task)
             if task is None:
                 raise InputError(str(located.path), "no task knows this row (no `method` column, and the "

@@ -136,6 +136,10 @@ class RunDir:
     def exports_dir(self) -> Path:
         return self.path / EXPORTS
 
+    def task_path(self, name: str) -> Path:
+        """A file a task's command writes beside the data (NanoFlux: ``selection.jsonl``)."""
+        return self.path / name
+
     @property
     def checkpoint_dir(self) -> Path:
         """The local journal (``part-N.*``), ``state.json`` and ``lock``."""

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from hadron.runtime.export import ExportStats
     from hadron.runtime.pipeline import RunResult
     from hadron.runtime.progress import ProgressMode
+    from hadron.runtime.rundir import RunDir
 
 Row = Mapping[str, Any]
 
@@ -103,6 +104,11 @@ class Task:
     """The task's command: settings → pipeline run → exports → summary."""
     formats: tuple[str, ...] = ("all",)
     """Export formats its command writes after a run."""
+    dataset: Callable[[RunDir], Callable[[Row], bool]] | None = None
+    """Which of a run's rows form its dataset (NanoFlux: the selection from the pool); exports skip
+    the rest as ``not_selected``. None: every row."""
+    report_sections: Callable[[RunDir], list[Any]] | None = None
+    """Extra sections for the run report (``hadron.qa.sections.Section`` objects)."""
 
     def view(self, row: Row) -> BaseModel:
         """The row as ``row_model``; raises pydantic's ValidationError naming the bad field."""

@@ -24,7 +24,7 @@ SMALL = {"max_tokens": 160, "max_reasks": 1}
 
 def settings(model: str, **overrides: Any) -> NanoFluxConfig:
     values: dict[str, Any] = {
-        "domains": ["math"], "per_domain": 2, "max_rounds": 2, "concurrency": 1,
+        "domains": ["math"], "per_domain": 2, "pool_factor": 1, "max_rounds": 2, "concurrency": 1,
         "attacker": {"model": model, **SMALL}, "defender": {"model": model, "max_tokens": 96},
         "judge": {"model": model, "max_tokens": 96, "verdict_max_tokens": 120, "max_reasks": 1,
                   "max_tool_calls": 1},

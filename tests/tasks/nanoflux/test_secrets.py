@@ -35,7 +35,7 @@ async def test_no_file_of_the_run_holds_the_key(scripted, tmp_path: Path,
     })
     spec = scripted(fake, tools=True)
     config = NanoFluxConfig.model_validate({
-        "domains": ["math"], "per_domain": 2, "max_rounds": 2, "concurrency": 1,
+        "domains": ["math"], "per_domain": 2, "pool_factor": 1, "max_rounds": 2, "concurrency": 1,
         "attacker": {"model": spec}, "defender": {"model": spec}, "judge": {"model": spec},
         "sandbox": {"wall_seconds": 5}})
     out = tmp_path / "run"

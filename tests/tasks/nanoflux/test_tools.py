@@ -59,7 +59,7 @@ async def test_an_unsafe_run_records_the_warning_in_its_manifest(no_boundary: No
 
     spec = scripted(Fake(rounds={0: Round(check=[tool_call("6 * 7"), "42 holds"])}), tools=True)
     settings = NanoFluxConfig.model_validate({
-        "domains": ["math"], "per_domain": 1, "max_rounds": 1, "concurrency": 1,
+        "domains": ["math"], "per_domain": 1, "pool_factor": 1, "max_rounds": 1, "concurrency": 1,
         "attacker": {"model": spec}, "defender": {"model": spec}, "judge": {"model": spec},
         "sandbox": {"wall_seconds": 5, "unsafe": True}})
     out = tmp_path / "run"

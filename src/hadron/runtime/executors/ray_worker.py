@@ -61,20 +61,24 @@ def rebuild_pipeline(config: dict[str, Any], rows: list[Row], sink: SinkConfig |
     return Pipeline(source=RowsSource(rows), steps=steps, edges=edges, sink=sink, max_in_flight=max_in_flight)
 
 
-def run_block(spec: BlockSpec, rows: list[Row], registry: Any) -> BlockResult:
-    """The Ray task body (sync: Ray runs it in a worker process, we give it its own event loop)."""
-    return asyncio.run(_run_block(spec, rows, registry))
+def run_block(spec: BlockSpec, rows: list[Row], registry: Any,
+              states: dict[str, Any] | None = None) -> BlockResult:
+    """The Ray task body (sync: Ray runs it in a worker process, we give it its own event loop).
+    ``states``: the shared-state actor of each step that keeps state across rows, by step name."""
+    return asyncio.run(_run_block(spec, rows, registry, states or {}))
 
 
-async def _run_block(spec: BlockSpec, rows: list[Row], registry: Any) -> BlockResult:
+async def _run_block(spec: BlockSpec, rows: list[Row], registry: Any, states: dict[str, Any]) -> BlockResult:
     from hadron.llm.hub import ModelHub
     from hadron.runtime.executors.ray_limits import remote_limiters
+    from hadron.runtime.executors.ray_state import attach_states
 
     out_dir = Path(spec.out_dir)
     work = _work_dir(out_dir, spec)
     main_sink_config = SinkConfig.model_validate(spec.pipeline.get("sink") or {})
     work_sink_config = SinkConfig(format=main_sink_config.format, shard_rows=main_sink_config.shard_rows)
     pipeline = rebuild_pipeline(spec.pipeline, rows, work_sink_config)
+    attach_states(pipeline.steps, states)
     hub = ModelHub(cache_path=spec.cache_path, limiters=remote_limiters(registry))
     try:
         result = await pipeline.run(work, models=hub, progress="off")

@@ -1,5 +1,6 @@
-"""``hadron nanoflux`` as a library call: run the rounds until every domain's budget is full, then write
-the SFT exports.
+"""``hadron nanoflux`` as a library call: run the rounds until every domain's pool is full, select the
+final set from the pool (``selection.jsonl`` says why each item was kept or left out), then write the
+SFT exports of the selected rows.
 
     result = await run_nanoflux(RunRequest(NanoFluxConfig(domains=["math"]), Path("runs/nf")))
     result.summary  # NanoFluxSummary: kept per domain, rejects by reason, failed rounds
@@ -13,7 +14,9 @@ from pathlib import Path
 from hadron.runtime.export import export_finished
 from hadron.runtime.pipeline import Pipeline, RunResult
 from hadron.runtime.progress import ProgressMode
+from hadron.runtime.rundir import RunDir
 from hadron.runtime.task import RunRequest, TaskResult
+from hadron.tasks.nanoflux.selection import Selection, select_run, write_selection
 from hadron.tasks.nanoflux.step import NanoFluxStep, RoundSource
 
 FORMATS = ("sft-trl", "sft-openai", "sft-sharegpt")
@@ -25,8 +28,11 @@ class NanoFluxSummary:
     rejected: dict[str, int]
     errors: int
     kept: dict[str, int] = field(default_factory=dict)
-    """Questions kept per domain, over every session of the run."""
+    """Questions pooled per domain, over every session of the run."""
+    selected: dict[str, int] = field(default_factory=dict)
+    """Questions selected per domain from the pool (the dataset the exports hold)."""
     per_domain: int = 0
+    pool: int = 0
     restored: int = 0
     """Kept questions restored from earlier sessions (a resumed run)."""
     already_full: bool = False
@@ -62,10 +68,15 @@ async def run_nanoflux(request: RunRequest) -> TaskResult:
                               retry_errors=request.retry_errors, cache=request.cache)
     options = step.options
     manifest = result.manifest
+    run = RunDir(request.out)
+    selection = select_run(run) if manifest.rows else Selection()
+    write_selection(run, selection)
+    counts = selection.per_domain()
     summary = NanoFluxSummary(
         rows=manifest.rows, rejected=dict(manifest.rejected), errors=manifest.errors,
         kept={domain: step.curator.kept[domain] for domain in options.domains},
-        per_domain=options.per_domain, restored=step.restored,
+        selected={domain: counts.get(domain, {}).get("selected", 0) for domain in options.domains},
+        per_domain=options.per_domain, pool=options.pool_size(), restored=step.restored,
         already_full=result.stats.rows_in == 0 and all(step.full(domain) for domain in options.domains))
     exports = export_finished(request.out, manifest.rows, FORMATS)
     return TaskResult(request.out, result, exports, summary)

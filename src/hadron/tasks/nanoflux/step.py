@@ -23,7 +23,7 @@ from hadron.errors import ConfigError
 from hadron.runtime.step import Step, StepContext, StepOutput
 from hadron.tasks.nanoflux.config import NanoFluxConfig
 from hadron.tasks.nanoflux.curation import Curator
-from hadron.tasks.nanoflux.embeddings import Embedder, make_embedder
+from hadron.tasks.nanoflux.embeddings import Embedder, embedder_for
 from hadron.tasks.nanoflux.loop import NanoFlux
 from hadron.tasks.nanoflux.output import OUTPUT_COLUMNS, kept_row, reject_detail
 
@@ -54,6 +54,9 @@ class RoundOrder:
 
 class NanoFluxStep(Step):
     kind: ClassVar[str] = "nanoflux"
+    keeps_state: ClassVar[bool] = True
+    """The pool budget, the novelty index and the round order span rows: not shared across processes,
+    so multi-process executors refuse the step."""
     default_inputs: ClassVar[tuple[str, ...]] = ("domain", "round")
     default_outputs: ClassVar[tuple[str, ...]] = OUTPUT_COLUMNS
 
@@ -65,7 +68,7 @@ class NanoFluxStep(Step):
         """``embed_with``: an embedder object to use instead of the one the ``embedder`` spec names."""
         self.options = self.Options(**options)
         super().__init__(name, inputs=self.default_inputs, outputs=OUTPUT_COLUMNS)
-        self.curator = Curator(self.options, embed_with or make_embedder(self.options.embedder))
+        self.curator = Curator(self.options, embed_with or embedder_for(self.options))
         self.order = RoundOrder()
         self.restored = 0
         """Questions the last ``restore`` brought back from earlier sessions."""
@@ -109,9 +112,9 @@ class NanoFluxStep(Step):
         return {**row, **columns}
 
     def _budget_reached(self, domain: str, index: int) -> Reject:
-        """The round is not played (or not finished): the domain already has ``per_domain`` questions."""
+        """The round is not played (or not finished): the domain's pool is already full."""
         return Reject("budget_reached", {"domain": domain, "round": index,
-                                         "per_domain": self.options.per_domain})
+                                         "pool": self.options.pool_size()})
 
     def _round_of(self, row: Row) -> tuple[str, int]:
         domain, index = row.get("domain"), row.get("round")

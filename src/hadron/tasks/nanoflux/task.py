@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from hadron.data.exports.extraction import ChatRow, conversation_records
 from hadron.runtime.task import CardText, Task
+from hadron.tasks.nanoflux.report import report_sections
 from hadron.tasks.nanoflux.run import FORMATS, run_nanoflux
+from hadron.tasks.nanoflux.selection import selected_rows
 from hadron.tasks.nanoflux.step import NanoFluxStep
 
 CITATION = """```bibtex
@@ -37,4 +39,6 @@ TASK = Task(
     report_view="plain",  # question, reference answer, judge verdict as fields
     run=run_nanoflux,
     formats=FORMATS,
+    dataset=selected_rows,
+    report_sections=report_sections,
 )
