@@ -11,7 +11,7 @@ from hadron.cli._app import app, err_console
 from hadron.errors import HadronError
 
 COMMAND_MODULES = ("chat", "serve", "run", "autoreason", "export", "distill", "nanoflux", "agentic", "report",
-                   "sandbox")
+                   "sandbox", "qa")
 """Importing each registers its command on ``app``, in this (help) order; one that fails to import fails
 ``hadron`` loudly instead of quietly losing a command."""
 

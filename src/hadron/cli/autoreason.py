@@ -13,7 +13,7 @@ import typer
 
 from hadron.cli._app import app, console, err_console, read_settings
 from hadron.cli._report import exit_for_rows
-from hadron.cli._run_options import cache_option, retry_errors_option
+from hadron.cli._run_options import cache_option, parse_workers, retry_errors_option, workers_option
 from hadron.cli._source import (
     SourceFlags,
     id_column_option,
@@ -58,6 +58,7 @@ def autoreason(
     on_duplicate_id: str | None = on_duplicate_id_option(),
     cache: Path | None = cache_option(),
     retry_errors: bool = retry_errors_option(),
+    workers: str = workers_option(),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Plain progress lines instead of a bar."),
 ) -> None:
     """Refine each prompt with the AutoReason tournament; write the dataset, exports and a summary."""
@@ -72,7 +73,7 @@ def autoreason(
     flags = SourceFlags(prompt_column, id_column, system_column, limit, sample, seed, on_duplicate_id)
     command = f"hadron autoreason {prompts} --out {out}"
     request = RunRequest(settings, out, source=flags.apply(prompts), progress="quiet" if quiet else "auto",
-                         retry_errors=retry_errors, cache=cache)
+                         retry_errors=retry_errors, cache=cache, workers=parse_workers(workers))
     try:
         done = asyncio.run(run_autoreason(request))
     except KeyboardInterrupt:

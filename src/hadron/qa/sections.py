@@ -301,6 +301,7 @@ def distill_section(result: dict[str, Any], candidates: list[dict[str, Any]]) ->
             ["winner holdout agreement", num(gate.get("winner_mean"))],
             ["delta [paired 95% CI]", f"{num(gate.get('delta'))} [{num(low)}, {num(high)}]"],
             ["min delta (strict)", num(gate.get("min_delta"))],
+            ["gate rule", str(gate.get("rule") or "delta")],
             ["holdout n × reps", f"{gate.get('n')} × {gate.get('reps')}"]]
     budget = result.get("budget") or {}
     rows += [[f"budget: {k}", num(v) if isinstance(v, int | float) else str(v)] for k, v in budget.items()]

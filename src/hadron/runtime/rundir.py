@@ -179,12 +179,15 @@ class RunDir:
     def check_layout(self, executor: str) -> None:
         """Refuse to resume a run directory that another executor made: their checkpoints differ, and
         mixing them would write some rows twice."""
-        blocks = self.blocks_dir.is_dir()
-        local = any(self.checkpoint_dir.glob("part-*.done.jsonl"))
-        other = "ray" if blocks and executor != "ray" else "local" if local and executor == "ray" else None
-        if other is not None:
-            raise ConfigError(f"{self.path} was made with --executor {other}",
-                              hint=f"resume it with --executor {other}, or use a new --out")
+        made_by = None
+        if self.blocks_dir.is_dir():  # blocks: Ray, or --workers N (the state says which)
+            made_by = str(self.read_state().get("executor") or "ray")
+        elif any(self.checkpoint_dir.glob("part-*.done.jsonl")):
+            made_by = "local"
+        if made_by is not None and made_by != executor:
+            flag = {"pool": "--workers 2 or more"}.get(made_by, f"--executor {made_by}")
+            raise ConfigError(f"{self.path} was made with {flag}",
+                              hint=f"resume it with {flag}, or use a new --out")
 
     def _take_lock(self) -> None:
         """One session per run directory: a second one would interleave journals."""

@@ -28,7 +28,13 @@ from hadron.tasks.autoreason.records import FinalSource, MethodColumns, Sampling
 from hadron.tasks.autoreason.roles import Ledger, RoleCall, has_text
 from hadron.tasks.autoreason.step import OUTPUT_COLUMNS
 from hadron.tasks.autoreason.task import CITATION, TEXT_COLUMNS
-from hadron.tasks.autoreason.tournament import Prompt, as_conversation, first_draft, row_conversation
+from hadron.tasks.autoreason.tournament import (
+    Prompt,
+    as_conversation,
+    first_draft,
+    prompt_inputs,
+    row_conversation,
+)
 from hadron.tasks.autoreason.view import RunRow
 
 if TYPE_CHECKING:
@@ -136,7 +142,7 @@ class SingleShot(Step):
 
     def __init__(self, name: str | None = None, **options: Any) -> None:
         self.options = self.Options(**options)
-        super().__init__(name, inputs=(self.options.input,), outputs=OUTPUT_COLUMNS)
+        super().__init__(name, inputs=prompt_inputs(self.options.input), outputs=OUTPUT_COLUMNS)
         self._teacher: RoleCall | None = None
 
     @classmethod
@@ -165,7 +171,7 @@ class BestOfN(Step):
 
     def __init__(self, name: str | None = None, **options: Any) -> None:
         self.options = self.Options(**options)
-        super().__init__(name, inputs=(self.options.input,), outputs=OUTPUT_COLUMNS)
+        super().__init__(name, inputs=prompt_inputs(self.options.input), outputs=OUTPUT_COLUMNS)
         self._teacher: RoleCall | None = None
         self._panel: JudgePanel | None = None
 

@@ -24,7 +24,8 @@ def fake_embedder() -> Iterator[None]:
 
 
 def args(spec: str, out: Path, *extra: str) -> list[str]:
-    return ["nanoflux", "--domains", "math,science", "--per-domain", "2", "--pool-factor", "1", "--attacker", spec,
+    return ["nanoflux", "--domains", "math,science", "--per-domain", "2", "--pool-factor", "1",
+            "--attacker", spec,
             "--defender", spec, "--judge", spec, "--embedder", "fake:", "--max-rounds", "4",
             "--out", str(out), "--quiet", *extra]
 

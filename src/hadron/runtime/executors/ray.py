@@ -88,7 +88,7 @@ class RayExecutor:
         ray = import_ray()
         out = Path(out_dir).resolve()
         RunDir(out).check_layout(self.name)
-        await _check_steps(pipeline)
+        await check_steps(pipeline)
         source = pipeline.open_source()
         pending = InputErrors(strict=strict)
         rows = iter(source.rows(on_error=pending))
@@ -160,9 +160,11 @@ def _check_reachable(address: str) -> None:
         raise ConfigError(f"cannot reach the Ray cluster at {address}: {reason}", hint=ADDRESS_HINT) from exc
 
 
-async def _check_steps(pipeline: Pipeline) -> None:
-    """Workers rebuild the steps from the saved config: check here that they can, and that every
-    model spec is valid, before any task starts."""
+async def check_steps(pipeline: Pipeline, *, workers: str = "Ray workers",
+                      fallback: str = "--executor local") -> None:
+    """Workers (in other processes) rebuild the steps from the saved config: check here that they can,
+    that no step keeps state it cannot share, and that every model spec is valid, before any task starts.
+    ``workers`` names those processes and ``fallback`` the flag that runs in one, in the errors."""
     from hadron.llm.config import ModelConfig
     from hadron.llm.hub import ModelHub
     from hadron.llm.ratelimit import RateLimiter
@@ -170,10 +172,10 @@ async def _check_steps(pipeline: Pipeline) -> None:
     config = pipeline.config()
     for entry in config["steps"]:
         if str(entry["step"]).startswith("__main__:"):
-            raise ConfigError(f"step {entry['name']!r} is defined in the script being run; Ray workers "
+            raise ConfigError(f"step {entry['name']!r} is defined in the script being run; {workers} "
                               "cannot import it", hint="move the step class into an importable module")
     rebuilt = rebuild_pipeline(config, [])
-    refuse_stateful(rebuilt.steps)
+    refuse_stateful(rebuilt.steps, between=workers, hint=f"run this pipeline with {fallback}")
     models: list[ModelConfig] = []
 
     def note(model: ModelConfig) -> RateLimiter:
@@ -188,8 +190,8 @@ async def _check_steps(pipeline: Pipeline) -> None:
         await hub.aclose()
     for model in models:
         if model.backend in IN_PROCESS_BACKENDS:
-            raise ConfigError(f"model {model.name!r} exists only in this process; Ray workers cannot call it",
-                              hint="serve it over HTTP (hadron.testing.FaultServer) or use --executor local")
+            raise ConfigError(f"model {model.name!r} exists only in this process; {workers} cannot call it",
+                              hint=f"serve it over HTTP (hadron.testing.FaultServer) or use {fallback}")
 
 
 class _Driver:

@@ -1,4 +1,5 @@
-"""The Ray driver's session of a run directory: the same files a local run leaves, built from blocks.
+"""The block driver's session of a run directory (Ray, or ``--workers N`` processes): the same files a
+local run leaves, built from blocks.
 
 Everything is written through ``RunDir``: the manifest lists every finished block's shards, errors
 hold the malformed input lines then the blocks' error records, stats are summed over sessions. The
@@ -30,8 +31,11 @@ if TYPE_CHECKING:
 class RaySession:
     """Open with ``open()``; record finished blocks with ``block_done``; always ``close()``."""
 
-    def __init__(self, pipeline: Pipeline, out: Path, source: Any, progress: ProgressMode) -> None:
+    def __init__(self, pipeline: Pipeline, out: Path, source: Any, progress: ProgressMode,
+                 executor: str = "ray") -> None:
         self.pipeline = pipeline
+        self.executor = executor
+        """The block executor's name (``ray``, ``pool``), saved in the state so a resume uses the same."""
         self.out = out
         self.run_dir = RunDir(out)
         self.source = source
@@ -64,13 +68,13 @@ class RaySession:
         self._load_input_errors()
         self._write_state(clean=False)
         self.log = RunLog(self.run_dir.log_path)
-        self.log.event("start", hadron_version=__version__, config_hash=config_hash, executor="ray",
+        self.log.event("start", hadron_version=__version__, config_hash=config_hash, executor=self.executor,
                        blocks_done=len(self.done))
         self.reporter.start()
 
     def _write_state(self, *, clean: bool) -> None:
         self.run_dir.write_state(config_hash=self.pipeline.config_hash(), created=self.created, clean=clean,
-                                 executor="ray")
+                                 executor=self.executor)
 
     def _load_input_errors(self) -> None:
         for record in self.run_dir.records("errors"):

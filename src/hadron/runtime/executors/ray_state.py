@@ -42,15 +42,17 @@ class RayState:
         return result
 
 
-def refuse_stateful(steps: Iterable[Step]) -> None:
-    """A ``ConfigError`` naming the first step that keeps state across rows and cannot share it."""
+def refuse_stateful(steps: Iterable[Step], *, between: str = "Ray workers",
+                    hint: str = "run this pipeline with --executor local (docs/ray.md lists which steps "
+                                "run on Ray)") -> None:
+    """A ``ConfigError`` naming the first step that keeps state across rows and cannot share it
+    ``between`` the processes of a run (Ray workers, or ``--workers N`` processes)."""
     for step in steps:
         if step.keeps_state and not step.shares_state:
             raise ConfigError(
                 f"step {step.name!r} ({step.kind or type(step).__name__}) keeps state across rows and "
-                "cannot share it between Ray workers: each block would keep its own (a budget or "
-                "duplicate check per block)",
-                hint="run this pipeline with --executor local (docs/ray.md lists which steps run on Ray)")
+                f"cannot share it between {between}: each block would keep its own (a budget or "
+                "duplicate check per block)", hint=hint)
 
 
 def start_states(ray: ModuleType, steps: Iterable[Step]) -> dict[str, Any]:

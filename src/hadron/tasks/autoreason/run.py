@@ -31,7 +31,7 @@ async def run_autoreason(request: RunRequest) -> TaskResult:
     source = SourceConfig(path=request.source) if isinstance(request.source, str) else request.source
     pipeline = Pipeline(source=source, steps=[step])
     result = await pipeline.run(request.out, progress=request.progress, retry_errors=request.retry_errors,
-                                cache=request.cache)
+                                cache=request.cache, workers=request.workers)
     manifest = result.manifest
     rows = (located.row for located in RunDir(request.out).rows()) if manifest.rows else iter(())
     summary = summarize(rows, failed=manifest.errors)

@@ -81,6 +81,12 @@ def row_conversation(row: Mapping[str, Any], prompt_column: str = "prompt") -> l
         raise BadConversation(str(err)) from err
 
 
+def prompt_inputs(column: str) -> tuple[str, ...]:
+    """The columns a step reading ``column`` declares. The default ``prompt`` declares none: a row may
+    hold ``messages`` instead, which the source checks up front and the step row by row."""
+    return () if column == "prompt" else (column,)
+
+
 async def first_draft(teacher: RoleCall, ledger: Ledger, prompt: Prompt, row_id: str,
                       sample_index: int = 0) -> Completion:
     """The teacher's answer to exactly the user's conversation; an empty one fails the row instead of
@@ -204,5 +210,15 @@ async def refine(prompt: Prompt, row_id: str, models: ModelHub, config: AutoReas
     return await Tournament.from_hub(models, config or AutoReasonConfig()).refine(prompt, row_id)
 
 
-__all__ = ["CANDIDATES", "Prompt", "Tournament", "as_conversation", "check_prompt", "first_draft", "refine",
-           "role_text", "row_conversation"]
+__all__ = [
+    "CANDIDATES",
+    "Prompt",
+    "Tournament",
+    "as_conversation",
+    "check_prompt",
+    "first_draft",
+    "prompt_inputs",
+    "refine",
+    "role_text",
+    "row_conversation",
+]
