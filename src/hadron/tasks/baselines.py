@@ -77,6 +77,7 @@ class BestOfNConfig(SingleShotConfig):
         settings["max_tokens"]["judge"] = self.judge.max_tokens
         return {"n": self.n, "n_judges": self.n_judges, "ballot": self.judge.ballot,
                 "max_reasks": self.judge.max_reasks, "partial_ballots": self.judge.partial_ballots,
+                "design": self.judge.design, "consistency": self.judge.consistency,
                 "tie_order": [str(i) for i in range(self.n)], **settings}
 
 
@@ -113,7 +114,7 @@ async def best_of_n(prompt: Prompt, row_id: str, hub: ModelHub,
     names = [str(i) for i in range(config.n)]
     ballots = await panel.vote(ledger, prompt=transcript(conversation),
                                candidates=dict(zip(names, samples, strict=True)), row_id=row_id, pass_index=1)
-    rankings = [b.ranking for b in ballots if b.ranking is not None]
+    rankings = [b.ranking for b in ballots if b.valid and b.ranking is not None]
     scores = borda(rankings, names)
     eligible = [name for name, text in zip(names, samples, strict=True) if text]
     void = is_void(len(rankings), len(ballots))

@@ -24,7 +24,8 @@ FORMATS = ("all",)
 
 async def run_autoreason(request: RunRequest) -> TaskResult:
     """Run (or resume) the tournament over ``request.source`` into ``request.out``; then the summary
-    (``OUT/autoreason_summary.json``) and every export format."""
+    (``OUT/autoreason_summary.json``, its judge position bias also in ``stats.json``) and every export
+    format."""
     settings: AutoReasonConfig = request.settings
     step = AutoReason("autoreason", **settings.model_dump())
     source = SourceConfig(path=request.source) if isinstance(request.source, str) else request.source
@@ -36,5 +37,6 @@ async def run_autoreason(request: RunRequest) -> TaskResult:
     summary = summarize(rows, failed=manifest.errors)
     (request.out / SUMMARY_FILE).write_text(redact(json.dumps(summary.to_json(), indent=2)) + "\n",
                                             encoding="utf-8")
+    RunDir(request.out).write_stats_section("position_bias", summary.position_bias)
     exports = export_finished(request.out, manifest.rows, FORMATS)
     return TaskResult(request.out, result, exports, summary)
