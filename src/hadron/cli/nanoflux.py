@@ -85,7 +85,9 @@ def nanoflux(
     if ctx.invoked_subcommand is not None:
         return
     if out is None:
-        raise typer.BadParameter("Missing option '--out' / '-o'.", param_hint="--out")
+        err_console.print("error: Missing option '--out' / '-o' (the run directory); "
+                          "see `hadron nanoflux --help`", highlight=False)
+        raise typer.Exit(2)
     settings = build_config(config, domains=domains, per_domain=per_domain, attacker=attacker,
                             defender=defender, judge=judge, max_rounds=max_rounds, embedder=embedder,
                             concurrency=concurrency, pool_factor=pool_factor,
