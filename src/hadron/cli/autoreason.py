@@ -81,8 +81,9 @@ def autoreason(
         raise typer.Exit(130) from None
     manifest, result, run = done.run.manifest, done.run, RunDir(out)
     if done.exports:
-        written = ", ".join(f"{name} {stats.written}" for name, stats in done.exports.items())
-        console.print(f"exports in {run.exports_dir}: {written}", highlight=False)
+        from hadron.runtime.export import describe
+
+        console.print(f"exports in {run.exports_dir}: {describe(done.exports)}", highlight=False)
     print_summary(done.summary)
     console.print(f"{manifest.rows} rows in {run.data_dir}; summary in {out / SUMMARY_FILE}",
                   highlight=False)

@@ -191,6 +191,16 @@ def _staged(targets: dict[str, Path], drop: set[str]) -> Iterator[dict[str, IO[s
             os.replace(handle.name, targets[name])
 
 
+def describe(stats: dict[str, ExportStats]) -> str:
+    """One line for a command's summary: records per file written, then the formats that wrote no file
+    and why (``sft-trl 2, dpo-trl 6; no file: cot (no_reasoning=2)``)."""
+    written = ", ".join(f"{name} {result.written}" for name, result in stats.items() if result.has_file)
+    empty = ", ".join(
+        f"{name} ({', '.join(f'{why}={n}' for why, n in sorted(result.skipped.items())) or 'no rows'})"
+        for name, result in stats.items() if not result.has_file)
+    return f"{written or 'nothing written'}; no file: {empty}" if empty else written
+
+
 def export_finished(out: str | Path, rows: int, formats: str | Iterable[str],
                     options: ExportOptions | None = None) -> dict[str, ExportStats]:
     """The exports a task's command writes after its run: none when the run has no rows (or no formats

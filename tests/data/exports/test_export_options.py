@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from hadron.data.exports.options import ExportOptions
-from hadron.runtime.export import export_run
+from hadron.runtime.export import describe, export_run
 
 from .conftest import make_run
 
@@ -59,3 +59,9 @@ def test_a_task_without_preferences_writes_no_empty_file(tmp_path: Path, rows: l
     assert all(path.stat().st_size for path in (run / "exports").iterdir())
     assert dict(stats["dpo-trl"].skipped) == {"no_dpo": 1} and not stats["dpo-trl"].has_file
     assert dict(stats["cot"].skipped) == {"no_cot": 1}
+
+
+def test_the_command_summary_names_the_formats_that_wrote_no_file(tmp_path: Path, rows: list[dict]) -> None:
+    run = make_run(tmp_path / "run", [by_id(rows, "capital-fr")])  # no reasoning, no trace
+    line = describe(export_run(run, "sft-trl,cot,dpo-trl"))
+    assert line == "sft-trl 1; no file: cot (no_reasoning=1), dpo-trl (no_trace=1)"
