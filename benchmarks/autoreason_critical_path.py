@@ -39,7 +39,7 @@ def judge_reply(body: dict[str, Any]) -> str | None:
     """A valid structured ballot for judge calls (a pure function of the request); None elsewhere."""
     if not body.get("response_format"):
         return None
-    from hadron.llm.types import canonical_json, stable_hash
+    from hadron.core import canonical_json, stable_hash
 
     order = ORDERS[stable_hash(canonical_json(body["messages"])) % len(ORDERS)]
     return json.dumps({"reasoning": "one is clearer", "ranking": order})

@@ -24,8 +24,9 @@ boundary per call; adaptive concurrency then adapts per worker, on the 429s that
 
 Steps that keep state across rows (``Step.keeps_state``): those that can share it (``exact_dedup``) get
 one map in a manager process that every worker's copy calls; the others are refused before anything
-starts, as on Ray. The block size is chosen on the first session (about two blocks per worker for a
-small input, ``BLOCK_ROWS`` otherwise) and kept in the run directory, so a resume with another
+starts, as on Ray. The block size is chosen on the first session (one block per worker for an input
+of up to ``workers * BLOCK_ROWS`` rows, so all its rows can be in flight at once as in one process;
+``BLOCK_ROWS`` otherwise) and kept in the run directory, so a resume with another
 ``--workers`` cuts the same blocks.
 """
 
@@ -69,8 +70,8 @@ if TYPE_CHECKING:
     from hadron.runtime.step import Step
 
 BLOCK_ROWS = 4096
-"""Rows per block for inputs of at least ``2 * workers`` blocks: large, because a block's last rows
-run below its full concurrency (the tail), and row-level journals make a large block cheap to resume."""
+"""Rows per block for inputs of more than ``workers`` blocks: large, because a block's last rows run
+below its full concurrency (the tail), and row-level journals make a large block cheap to resume."""
 PR_SET_PDEATHSIG = 1
 
 
@@ -257,9 +258,9 @@ class _Driver:
         if kept is not None:
             return kept, rows
         chosen = self.options.block_rows
-        if chosen is None:
-            head = list(itertools.islice(rows, 2 * self.workers * BLOCK_ROWS))
-            chosen = max(1, math.ceil(len(head) / (2 * self.workers)))
+        if chosen is None:  # a small input: one block per worker, so every row can be in flight at once
+            head = list(itertools.islice(rows, self.workers * BLOCK_ROWS))
+            chosen = max(1, math.ceil(len(head) / self.workers))
             rows = itertools.chain(head, rows)
         store.write_block_rows(chosen)
         return chosen, rows
