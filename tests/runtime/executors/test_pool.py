@@ -44,8 +44,8 @@ def _pipeline_yaml(tmp_path: Path, server: FaultServer, count: int, shard_rows: 
     return pipeline
 
 
-def _hadron(*args: Any, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(HADRON), *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300)
+def _hadron(*args: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(HADRON), *map(str, args)], capture_output=True, text=True, timeout=300)
 
 
 def test_workers_give_the_rows_and_requests_of_one_process(tmp_path: Path) -> None:
