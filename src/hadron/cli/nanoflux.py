@@ -137,6 +137,8 @@ def build_config(path: Path | None, *, domains: str | None, per_domain: int | No
             role.max_tokens = cap
     if _is_local(settings.judge.model) and "verdict_max_tokens" not in settings.judge.model_fields_set:
         settings.judge.verdict_max_tokens = SMALL_MODEL_VERDICT_TOKENS
+    if _is_local(settings.judge.model) and "compute_first" not in settings.judge.model_fields_set:
+        settings.judge.compute_first = True  # the 135M model skips the tool in the long prompt (measured)
     return settings
 
 

@@ -50,6 +50,8 @@ class Round:
     check: list[str | Completion] = field(default_factory=lambda: ["The reference is right; 41 is wrong."])
     """The judge's replies in the tool phase, in order (the last one repeats)."""
     verdict: dict[str, Any] | str = field(default_factory=lambda: dict(GOOD_VERDICT))
+    compute: str = "```python\nx = 6 * 7\nprint(x)\n```"
+    """The judge's reply to the compute-first prompt."""
     verdict_reask: dict[str, Any] | str | None = None
     """Reply to a verdict re-ask (None: the same as ``verdict``)."""
 
@@ -62,7 +64,9 @@ def role_of(request: ChatRequest) -> str:
         return "attacker_reask" if reask else "attacker"
     if first.startswith("Answer the question below"):
         return "defender"
-    if first.startswith("Check a question written"):
+    if first.startswith("QUESTION:") and len(users) == 1:
+        return "compute"  # the judge's compute-first call
+    if first.startswith("Check a question written") or any("Check a question written" in u for u in users):
         if reask:
             return "verdict_reask"
         return "verdict" if last.startswith("Now give your verdict") else "check"
@@ -114,6 +118,8 @@ class Fake:
             return spec.attack_reask if spec.attack_reask is not None else (spec.attack or "")
         if role == "defender":
             return spec.defense
+        if role == "compute":
+            return spec.compute
         if role == "check":
             step = sum(1 for m in request.messages if m.get("role") == "assistant")
             return spec.check[min(step, len(spec.check) - 1)]

@@ -134,3 +134,22 @@ def test_a_verdict_cut_off_inside_its_notes_is_salvaged() -> None:
     assert verdict.notes.endswith("1: recall")
     assert salvage_verdict('{"valid":true, "defender_correct":fal') is None
     assert salvage_verdict('{"valid":true, "notes":"cut') is None  # required fields missing
+
+
+async def test_compute_first_runs_the_judges_code_before_the_full_check(scripted) -> None:
+    """The short prompt's block runs in the real sandbox; the full check opens with its result."""
+    fake = Fake()
+    spec = scripted(fake, tools=False)
+    config = NanoFluxConfig.model_validate({
+        "domains": ["math"], "per_domain": 1, "pool_factor": 1, "max_rounds": 1, "concurrency": 1,
+        "attacker": {"model": spec}, "defender": {"model": spec},
+        "judge": {"model": spec, "compute_first": True, "max_tool_calls": 1}})
+    async with ModelHub() as hub:
+        result = await NanoFlux.from_hub(hub, config, embedder=FakeEmbedder()).run()
+    assert [role for role, _, _ in fake.log] == ["attacker", "defender", "compute", "check", "verdict"]
+    row = result.rows[0]
+    assert [item["call_id"] for item in row["tool_evidence"]] == ["compute"]
+    assert row["tool_evidence"][0]["output"].strip() == "42" and row["verified"] is True
+    check = fake.requests[3].messages
+    assert "Result of your python code" in str(check[-1]["content"]) and "Check a question written" in str(
+        check[-1]["content"])

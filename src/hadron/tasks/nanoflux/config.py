@@ -71,6 +71,10 @@ class JudgeConfig(RoleConfig):
     max_tool_calls: int = Field(default=3, ge=0, le=20)
     """Tool calls per round; past this the judge must give its assessment."""
     verdict_max_tokens: int = Field(default=256, ge=16)
+    compute_first: bool = False
+    """Text protocol: before the full check, ask the judge only to compute the answer in a ```python
+    block (a short prompt small models follow; they skip the tool in the long one) and run it. The
+    command line turns it on for the embedded model."""
 
 
 class SandboxConfig(BaseModel):

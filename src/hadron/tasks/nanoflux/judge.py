@@ -33,10 +33,13 @@ if TYPE_CHECKING:
 
 Protocol = Literal["native", "text", "none"]
 
-_FENCE = re.compile(r"```[ \t]*([A-Za-z_][\w.-]*)[ \t]*\n(.*?)```", re.DOTALL)
+_FENCE = re.compile(r"```[ \t]*([A-Za-z_][\w.-]*)[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL)
+"""A fenced block; one still open at the end of the reply (cut off by ``max_tokens``) counts too."""
 TEXT_ALIASES = {"py": "python", "python3": "python"}
 VERDICT_STEP = 1_000
 """Seed step of the verdict call (tool-phase calls use 0, 1, 2, ...)."""
+COMPUTE_STEP = 999
+"""Seed step of the compute-first call."""
 
 
 @dataclass(frozen=True)
@@ -45,12 +48,14 @@ class Judge:
     tools: dict[str, Tool]
     verdict_prompt: jinja2.Template
     tool_result: jinja2.Template
+    compute_prompt: jinja2.Template
 
     @classmethod
     def build(cls, config: JudgeConfig, tools: dict[str, Tool]) -> Judge:
         return cls(role=Role.build("judge", config, template="judge.j2"), tools=tools,
                    verdict_prompt=load_template("judge_verdict.j2", task=TASK),
-                   tool_result=load_template("tool_result.j2", task=TASK))
+                   tool_result=load_template("tool_result.j2", task=TASK),
+                   compute_prompt=load_template("judge_compute.j2", task=TASK))
 
     @property
     def config(self) -> JudgeConfig:
@@ -134,7 +139,11 @@ class Judge:
     async def _text(self, model: ChatModel, plan: RoundPlan, candidate: Candidate,
                     messages: list[Message], evidence: list[ToolEvidence]) -> list[Message]:
         left = self.config.max_tool_calls
-        for step in range(self.config.max_tool_calls + 1):
+        first = 0
+        if self.config.compute_first and left > 0:
+            messages, left = await self._compute_first(model, plan, candidate, messages, evidence)
+            first = 1
+        for step in range(first, self.config.max_tool_calls + 1):
             completion = await self._ask(model, plan, candidate, messages, step)
             messages = [*messages, {"role": "assistant", "content": completion.text}]
             block = self._first_block(completion.text)
@@ -149,6 +158,29 @@ class Judge:
             feedback = render(self.tool_result, tool=tool.name, output=output.text, remaining=left)
             messages = [*messages, {"role": "user", "content": feedback}]
         return messages
+
+    async def _compute_first(self, model: ChatModel, plan: RoundPlan, candidate: Candidate,
+                             messages: list[Message],
+                             evidence: list[ToolEvidence]) -> tuple[list[Message], int]:
+        """Ask only for the computation, run its block, then open the full check with the result."""
+        assert candidate.attack is not None
+        system, check = messages[:-1], messages[-1]
+        prompt = render(self.compute_prompt, question=candidate.attack.question)
+        ask: list[Message] = [*system, {"role": "user", "content": prompt}]
+        completion = await self._ask(model, plan, candidate, ask, COMPUTE_STEP)
+        block = self._first_block(completion.text)
+        left = self.config.max_tool_calls
+        if block is None:
+            return messages, left
+        tool, body = block
+        assert tool.text_argument is not None
+        arguments = {tool.text_argument: body}
+        output = await call_tool(tool, arguments)
+        left -= 1
+        evidence.append(_evidence(tool.name, "text", "compute", arguments, output))
+        feedback = render(self.tool_result, tool=tool.name, output=output.text, remaining=left)
+        return [*ask, {"role": "assistant", "content": completion.text},
+                {"role": "user", "content": f"{feedback}\n\n{check['content']}"}], left
 
     def _first_block(self, text: str) -> tuple[Tool, str] | None:
         for info, body in _FENCE.findall(text):
