@@ -144,6 +144,22 @@ def test_a_killed_driver_takes_its_workers_and_the_rerun_resumes(tmp_path: Path)
         assert len(server.chat_requests()) < asked + 40  # answered calls were not asked again
 
 
+async def test_retry_errors_redoes_only_the_failed_rows(tmp_path: Path) -> None:
+    with FaultServer(sequence=["unavailable"]) as server:  # the first ask of each prompt gets a 503
+        model = {"spec": server.spec(), "max_retries": 0}
+        pipeline = Pipeline(source=prompts(4), steps=[Generate("answer", model=model)])
+        failed = await pipeline.run(tmp_path / "run", executor=PoolExecutor(workers=2), progress="off")
+        assert (failed.rows, failed.errors) == (0, 4)
+
+        server.clear()
+        retried = await pipeline.run(tmp_path / "run", executor=PoolExecutor(workers=2), progress="off",
+                                     retry_errors=True)
+        assert len(server.chat_requests()) == 4  # each failed prompt asked once more
+    assert (retried.rows, retried.errors) == (4, 0)
+    assert (tmp_path / "run" / "errors.jsonl").read_text() == ""
+    assert sorted(row["id"] for row in read_rows(tmp_path / "run")) == ["r00", "r01", "r02", "r03"]
+
+
 def test_a_stateful_step_that_cannot_share_is_refused(tmp_path: Path) -> None:
     (tmp_path / "prompts.jsonl").write_text('{"id": "a", "prompt": "one"}\n')
     pipeline = tmp_path / "pipeline.yaml"
