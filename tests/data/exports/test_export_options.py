@@ -65,3 +65,12 @@ def test_the_command_summary_names_the_formats_that_wrote_no_file(tmp_path: Path
     run = make_run(tmp_path / "run", [by_id(rows, "capital-fr")])  # no reasoning, no trace
     line = describe(export_run(run, "sft-trl,cot,dpo-trl"))
     assert line == "sft-trl 1; no file: cot (no_reasoning=1), dpo-trl (no_trace=1)"
+
+
+def test_a_truncated_revision_drops_only_its_own_critic_record(tmp_path: Path, rows: list[dict]) -> None:
+    sky = by_id(rows, "sky-blue")
+    sky["trace"][0]["b"]["truncated"] = True  # pass 1's revision (B won)
+    run = make_run(tmp_path / "run", [sky])
+    stats = export_run(run, "critic-trl,critic")
+    assert (stats["critic-trl"].written, stats["critic-trl"].skipped["truncated"]) == (7, 1)
+    assert stats["critic"].written == 4  # the flat triple is the native record: kept, as a table

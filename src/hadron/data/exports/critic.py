@@ -22,10 +22,10 @@ def critic_conversations(triples: Extraction[CriticTriple]) -> Extraction[Conver
     out: Extraction[Conversation] = Extraction(skipped=triples.skipped.copy())
     for triple in triples.records:
         fields = {"prompt": triple.prompt, "draft": triple.draft, "critique": triple.critique}
-        out.records.append(Conversation(row_id=triple.row_id, messages=[
+        out.records.append(Conversation(row_id=triple.row_id, truncated=triple.critique_truncated, messages=[
             text_message("user", CRITIQUE_ASK.format(**fields)),
             text_message("assistant", triple.critique)]))
-        out.records.append(Conversation(row_id=triple.row_id, messages=[
+        out.records.append(Conversation(row_id=triple.row_id, truncated=triple.revision_truncated, messages=[
             text_message("user", REVISE_ASK.format(**fields)),
             text_message("assistant", triple.revision)]))
     return out

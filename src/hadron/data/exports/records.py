@@ -206,3 +206,6 @@ class CriticTriple:
     revision: str
     revision_source: str
     revision_won: bool
+    critique_truncated: bool = False
+    revision_truncated: bool = False
+    """The critique / the revision was cut by the token limit (their SFT records are screened)."""

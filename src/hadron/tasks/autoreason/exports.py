@@ -174,7 +174,8 @@ def critic_records(row: RowLike) -> Extraction[CriticTriple]:
         out.records.append(CriticTriple(
             row_id=view.id, pass_index=judged.pass_index, prompt=require_prompt(view),
             draft=judged.incumbent.text, critique=judged.critique.text, revision=texts[source],
-            revision_source=source, revision_won=source == judged.winner and not judged.void))
+            revision_source=source, revision_won=source == judged.winner and not judged.void,
+            critique_truncated=judged.critique.cut, revision_truncated=source in judged.cut()))
     return out
 
 
