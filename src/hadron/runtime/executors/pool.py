@@ -187,6 +187,12 @@ def run_pool_block(spec: BlockSpec, rows: list[Row], workers: int, states: dict[
 # -- in the driver ---------------------------------------------------------------------------------
 
 
+def _forget(future: asyncio.Future[Any]) -> None:
+    """A block's future from a broken pool, resubmitted elsewhere: read its error so none is logged."""
+    if not future.cancelled():
+        future.exception()
+
+
 class _StateManager(BaseManager):
     """The process holding each shareable step's ``SharedMap``."""
 
@@ -301,7 +307,9 @@ class _Driver:
 
     async def _replace_pool(self, lost: list[Block]) -> None:
         """A worker died: every block in flight failed with it. Start a new pool, resubmit them all."""
-        lost += list(self.in_flight.values())  # the rest fail the same way; don't wait for each
+        for future, block in self.in_flight.items():  # the rest fail the same way; don't wait for each
+            future.add_done_callback(_forget)
+            lost.append(block)
         self.in_flight.clear()
         self.session.event("worker_died", blocks=sorted(b.index for b in lost))
         self._stop_pool(kill=True)
