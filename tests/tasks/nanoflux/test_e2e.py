@@ -1,7 +1,11 @@
 """End to end with the embedded model (SmolLM2 via llama.cpp) and the packaged MiniLM embeddings.
 
-The 135M model is weak: most rounds end as rejections. What is checked is that every round ends as a
-kept row, a reject with a known reason, or an error record, and that the files are complete.
+The 135M model is weak: most rounds it plays as attacker end as rejections, so the smoke tests check
+that every round ends as a pooled row, a reject with a known reason, or an error record, and print the
+keep rate without asserting it. ``test_a_scripted_attacker_against_the_embedded_judge`` scripts only
+the attacker (arithmetic questions with known answers); the defender, the judge, its tool calls in
+the OS sandbox, verification, novelty and selection are all real, and it must keep a selected item
+and make a real tool call.
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ async def check_run(config: NanoFluxConfig, out: Path) -> None:
     for row in kept:
         assert row["question"] and row["reference_answer"] and row["messages"][1]["role"] == "assistant"
         assert 0.0 <= row["novelty"] <= 1.0
+    print(f"keep rate: {len(kept)}/{config.rounds_limit()} rounds pooled "
+          f"(rejects: {sorted(r['reason'] for r in rejects)})")
     if kept:
         stats = export_run(out, "sft-trl")
         assert stats["sft-trl"].written == len(kept)
@@ -67,3 +73,55 @@ async def test_rounds_with_the_embedded_model_over_http(tmp_path: Path) -> None:
 
     with serve_local() as base_url:
         await check_run(settings(f"{base_url}#smollm2", max_rounds=1), tmp_path / "run")
+
+
+ARITHMETIC = (
+    ("A shop sells pens at 3 dollars each. Tom buys 17 pens and pays with a 100 dollar bill. "
+     "How much change does he get, in dollars?", "49"),
+    ("A tank holds 240 litres. It is filled at 12 litres per minute for 7 minutes, then drained at "
+     "5 litres per minute for 4 minutes. How many litres are in the tank?", "64"),
+)
+
+
+async def test_a_scripted_attacker_against_the_embedded_judge(tmp_path: Path) -> None:
+    import itertools
+
+    from hadron.runtime.rundir import RunDir
+    from hadron.runtime.task import RunRequest
+    from hadron.tasks.nanoflux.run import run_nanoflux
+    from hadron.testing import register_scripted, unregister_scripted
+
+    turns = itertools.cycle(ARITHMETIC)
+
+    def attacker(request: Any) -> str:
+        question, answer = next(turns)
+        return json.dumps({"question": question, "explanation": "Work through the numbers step by step.",
+                           "answer": answer})
+
+    register_scripted("nanoflux-e2e-attacker", attacker)
+    try:
+        config = settings("local", attacker={"model": "scripted:nanoflux-e2e-attacker"}, alternate=False,
+                          per_domain=1, pool_factor=2,
+                          judge={"model": "local", "max_tokens": 160, "verdict_max_tokens": 120,
+                                 "max_reasks": 1, "max_tool_calls": 1, "tool_protocol": "text",
+                                 "compute_first": True})
+        out = tmp_path / "run"
+        done = await run_nanoflux(RunRequest(config, out, progress="off"))
+    finally:
+        unregister_scripted("nanoflux-e2e-attacker")
+    run = RunDir(out)
+    pooled = [located.row for located in run.rows()]
+    rejects = list(run.records("rejects"))
+    evidence = [item for row in pooled for item in row["tool_evidence"]] + [
+        item for r in rejects for item in r["detail"].get("tool_evidence", [])]
+    print(f"pooled {len(pooled)}/{config.rounds_limit()}, selected {done.summary.selected}, "
+          f"verified {[row['verified'] for row in pooled]}, tool calls {len(evidence)}")
+    ran = [item for item in evidence if item["error_kind"] is None]
+    assert ran, f"the embedded judge made no tool call that ran: {evidence}"
+    assert pooled and done.summary.selected == {"math": 1}
+    for row in pooled:
+        assert row["verified"] in (True, False, "not_applicable") and row["verification"]["kind"] == "numeric"
+    selection = lines(out / "selection.jsonl")
+    assert [line["selected"] for line in selection][:1] == [True] and selection[0]["why"]
+    sft = lines(out / "exports" / "sft.trl.jsonl")
+    assert len(sft) == 1
