@@ -15,6 +15,7 @@ truncated texts) and each record left out is counted by reason.
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections import Counter
@@ -46,6 +47,8 @@ class ExportStats:
     path: Path
     written: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
+    columns: set[str] = field(default_factory=set)
+    """Top-level keys of the records written (an optional column such as ``tools`` may be absent)."""
 
     @property
     def has_file(self) -> bool:
@@ -93,11 +96,13 @@ def export_run(run_dir: str | Path, formats: str | Iterable[str] = "all",
                 for fmt in formats_of_kind:
                     stats[fmt.name].skipped.update(extraction.skipped)
                     for record in kept:
-                        files[fmt.name].write(redact(_render(fmt, record, located)) + "\n")
+                        rendered = _render(fmt, record, located)
+                        files[fmt.name].write(redact(json.dumps(rendered, ensure_ascii=False)) + "\n")
                         stats[fmt.name].written += 1
+                        stats[fmt.name].columns.update(rendered)
         drop.update(name for name, result in stats.items() if not result.has_file)
-    _write_guide(target, [guide.Outcome(fmt, stats[fmt.name].written, stats[fmt.name].skipped)
-                          for fmt in chosen])
+    _write_guide(target, [guide.Outcome(fmt, stats[fmt.name].written, stats[fmt.name].skipped,
+                                        frozenset(stats[fmt.name].columns)) for fmt in chosen])
     return stats
 
 
@@ -149,9 +154,9 @@ def _extract(task: Task, kind: str, view: BaseModel, located: LocatedRow) -> Ext
                          line=located.line) from err
 
 
-def _render(fmt: ExportFormat, record: Any, located: LocatedRow) -> str:
+def _render(fmt: ExportFormat, record: Any, located: LocatedRow) -> dict[str, Any]:
     try:
-        return fmt.render(record).to_json_line()
+        return fmt.render(record).to_record()
     except ValueError as err:  # pydantic's ValidationError is a ValueError too
         reason = _first_error(err) if isinstance(err, ValidationError) else str(err)
         raise HadronError(f"{fmt.name}: {located.path}:{located.line}: row {record.row_id!r}: {reason}",

@@ -21,9 +21,12 @@ class OutputModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
+    def to_record(self) -> dict[str, Any]:
+        """The record as written: aliases for names, unset optional keys left out."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
     def to_json_line(self) -> str:
-        record = self.model_dump(mode="json", by_alias=True, exclude_none=True)
-        return json.dumps(record, ensure_ascii=False)
+        return json.dumps(self.to_record(), ensure_ascii=False)
 
 
 @dataclass(frozen=True, slots=True)

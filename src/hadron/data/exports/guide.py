@@ -23,13 +23,25 @@ class Outcome:
     fmt: ExportFormat
     written: int
     skipped: Counter[str]
+    columns: frozenset[str] = frozenset()
+    """Top-level keys present in the file's records."""
 
 
 def dataset_info(outcomes: Sequence[Outcome]) -> dict[str, Any] | None:
-    """LLaMA-Factory entries (named ``hadron_<format>``) for the files written; None if there are none."""
-    entries = {f"hadron_{o.fmt.name.replace('-', '_')}": {"file_name": o.fmt.filename, **o.fmt.dataset_info}
+    """LLaMA-Factory entries (named ``hadron_<format>``) for the files written; None if there are none.
+
+    A column the file does not hold (``tools`` when no record offered tools) is left out of the entry:
+    LLaMA-Factory's converter reads every column it is told of, and a missing one is a KeyError."""
+    entries = {f"hadron_{o.fmt.name.replace('-', '_')}": _entry(o)
                for o in outcomes if o.written and o.fmt.dataset_info is not None}
     return entries or None
+
+
+def _entry(outcome: Outcome) -> dict[str, Any]:
+    entry = {"file_name": outcome.fmt.filename, **(outcome.fmt.dataset_info or {})}
+    columns = entry.get("columns", {})
+    entry["columns"] = {key: column for key, column in columns.items() if column in outcome.columns}
+    return entry
 
 
 def readme(outcomes: Sequence[Outcome]) -> str:

@@ -54,3 +54,14 @@ RANKING = {**SFT_INFO, "ranking": True}
 ])
 def test_the_rules_catch_what_the_loader_drops(example: dict, info: dict, problem: str) -> None:
     assert any(problem in found for found in example_problems(example, info))
+
+
+def test_dataset_info_names_only_the_columns_a_file_holds(
+        exported: dict[str, dict[str, ExportStats]]) -> None:
+    """LLaMA-Factory reads every column an entry names; `tools` is named only where records have it."""
+    def entry(run: str) -> dict:
+        folder = exported[run]["sft-sharegpt"].path.parent
+        return json.loads((folder / "dataset_info.json").read_text(encoding="utf-8"))["hadron_sft_sharegpt"]
+
+    assert entry("recorded-autoreason")["columns"] == {"messages": "conversations"}
+    assert entry("recorded-agentic")["columns"] == {"messages": "conversations", "tools": "tools"}
