@@ -14,6 +14,7 @@ import typer
 from hadron.cli._app import app, console, err_console, read_settings
 from hadron.cli._report import exit_if_input_skipped
 from hadron.errors import ConfigError
+from hadron.llm.accounting import cost_text
 
 if TYPE_CHECKING:
     from hadron.tasks.autoreason.config import AutoReasonConfig
@@ -134,12 +135,15 @@ def print_summary(summary: RunSummary) -> None:
     table.add_row("ballots valid after re-asks", f"{summary.valid_after_reasks}/{summary.ballots} "
                                                  f"({summary.after_reasks_share:.1%})")
     table.add_row("void passes / short-circuits", f"{summary.void_passes} / {summary.short_circuits}")
+    table.add_row("truncated final texts", f"{summary.truncated}")
     console.print(table)
     usage = Table(title="calls by role", title_justify="left")
-    for column in ("role", "calls", "cached", "re-asks", "tokens in", "tokens out", "cost $", "seconds"):
+    for column in ("role", "calls", "cached", "re-asks", "truncated", "tokens in", "tokens out", "cost $",
+                   "saved $", "seconds"):
         usage.add_column(column, justify="left" if column == "role" else "right")
     for role, tally in summary.usage.items():
-        usage.add_row(role, str(tally.calls), str(tally.cache_hits), str(tally.reasks),
-                      str(tally.prompt_tokens), str(tally.completion_tokens), f"{tally.cost_usd:.4f}",
+        usage.add_row(role, str(tally.calls), str(tally.cache_hits), str(tally.reasks), str(tally.truncated),
+                      str(tally.prompt_tokens), str(tally.completion_tokens),
+                      cost_text(tally.cost_usd, tally.unpriced), cost_text(tally.saved_usd, tally.unpriced),
                       f"{tally.seconds:.1f}")
     console.print(usage)

@@ -246,5 +246,6 @@ class Session:
         before: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
         total = RunStats.from_dict(before) + self.stats if before else self.stats
         models = {role: tally_dict(t) for role, t in self.hub.meter.by_role().items()}
-        data = {**total.to_dict(), "models": add_tallies(before.get("models", {}), models)}
+        data = {**total.to_dict(), "models": add_tallies(before.get("models", {}), models),
+                "structured": {**before.get("structured", {}), **self.hub.structured_choices()}}
         atomic_write_text(path, json.dumps(data, indent=2))

@@ -104,7 +104,8 @@ class JudgePanel:
         return BallotRecord(
             judge=judge, model=call.served_by(completions[-1]), permutation=perm, raw=completions[-1].text,
             reasoning=reasoning, ranking=map_back(parsed.order, perm) if parsed.order else None,
-            valid=parsed.order is not None, asks=len(completions), error=parsed.error)
+            valid=parsed.order is not None, finish_reason=completions[-1].finish_reason,
+            asks=len(completions), error=parsed.error)
 
     async def _ask_json(self, call: RoleCall, messages: list[Message], label_set: tuple[str, ...], *,
                         row_id: str, seed: int, judge: int,

@@ -42,6 +42,8 @@ class RoleText(_Record):
     text: str
     reasoning: str | None = None
     model: str
+    finish_reason: str | None = None
+    """Why the call stopped (``length``: cut off by ``max_tokens``)."""
 
 
 class SynthesisText(RoleText):
@@ -51,6 +53,8 @@ class SynthesisText(RoleText):
 class Incumbent(_Record):
     text: str
     source: PassSource
+    truncated: bool = False
+    """The call that wrote the text was cut off by ``max_tokens``."""
 
 
 class BallotRecord(_Record):
@@ -64,6 +68,8 @@ class BallotRecord(_Record):
     ranking: list[str] | None = None
     """Candidates best first, mapped back through the permutation; null when invalid."""
     valid: bool
+    finish_reason: str | None = None
+    """Of the last ask."""
     asks: int
     """1 = valid (or given up) on the first ask; each re-ask adds one."""
     error: str | None = None
@@ -106,6 +112,9 @@ class UsageRecord(_Record):
     completion_tokens: int = 0
     cost_usd: float = 0.0
     seconds: float = 0.0
+    truncated: int = 0
+    saved_usd: float = 0.0
+    unpriced: int = 0
 
 
 class MethodColumns(_Record):
@@ -117,6 +126,8 @@ class MethodColumns(_Record):
     converged: bool
     passes: int
     settings: dict[str, Any]
+    truncated: bool = False
+    """``generation`` came from a call cut off by ``max_tokens``: exports skip it unless asked."""
     trace: list[SamplingPass | PassRecord] = Field(default_factory=list)
     reasoning: list[ReasoningEntry] = Field(default_factory=list)
     usage: dict[str, UsageRecord] = Field(default_factory=dict)

@@ -31,6 +31,8 @@ class RunSummary(BaseModel):
     valid_after_reasks: int = 0
     void_passes: int = 0
     short_circuits: int = 0
+    truncated: int = 0
+    """Rows whose final text came from a call cut off by ``max_tokens``."""
     usage: dict[str, UsageRecord] = Field(default_factory=dict)
 
     @property
@@ -71,6 +73,7 @@ def summarize(rows: Iterable[Mapping[str, Any]], *, failed: int = 0) -> RunSumma
         summary.rows += 1
         summary.converged += bool(row.get("converged"))
         summary.passes += int(row.get("passes") or 0)
+        summary.truncated += bool(row.get("truncated"))
         finals[str((row.get("final_source") or {}).get("candidate", "?"))] += 1
         for entry in row.get("trace") or []:
             summary.void_passes += bool(entry.get("void"))
