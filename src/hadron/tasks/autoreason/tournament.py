@@ -126,7 +126,8 @@ class Tournament:
             method="autoreason", generation=incumbent.text,
             final_source=FinalSource(candidate=incumbent.source.candidate, pass_=incumbent.source.pass_),
             converged=state.streak >= self.config.k, passes=state.passes, settings=self.settings(),
-            truncated=incumbent.truncated, trace=list(trace), reasoning=ledger.reasoning, usage=ledger.usage_records())
+            truncated=incumbent.truncated, trace=list(trace), reasoning=ledger.reasoning,
+            usage=ledger.usage_records())
 
     def settings(self) -> dict[str, object]:
         settings = self.config.settings()
