@@ -25,12 +25,13 @@ except PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0+src"
 
 if TYPE_CHECKING:
-    from hadron.data.exports import export_run
+    from hadron.core import Reject
     from hadron.data.sources import SourceConfig, open_source
     from hadron.errors import ConfigError, HadronError, InputError
     from hadron.llm import ModelConfig, ModelHub, PoolConfig
     from hadron.qa import write_dataset_card, write_report
-    from hadron.runtime import Generate, Pipeline, Reject, Step, load_pipeline, register_step
+    from hadron.runtime import Generate, Pipeline, Step, load_pipeline, register_step
+    from hadron.runtime.export import export_run
     from hadron.tasks.autoreason import AutoReason, AutoReasonConfig, refine
 
 _EXPORTS = {
@@ -44,10 +45,10 @@ _EXPORTS = {
     "ModelHub": "hadron.llm",
     "Pipeline": "hadron.runtime",
     "PoolConfig": "hadron.llm",
-    "Reject": "hadron.runtime",
+    "Reject": "hadron.core",
     "SourceConfig": "hadron.data.sources",
     "Step": "hadron.runtime",
-    "export_run": "hadron.data.exports",
+    "export_run": "hadron.runtime.export",
     "load_pipeline": "hadron.runtime",
     "open_source": "hadron.data.sources",
     "refine": "hadron.tasks.autoreason",

@@ -78,7 +78,7 @@ def test_failed_rows_are_reported_and_retried(tmp_path: Path, hadron: Hadron, mo
     pipeline = setup(tmp_path, GOOD)
     model.add("two")
     code, _, err = hadron("run", str(pipeline), "--out", str(tmp_path / "run"), "--quiet")
-    assert code == 0 and "1 rows failed" in err and "--retry-errors" in err
+    assert code == 1 and "1 rows failed" in err and "--retry-errors" in err  # scripts see the failure
     model.clear()
     code, out, _ = hadron("run", str(pipeline), "--out", str(tmp_path / "run"), "--quiet", "--retry-errors")
     assert code == 0 and "3 rows" in out and "0 failed" in out

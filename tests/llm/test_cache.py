@@ -124,3 +124,38 @@ async def test_lookups_see_what_another_connection_commits(tmp_path: Path) -> No
     assert hit is not None and hit.text == "a" and hit.cached
     await reader.aclose()
     await writer.aclose()
+
+
+_WRITER = """
+import asyncio, sys
+from hadron.llm.cache import RequestCache
+from hadron.llm.types import ChatRequest, Completion
+
+async def go(path, start):
+    cache = RequestCache(path)
+    await asyncio.gather(*(cache.put(ChatRequest(messages=[{"role": "user", "content": f"q{i}"}]),
+                                     Completion(text=f"a{i}", model="m")) for i in range(start, start + 300)))
+    await cache.aclose()
+
+asyncio.run(go(sys.argv[1], int(sys.argv[2])))
+"""
+
+
+async def test_two_processes_write_one_cache_at_once(tmp_path: Path) -> None:
+    """A cache shared by several runs (``--cache``, ``HADRON_CACHE``): concurrent writers lose nothing."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "shared.sqlite"
+    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, str(path), str(start)], stderr=subprocess.PIPE)
+             for start in (0, 300)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+    cache = RequestCache(path)
+    try:
+        assert await cache.count() == 600
+        hit = await cache.get(ChatRequest(messages=[{"role": "user", "content": "q450"}]))
+        assert hit is not None and hit.text == "a450"
+    finally:
+        await cache.aclose()

@@ -142,3 +142,33 @@ async def test_completion_replies_pass_through(script: Script) -> None:
 async def test_unknown_scripted_name_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="no scripted model named 'nobody'"):
         ModelHub().get("scripted:nobody")
+
+
+async def test_an_answer_the_caller_refuses_is_neither_stored_nor_replayed(script: Script,
+                                                                           tmp_path: Path) -> None:
+    """A retry really retries: an empty answer (refused by ``accept``) is asked again on the next run,
+    a usable one replays from the SQLite cache."""
+    replies = iter(["", "a real answer"])
+    backend = script("flaky-empty", lambda request: next(replies))
+    cache = tmp_path / "cache.sqlite"
+
+    def has_text(completion: Completion) -> bool:
+        return bool(completion.text.strip())
+
+    for expected, calls in (("", 1), ("a real answer", 2), ("a real answer", 2)):
+        async with ModelHub(cache_path=cache) as hub:
+            answer = await hub.get("scripted:flaky-empty").chat("hi", seed=1, accept=has_text)
+        assert (answer.text, len(backend.calls)) == (expected, calls)
+
+
+async def test_chat_json_never_replays_an_answer_that_does_not_validate(script: Script,
+                                                                        tmp_path: Path) -> None:
+    replies = iter(["not json", "still not", "nope", '{"winner": 1, "reason": "ok"}'])
+    backend = script("bad-json", lambda request: next(replies))
+    cache = tmp_path / "cache.sqlite"
+    async with ModelHub(cache_path=cache) as hub:
+        first = await hub.get("scripted:bad-json").chat_json("pick", Verdict, max_reasks=0, seed=3)
+    assert first.value is None and len(backend.calls) == 1
+    async with ModelHub(cache_path=cache) as hub:  # the rerun asks again (the bad reply is not cached)
+        second = await hub.get("scripted:bad-json").chat_json("pick", Verdict, max_reasks=0, seed=3)
+    assert second.value is None and len(backend.calls) == 2

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from hadron.llm.types import canonical_json, stable_hash
+from hadron.core import canonical_json, stable_hash
 from hadron.testing import RecordedRequest
 from hadron.testing.answers import digest
 

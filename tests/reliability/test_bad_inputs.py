@@ -100,7 +100,6 @@ RECORDED = [  # file, lines recorded in errors.jsonl, what the first message say
     ("not_utf8.jsonl", [2], "not UTF-8 (byte 0xe9", 2),
     ("empty_prompts.jsonl", [2, 3, 4, 5, 6], "empty prompt in column 'prompt'", 2),
     ("not_objects.jsonl", [2, 3], "expected a JSON object, got list", 2),
-    ("duplicate_ids.jsonl", [3], "duplicate id 'b1' (first seen at line 1)", 2),
     ("null_prompt.parquet", [2], "missing or null column 'prompt'", 2),
 ]
 
@@ -187,8 +186,8 @@ def test_a_one_megabyte_prompt_is_answered(hadron: Hadron, tmp_path: Path, serve
 
 
 @pytest.mark.parametrize(("config", "message"), [
-    ("judge:\n  max_reask: 2\n", "judge.max_reask: Extra inputs are not permitted"),
-    ("n_judges: three\n", "n_judges: Input should be a valid integer"),
+    ("judge:\n  max_reask: 2\n", "autoreason.yaml:3: judge.max_reask: unknown key"),
+    ("n_judges: three\n", "autoreason.yaml:2: n_judges: Input should be a valid integer"),
 ])
 def test_bad_autoreason_config_is_one_line(hadron: Hadron, tmp_path: Path, server: FaultServer, config: str,
                                            message: str) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from hadron.llm.types import canonical_json
+from hadron.core import canonical_json
 from hadron.testing import FaultServer
 
 from .conftest import read_jsonl, read_rows, write_prompts

@@ -6,9 +6,10 @@ from typing import ClassVar
 
 import pytest
 
+from hadron.core import Row
 from hadron.errors import ConfigError
 from hadron.runtime.dag import DagError, build_dag, check_columns
-from hadron.runtime.step import Row, Step, StepContext, StepOutput
+from hadron.runtime.step import Step, StepContext, StepOutput
 from hadron.runtime.steps import Passthrough, RouteByColumn
 
 

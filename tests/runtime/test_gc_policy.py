@@ -9,9 +9,10 @@ from typing import Any, ClassVar
 
 import pytest
 
+from hadron.core import Row
 from hadron.runtime.gc_policy import RUN_THRESHOLD, collect_less_often
 from hadron.runtime.pipeline import Pipeline
-from hadron.runtime.step import Row, Step, StepContext, StepOutput
+from hadron.runtime.step import Step, StepContext, StepOutput
 
 
 @pytest.fixture

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
+from hadron.core import Row
 from hadron.errors import ConfigError, InputError
 from hadron.llm.errors import Rejected
 from hadron.llm.types import ChatRequest
 from hadron.runtime import Pipeline, Reject
-from hadron.runtime.step import Row, Step, StepContext, StepOutput
+from hadron.runtime.step import Step, StepContext, StepOutput
 from hadron.runtime.steps import Explode, Filter, Generate, Passthrough
 
 from .conftest import read_jsonl, read_rows, source_of, write_prompts

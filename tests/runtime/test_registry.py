@@ -7,9 +7,10 @@ from typing import ClassVar
 import pytest
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from hadron.core import Row
 from hadron.errors import ConfigError
 from hadron.runtime.registry import _registered, build_step, known_kinds, register_step, step_class, step_spec
-from hadron.runtime.step import Row, Step, StepContext, StepOutput
+from hadron.runtime.step import Step, StepContext, StepOutput
 from hadron.runtime.steps import Generate, Passthrough
 
 

@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 
+from hadron.core import Reject, Row
 from hadron.llm.errors import RateLimited, RetriesExhausted
 from hadron.llm.hub import ModelHub
 from hadron.runtime.dag import build_dag
 from hadron.runtime.rowflow import RowFlow
 from hadron.runtime.stats import RunStats
-from hadron.runtime.step import Reject, Row, Step, StepContext, StepOutput
+from hadron.runtime.step import Step, StepContext, StepOutput
 from hadron.runtime.steps import Explode, Passthrough, RouteByColumn
 
 

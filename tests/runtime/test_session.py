@@ -7,8 +7,9 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from hadron.core import Row
 from hadron.runtime import Pipeline
-from hadron.runtime.step import Row, Step, StepContext, StepOutput, restores
+from hadron.runtime.step import Step, StepContext, StepOutput, restores
 from hadron.runtime.steps import Passthrough
 
 

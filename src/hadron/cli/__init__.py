@@ -10,15 +10,13 @@ from rich.markup import escape
 from hadron.cli._app import app, err_console
 from hadron.errors import HadronError
 
-_COMMAND_MODULES = ("chat", "serve", "run", "autoreason", "export", "distill", "nanoflux", "agentic",
-                    "report")
+COMMAND_MODULES = ("chat", "serve", "run", "autoreason", "export", "distill", "nanoflux", "agentic", "report",
+                   "sandbox")
+"""Importing each registers its command on ``app``, in this (help) order; one that fails to import fails
+``hadron`` loudly instead of quietly losing a command."""
 
-for _name in _COMMAND_MODULES:
-    try:
-        importlib.import_module(f"hadron.cli.{_name}")
-    except ModuleNotFoundError as exc:  # a command module not written yet
-        if exc.name != f"hadron.cli.{_name}":
-            raise
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"hadron.cli.{_name}")
 
 
 def main() -> None:

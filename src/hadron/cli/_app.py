@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from hadron.core.config import YamlDoc
 
 app = typer.Typer(
     name="hadron",
@@ -35,16 +38,14 @@ def _root(
     """Hadron: prompts in, training data out."""
 
 
-def read_settings(path: Path, what: str) -> dict[str, Any]:
-    """A YAML file of task settings as a mapping; anything else is one clear ``ConfigError``."""
-    import yaml
-
+def read_settings(path: Path, what: str) -> YamlDoc:
+    """A YAML file of task settings (a mapping; else one clear ``ConfigError``), with its lines."""
+    from hadron.core.config import YamlDoc, read_yaml
     from hadron.errors import ConfigError
 
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as err:
-        raise ConfigError(f"{path}: cannot read the config: {err}") from err
-    if not isinstance(loaded, dict):
+    doc = read_yaml(path)
+    if doc.data is None:
+        return YamlDoc(doc.path, {}, doc.node)
+    if not isinstance(doc.data, dict):
         raise ConfigError(f"{path}: the config must be a mapping of {what} settings")
-    return loaded
+    return doc

@@ -1,14 +1,13 @@
-"""How every command that runs a pipeline over the user's input ends when input lines were skipped.
+"""How every command that runs rows ends: the exit code scripts read, the same for every command.
 
-A malformed line does not stop the run (it becomes a record in ``RUN/errors.jsonl``), but the command
-must not look clean either: after everything else is written, print the first skipped line as one
-``error:`` line and exit 1.
+- 0: every input row is done (rows rejected by design count as done);
+- 1: some rows are in ``RUN/errors.jsonl`` (failed calls, or malformed input lines that were skipped);
+  the summary is printed first, and a skipped line is named as one ``error:`` line;
+- 2: bad input or config, before anything ran (``hadron.cli.main`` turns every ``HadronError`` into it).
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -17,29 +16,38 @@ from hadron.cli._app import err_console
 
 if TYPE_CHECKING:
     from hadron.runtime.pipeline import RunResult
+    from hadron.runtime.rundir import RunDir
 
 
-def exit_if_input_skipped(result: RunResult) -> None:
-    """Exit 1 naming the first malformed input line when this session skipped any; else return."""
-    skipped = result.stats.input_errors
-    if not skipped:
-        return
-    errors = result.out_dir / "errors.jsonl"
-    err_console.print(f"error: {first_input_error(errors)} ({skipped} malformed input line(s) skipped; "
-                      f"all recorded in {errors})", highlight=False, soft_wrap=True)
-    raise typer.Exit(1)
+ROWS_FAILED = 1
+"""The exit code of a run that left rows in ``errors.jsonl``."""
 
 
-def first_input_error(path: Path) -> str:
-    """The message of the first malformed-input record in an ``errors.jsonl``."""
+def exit_for_rows(result: RunResult) -> None:
+    """Exit 1 when the run directory holds failed rows or skipped input lines (naming the first skipped
+    line, its reason and how many more); else return, and the command exits 0."""
+    manifest = result.manifest
+    if manifest.input_errors:
+        from hadron.runtime.rundir import RunDir
+
+        run = RunDir(result.out_dir)
+        err_console.print(f"error: {first_input_error(run)}; {manifest.input_errors - 1} more skipped "
+                          f"(all recorded in {run.errors_path})", highlight=False, soft_wrap=True)
+    if manifest.input_errors or manifest.errors:
+        raise typer.Exit(ROWS_FAILED)
+
+
+def exit_if_failed(errors: int) -> None:
+    """Exit 1 when ``errors`` rows (rounds, episodes) are in ``errors.jsonl``; the summary is printed."""
+    if errors:
+        raise typer.Exit(ROWS_FAILED)
+
+
+def first_input_error(run: RunDir) -> str:
+    """The message of the run's first malformed-input record."""
     from hadron.runtime.records import SOURCE_STEP
 
-    with open(path, encoding="utf-8") as handle:
-        for raw in handle:
-            try:
-                record = json.loads(raw)
-            except ValueError:
-                continue
-            if record.get("step") == SOURCE_STEP:
-                return str(record.get("message"))
+    for record in run.records("errors"):
+        if record.get("step") == SOURCE_STEP:
+            return str(record.get("message"))
     return "malformed input"

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from hadron.cli._app import app, console
+from hadron.cli._report import exit_if_failed
+from hadron.cli._run_options import cache_option
 
 if TYPE_CHECKING:
     from hadron.tasks.agentic.run import AgenticRunConfig, RunSummary
@@ -41,6 +43,7 @@ def agentic_command(
     retry_errors: bool = typer.Option(
         False, "--retry-errors", help="Re-run only the episodes whose model calls failed last time."
     ),
+    cache: Path | None = cache_option(),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ) -> None:
     """Run scenarios against executed tools, review the episodes, and save training conversations."""
@@ -59,16 +62,16 @@ def agentic_command(
         review=review,
     )
     summary = asyncio.run(
-        run_agentic(settings, out, progress="auto" if progress else "off", retry_errors=retry_errors)
+        run_agentic(settings, out, progress="auto" if progress else "off", retry_errors=retry_errors,
+                    cache=cache)
     )
     _print(summary)
+    exit_if_failed(summary.errors)
 
 
 def _settings(path: Path | None, **flags: Any) -> AgenticRunConfig:
     """The config file (if any) with command-line flags on top."""
-    from pydantic import ValidationError
-
-    from hadron.errors import ConfigError
+    from hadron.core.config import validate
     from hadron.tasks.agentic.run import AgenticRunConfig, load_run_config
 
     base = load_run_config(path) if path is not None else AgenticRunConfig()
@@ -80,16 +83,13 @@ def _settings(path: Path | None, **flags: Any) -> AgenticRunConfig:
         data["loop"]["max_turns"] = flags["max_turns"]
     if flags["review"] is not None:
         data["review"]["enabled"] = flags["review"]
-    try:
-        return AgenticRunConfig.model_validate(data)
-    except ValidationError as err:
-        first = err.errors(include_url=False)[0]
-        name = ".".join(str(part) for part in first["loc"]) or "options"
-        raise ConfigError(f"invalid option {name}: {first['msg']}") from None
+    return validate(AgenticRunConfig, data, indices="dots")
 
 
 def _print(summary: RunSummary) -> None:
     from rich.table import Table
+
+    from hadron.runtime.rundir import RunDir
 
     rejected = sum(summary.rejected.values())
     console.print(
@@ -98,7 +98,7 @@ def _print(summary: RunSummary) -> None:
     )
     if summary.rejected:
         reasons = ", ".join(f"{reason}={count}" for reason, count in sorted(summary.rejected.items()))
-        console.print(f"rejected by reason: {reasons} (see {summary.out_dir / 'rejects.jsonl'})")
+        console.print(f"rejected by reason: {reasons} (see {RunDir(summary.out_dir).rejects_path})")
     if summary.served_by:
         console.print("served by: " + ", ".join(f"{m}={n}" for m, n in summary.served_by.most_common()))
     if summary.exports:

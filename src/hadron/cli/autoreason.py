@@ -12,22 +12,25 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from hadron.cli._app import app, console, err_console, read_settings
-from hadron.cli._report import exit_if_input_skipped
-from hadron.errors import ConfigError
+from hadron.cli._report import exit_for_rows
+from hadron.cli._run_options import cache_option, retry_errors_option
+from hadron.cli._source import (
+    SourceFlags,
+    id_column_option,
+    limit_option,
+    on_duplicate_id_option,
+    prompt_column_option,
+    sample_option,
+    seed_option,
+    system_column_option,
+)
 from hadron.llm.accounting import cost_text
+from hadron.llm.backends.local import SMALL_MODEL_MAX_PASSES, SMALL_MODEL_MAX_TOKENS
 
 if TYPE_CHECKING:
     from hadron.tasks.autoreason.config import AutoReasonConfig
     from hadron.tasks.autoreason.summary import RunSummary
 
-SMALL_MODEL_MAX_TOKENS = 128
-"""Per-role answer cap for the embedded 135M model (it rambles past this); judges need less."""
-SMALL_MODEL_JUDGE_MAX_TOKENS = 96
-SMALL_MODEL_MAX_PASSES = 3
-"""On 2 cores the embedded model takes ~2.5 s a call (judges read ~550 prompt tokens each) and its
-judges rank by position, so a tournament averages ~7.6 passes under the paper's cap of 15; 3 passes
-(at most 19 calls a prompt) keep the bundled demo under 10 minutes. Any other model keeps the paper's
-15."""
 
 
 @app.command()
@@ -47,73 +50,63 @@ def autoreason(
                                                f"(default {SMALL_MODEL_MAX_TOKENS} with the local model)."),
     config: Path | None = typer.Option(None, "--config", "-c",
                                        help="YAML with AutoReason settings (roles, judges, variants)."),
+    prompt_column: str | None = prompt_column_option(),
+    id_column: str | None = id_column_option(),
+    system_column: str | None = system_column_option(),
+    limit: int | None = limit_option(),
+    sample: int | None = sample_option(),
+    seed: int | None = seed_option(),
+    on_duplicate_id: str | None = on_duplicate_id_option(),
+    cache: Path | None = cache_option(),
+    retry_errors: bool = retry_errors_option(),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Plain progress lines instead of a bar."),
 ) -> None:
     """Refine each prompt with the AutoReason tournament; write the dataset, exports and a summary."""
     import asyncio
-    import json
 
-    from hadron.data.exports import export_run
-    from hadron.data.exports.shards import find_shards, iter_rows
-    from hadron.data.sources import SourceConfig
-    from hadron.runtime.pipeline import Pipeline
-    from hadron.tasks.autoreason.step import AutoReason
-    from hadron.tasks.autoreason.summary import summarize
+    from hadron.runtime.rundir import RunDir
+    from hadron.runtime.task import RunRequest
+    from hadron.tasks.autoreason.run import SUMMARY_FILE, run_autoreason
 
     settings = build_config(config, model=model, judges=judges, synthesis=synthesis, max_passes=max_passes,
                             max_tokens=max_tokens)
-    step = AutoReason("autoreason", **settings.model_dump())
-    pipeline = Pipeline(source=SourceConfig(path=prompts), steps=[step])
+    flags = SourceFlags(prompt_column, id_column, system_column, limit, sample, seed, on_duplicate_id)
     command = f"hadron autoreason {prompts} --out {out}"
+    request = RunRequest(settings, out, source=flags.apply(prompts), progress="quiet" if quiet else "auto",
+                         retry_errors=retry_errors, cache=cache)
     try:
-        result = asyncio.run(pipeline.run(out, progress="quiet" if quiet else "auto"))
+        done = asyncio.run(run_autoreason(request))
     except KeyboardInterrupt:
         err_console.print(f"interrupted; rerun the same command to resume: {command}", highlight=False)
         raise typer.Exit(130) from None
-    manifest = result.manifest
-    summary = summarize((located.row for located in iter_rows(find_shards(out))), failed=manifest.errors) \
-        if manifest.rows else summarize([], failed=manifest.errors)
-    (out / "autoreason_summary.json").write_text(json.dumps(summary.to_json(), indent=2) + "\n",
-                                                 encoding="utf-8")
-    if manifest.rows:
-        exported = export_run(out)
-        written = ", ".join(f"{name} {stats.written}" for name, stats in exported.items())
-        console.print(f"exports in {out / 'exports'}: {written}", highlight=False)
-    print_summary(summary)
-    console.print(f"{manifest.rows} rows in {out / 'data'}; summary in {out / 'autoreason_summary.json'}",
+    manifest, result, run = done.run.manifest, done.run, RunDir(out)
+    if done.exports:
+        written = ", ".join(f"{name} {stats.written}" for name, stats in done.exports.items())
+        console.print(f"exports in {run.exports_dir}: {written}", highlight=False)
+    print_summary(done.summary)
+    console.print(f"{manifest.rows} rows in {run.data_dir}; summary in {out / SUMMARY_FILE}",
                   highlight=False)
     if manifest.errors:
-        err_console.print(f"{manifest.errors} rows failed (see {out}/errors.jsonl); redo them with: "
-                          f"hadron run {out}/config.yaml --out {out} --retry-errors", highlight=False)
-    exit_if_input_skipped(result)
+        err_console.print(f"{manifest.errors} rows failed (see {run.errors_path}); redo them with: "
+                          f"{command} --retry-errors", highlight=False)
+    exit_for_rows(result)
 
 
 def build_config(path: Path | None, *, model: str | None, judges: int | None, synthesis: str | None,
                  max_passes: int | None, max_tokens: int | None) -> AutoReasonConfig:
-    """The file's settings, then the flags; the embedded model gets short answers and a lower pass cap
-    unless told otherwise."""
-    from pydantic import ValidationError
-
+    """The file's settings, then the flags; what is still unset takes the serving backend's defaults
+    (``AutoReasonConfig``; the embedded model gets short answers and a lower pass cap)."""
+    from hadron.core.config import validate
     from hadron.tasks.autoreason.config import AutoReasonConfig
 
-    data: dict[str, Any] = read_settings(path, "AutoReason") if path is not None else {}
+    doc = read_settings(path, "AutoReason") if path is not None else None
+    data: dict[str, Any] = doc.data if doc is not None else {}
     flags = {"model": model, "n_judges": judges, "synthesis": synthesis, "max_passes": max_passes}
     data.update({key: value for key, value in flags.items() if value is not None})
-    try:
-        settings = AutoReasonConfig.model_validate(data)
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise ConfigError(f"{path or 'options'}: {where}: {first['msg']}") from None
-    small = isinstance(settings.model, str) and settings.model.startswith("local")
-    if small and "max_passes" not in settings.model_fields_set:
-        settings.max_passes = SMALL_MODEL_MAX_PASSES
-    for name in ("teacher", "critic", "author_b", "synthesizer", "judge"):
-        role = getattr(settings, name)
-        if max_tokens is not None and name != "judge":
-            role.max_tokens = max_tokens
-        elif small and "max_tokens" not in role.model_fields_set:
-            role.max_tokens = SMALL_MODEL_JUDGE_MAX_TOKENS if name == "judge" else SMALL_MODEL_MAX_TOKENS
+    settings = validate(AutoReasonConfig, data, doc)
+    if max_tokens is not None:
+        for name in ("teacher", "critic", "author_b", "synthesizer"):
+            getattr(settings, name).max_tokens = max_tokens
     return settings
 
 

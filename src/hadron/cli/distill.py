@@ -67,16 +67,10 @@ def _gold_path(argument: Path | None, option: Path | None) -> Path:
 
 def _config(**values: object) -> DistillConfig:
     """Validate options; a bad value becomes one line naming the option."""
-    from pydantic import ValidationError
-
+    from hadron.core.config import validate
     from hadron.distill import DistillConfig
 
-    try:
-        return DistillConfig.model_validate(values)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = ".".join(str(part) for part in first["loc"]) or "options"
-        raise ConfigError(f"invalid option {name}: {first['msg']}") from None
+    return validate(DistillConfig, values)
 
 
 class _ProgressBar:

@@ -7,9 +7,9 @@ from pathlib import Path
 import typer
 
 from hadron.cli._app import app, console
+from hadron.data.exports.registry import ALL, FORMATS
 
-FORMAT_HELP = ("sft-trl, sft-openai, sft-sharegpt, dpo-trl, dpo-openai, dpo-sharegpt, cot, critic or all; "
-               "repeat the option or separate with commas.")
+FORMAT_HELP = f"{', '.join(FORMATS)} or {ALL}; repeat the option or separate with commas."
 
 
 @app.command("export")
@@ -21,7 +21,7 @@ def export(
     """Export SFT / DPO / CoT / critic training data from a finished run."""
     from rich.table import Table
 
-    from hadron.data.exports import export_run
+    from hadron.runtime.export import export_run
 
     stats = export_run(run, formats, out)
     table = Table(title=f"exports of {run}", title_justify="left")

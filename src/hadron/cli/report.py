@@ -23,10 +23,11 @@ def report_command(
     """Write one self-contained HTML report (plots, tables, sample browser) for a run."""
     from hadron.qa.card import write_dataset_card
     from hadron.qa.report import write_report
+    from hadron.runtime.rundir import RunDir
 
     path = write_report(run, out, samples=samples, seed=seed)
     console.print(f"report: {path}")
-    if card and (run / "data").is_dir():
+    if card and RunDir(run).data_dir.is_dir():
         console.print(f"dataset card: {write_dataset_card(run)}")
 
 

@@ -10,7 +10,18 @@ from typing import TYPE_CHECKING
 import typer
 
 from hadron.cli._app import app, console, err_console
-from hadron.cli._report import exit_if_input_skipped
+from hadron.cli._report import exit_for_rows
+from hadron.cli._run_options import cache_option
+from hadron.cli._source import (
+    SourceFlags,
+    id_column_option,
+    limit_option,
+    on_duplicate_id_option,
+    prompt_column_option,
+    sample_option,
+    seed_option,
+    system_column_option,
+)
 from hadron.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -37,10 +48,19 @@ def run(
     cache_path: str | None = typer.Option(None, "--cache-path",
                                           help="With --executor ray: the request cache (default "
                                                "OUT/cache.sqlite; node-local on a multi-node cluster)."),
+    cache: Path | None = cache_option(),
+    prompt_column: str | None = prompt_column_option(),
+    id_column: str | None = id_column_option(),
+    system_column: str | None = system_column_option(),
+    limit: int | None = limit_option(),
+    sample: int | None = sample_option(),
+    seed: int | None = seed_option(),
+    on_duplicate_id: str | None = on_duplicate_id_option(),
 ) -> None:
     """Run PIPELINE; run the same command again to resume after a crash or Ctrl-C."""
     import asyncio
 
+    from hadron.runtime import rundir
     from hadron.runtime.config import load_pipeline
     from hadron.runtime.executors import get_executor
 
@@ -52,7 +72,10 @@ def run(
         raise ConfigError(f"{what} only for --executor ray", hint="add --executor ray")
     runner = get_executor(executor, **ray_options)
     loaded = load_pipeline(pipeline)
-    name = pipeline.parent.name if pipeline.name == "config.yaml" else pipeline.stem
+    source_flags = SourceFlags(prompt_column, id_column, system_column, limit, sample, seed, on_duplicate_id)
+    if source_flags.given():
+        loaded.source = source_flags.apply(loaded.source)
+    name = pipeline.parent.name if pipeline.name == rundir.CONFIG else pipeline.stem
     out_dir = out or Path("runs") / name
     command = f"hadron run {pipeline} --out {out_dir}" + (" --retry-errors" if retry_errors else "")
 
@@ -63,7 +86,7 @@ def run(
         with contextlib.suppress(NotImplementedError):  # event loops without signal handlers
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
         return await loaded.run(out_dir, retry_errors=retry_errors, strict=strict,
-                                progress="quiet" if quiet else "auto", executor=runner)
+                                progress="quiet" if quiet else "auto", executor=runner, cache=cache)
 
     try:
         result = asyncio.run(run_until_signalled())
@@ -73,12 +96,13 @@ def run(
         raise typer.Exit(130 if isinstance(exc, KeyboardInterrupt) else 143) from None
     manifest = result.manifest
     rejected = sum(manifest.rejected.values())
-    data = manifest.data if manifest.data != "data" else out_dir / "data"
+    run_dir = rundir.RunDir(out_dir)
+    data = manifest.data if manifest.data != rundir.DATA else run_dir.data_dir
     console.print(f"{manifest.rows} rows in {len(manifest.shards)} shard(s) at {data}; "
-                  f"{manifest.errors} failed, {rejected} rejected ({out_dir}/manifest.json)",
+                  f"{manifest.errors} failed, {rejected} rejected ({run_dir.manifest_path})",
                   highlight=False, soft_wrap=True)
     if manifest.errors:
-        err_console.print(f"{manifest.errors} rows failed (see {out_dir}/errors.jsonl); redo them with: "
+        err_console.print(f"{manifest.errors} rows failed (see {run_dir.errors_path}); redo them with: "
                           f"hadron run {pipeline} --out {out_dir} --retry-errors",
                           highlight=False, soft_wrap=True)
-    exit_if_input_skipped(result)
+    exit_for_rows(result)

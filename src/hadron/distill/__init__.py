@@ -11,7 +11,8 @@ from hadron.distill.agreement import Agreement, Comparator, FieldComparator, loa
 from hadron.distill.config import DistillConfig
 from hadron.distill.gate import ExampleScore, GateDecision, decide, paired_bootstrap_ci, score_holdout
 from hadron.distill.gold import GoldRecord, check_label_fields, load_gold
-from hadron.distill.run import DistillReport, distill, read_prompt
+from hadron.distill.report import DistillReport
+from hadron.distill.run import distill, read_prompt
 from hadron.distill.split import GoldSplit, split_gold
 from hadron.distill.student import LabelSpec, Student, StudentAnswer, label_spec
 

@@ -14,10 +14,10 @@ from typing import Any
 
 from gepa.core.adapter import EvaluationBatch, ProposalFn
 
+from hadron.core import canonical_json
 from hadron.distill.bridge import LoopBridge
 from hadron.distill.gold import GoldRecord
 from hadron.distill.student import Student, StudentAnswer, render_input
-from hadron.llm.types import canonical_json
 
 COMPONENT = "instructions"
 """Name of the single prompt component GEPA evolves."""

@@ -17,8 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from hadron.core import canonical_json
 from hadron.errors import ConfigError
-from hadron.llm.types import canonical_json
 
 WHOLE_LABEL = "label"
 """Field name used when no fields are named and the whole label is compared exactly."""

@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hadron.core import stable_hash
 from hadron.errors import ConfigError
-from hadron.llm.types import stable_hash
 
 if TYPE_CHECKING:
     from hadron.distill.gold import GoldRecord

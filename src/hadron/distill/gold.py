@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from hadron.core.config import describe
 from hadron.data.sources.jsonl import decode_line, describe_bad_line
 from hadron.errors import ConfigError, InputError
 
@@ -97,9 +98,7 @@ def _parse_line(name: str, number: int, raw: str) -> GoldRecord:
     try:
         record = GoldRecord.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "record"
-        raise InputError(name, f"{where}: {first['msg']}", line=number) from None
+        raise InputError(name, describe(exc, data, indices="dots"), line=number) from None
     record._line = number
     return record
 

@@ -30,6 +30,7 @@ from hadron.distill.config import DistillConfig
 from hadron.distill.reflection import FailureStopper, Reflector
 from hadron.distill.split import GoldSplit
 from hadron.errors import ConfigError
+from hadron.redact import redact
 
 if TYPE_CHECKING:
     from gepa.core.callbacks import GEPACallback
@@ -116,7 +117,7 @@ class _FileLogger:
 
     def log(self, message: str) -> None:
         with self._lock, self.path.open("a", encoding="utf-8") as handle:
-            handle.write(f"{message}\n")
+            handle.write(f"{redact(message)}\n")
 
 
 class _ProgressCallback:

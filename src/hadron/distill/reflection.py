@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from hadron.core import canonical_json, stable_hash
 from hadron.distill.bridge import LoopBridge
 from hadron.llm import ChatModel, LLMError
 from hadron.llm.chat import as_messages
-from hadron.llm.types import canonical_json, stable_hash
 
 
 class Reflector:

@@ -4,16 +4,43 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from hadron.distill.gate import ExampleScore
-
-if TYPE_CHECKING:
-    from hadron.distill.run import DistillReport
+from hadron.distill.config import DistillConfig
+from hadron.distill.gate import ExampleScore, GateDecision
+from hadron.distill.optimizer import OptimizeOutcome
+from hadron.distill.split import GoldSplit
+from hadron.llm import Tally
+from hadron.redact import redact
 
 FILES = ("student_prompt.txt", "winner_prompt.txt", "candidates.jsonl", "holdout_scores.jsonl",
          "result.json", "report.md")
+
+
+@dataclass(frozen=True, slots=True)
+class DistillReport:
+    """Everything a run decided and measured; ``write_outputs`` writes it out."""
+
+    gold_path: Path
+    out_dir: Path
+    config: DistillConfig
+    split: GoldSplit
+    baseline_prompt: str
+    winner_prompt: str
+    decision: GateDecision
+    optimizer: OptimizeOutcome
+    baseline_scores: list[ExampleScore]
+    winner_scores: list[ExampleScore]
+    reflection_calls: int
+    seconds: float
+    usage: dict[str, Tally] = field(default_factory=dict)
+
+    @property
+    def student_prompt(self) -> str:
+        """The prompt to deploy: the winner if the gate promoted it, else the baseline."""
+        return self.winner_prompt if self.decision.promoted else self.baseline_prompt
 
 
 def write_outputs(report: DistillReport) -> None:
@@ -39,7 +66,7 @@ def write_outputs(report: DistillReport) -> None:
 def _write(path: Path, text: str) -> None:
     """Write via a temporary file so a killed run never leaves half a report."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(redact(text), encoding="utf-8")
     tmp.replace(path)
 
 

@@ -10,48 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from hadron.distill.adapter import DistillAdapter
 from hadron.distill.agreement import make_comparator
 from hadron.distill.bridge import LoopBridge
 from hadron.distill.config import DistillConfig
-from hadron.distill.gate import ExampleScore, GateDecision, decide, score_holdout
+from hadron.distill.gate import decide, score_holdout
 from hadron.distill.gold import check_label_fields, load_gold
-from hadron.distill.optimizer import OptimizeOutcome, ProgressFn, check_budget, fresh_run_dir, optimize_prompt
+from hadron.distill.optimizer import ProgressFn, check_budget, fresh_run_dir, optimize_prompt
 from hadron.distill.reflection import Reflector
-from hadron.distill.report import write_outputs
-from hadron.distill.split import GoldSplit, split_gold
+from hadron.distill.report import DistillReport, write_outputs
+from hadron.distill.split import split_gold
 from hadron.distill.student import Student, label_spec
 from hadron.errors import ConfigError
-from hadron.llm import ModelHub, Tally
+from hadron.llm import ModelHub
+from hadron.runtime.rundir import RunDir
 
 _PROMPT_SUFFIXES = {".txt", ".md", ".j2", ".jinja", ".prompt"}
-
-
-@dataclass(frozen=True, slots=True)
-class DistillReport:
-    """Everything a run decided and measured; ``report.py`` writes it out."""
-
-    gold_path: Path
-    out_dir: Path
-    config: DistillConfig
-    split: GoldSplit
-    baseline_prompt: str
-    winner_prompt: str
-    decision: GateDecision
-    optimizer: OptimizeOutcome
-    baseline_scores: list[ExampleScore]
-    winner_scores: list[ExampleScore]
-    reflection_calls: int
-    seconds: float
-    usage: dict[str, Tally] = field(default_factory=dict)
-
-    @property
-    def student_prompt(self) -> str:
-        """The prompt to deploy: the winner if the gate promoted it, else the baseline."""
-        return self.winner_prompt if self.decision.promoted else self.baseline_prompt
 
 
 def read_prompt(value: str) -> str:
@@ -96,7 +72,7 @@ async def distill(gold_path: str | Path, seed_prompt: str, config: DistillConfig
     compare = make_comparator(categorical=config.categorical, array=config.array, spec=config.comparator)
     out_dir.mkdir(parents=True, exist_ok=True)
     own_hub = hub is None
-    models = hub if hub is not None else ModelHub(cache_path=out_dir / "cache.sqlite")
+    models = hub if hub is not None else ModelHub(cache_path=RunDir(out_dir).cache_path)
     try:
         spec = label_spec(split.train, categorical=config.categorical, array=config.array)
         student = Student(models.get(config.student), spec, compare, max_tokens=config.student_max_tokens,

@@ -17,10 +17,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, create_model
 
+from hadron.core import canonical_json, stable_hash
 from hadron.distill.agreement import WHOLE_LABEL, Agreement, Comparator
 from hadron.distill.gold import GoldRecord
 from hadron.llm import ChatModel
-from hadron.llm.types import Message, canonical_json, stable_hash
+from hadron.llm.types import Message
 
 MAX_ENUM = 64
 """A field with more distinct gold values than this is left free-form in the schema."""

@@ -21,9 +21,14 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from hadron.llm.types import ChatRequest, Completion
+from hadron.redact import redact
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+BUSY_TIMEOUT_S = 60.0
+"""How long a connection waits for another process's write to finish: one cache may be shared by several
+runs writing at once (``--cache``, ``HADRON_CACHE``); WAL lets readers go on beside the one writer."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS completions (
@@ -85,7 +90,7 @@ class RequestCache:
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, check_same_thread=False)
+            conn = sqlite3.connect(self.path, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(_SCHEMA)
@@ -100,7 +105,7 @@ class RequestCache:
         if self._reader is None:
             if not self.path.exists():
                 return None  # nothing written yet; connect once there is something to read
-            self._reader = sqlite3.connect(self.path, check_same_thread=False)
+            self._reader = sqlite3.connect(self.path, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
         try:
             row = self._reader.execute("SELECT completion FROM completions WHERE key = ?", (key,)).fetchone()
         except sqlite3.OperationalError as err:
@@ -132,7 +137,7 @@ class RequestCache:
         """Store the answer; returns once it is committed."""
         data = completion.to_dict()
         data["cached"] = False
-        payload = json.dumps(data, ensure_ascii=False)
+        payload = redact(json.dumps(data, ensure_ascii=False))
         await self._writes.submit((key or request.cache_key(), request.model, payload))
 
     def _count(self) -> int:

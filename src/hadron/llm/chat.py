@@ -14,7 +14,7 @@ from pydantic import TypeAdapter
 from hadron.llm.accounting import Meter, Tally
 from hadron.llm.errors import LLMError
 from hadron.llm.structured import Structured, parse_reply, reask_message, shape_of
-from hadron.llm.types import ChatRequest, Completion, Message
+from hadron.llm.types import Accept, ChatRequest, Completion, Message
 
 T = TypeVar("T")
 
@@ -29,7 +29,8 @@ class Completer(Protocol):
     @property
     def supports_tools(self) -> bool: ...
 
-    async def complete(self, request: ChatRequest, route_key: str | None = None) -> Completion: ...
+    async def complete(self, request: ChatRequest, route_key: str | None = None, *,
+                       accept: Accept | None = None) -> Completion: ...
 
 
 def as_messages(messages: str | list[Message]) -> list[Message]:
@@ -63,22 +64,25 @@ class ChatModel:
                    tools: list[dict[str, Any]] | None = None,
                    tool_choice: str | dict[str, Any] | None = None,
                    response_format: dict[str, Any] | None = None,
-                   extra_body: dict[str, Any] | None = None, reask: bool = False) -> Completion:
+                   extra_body: dict[str, Any] | None = None, reask: bool = False,
+                   accept: Accept | None = None) -> Completion:
         """One call; raises ``LLMError`` (RetriesExhausted or Rejected) when it cannot be answered.
 
-        ``reask``: this call asks again after an unusable answer (counted in the meter's ``reasks``)."""
+        ``reask``: this call asks again after an unusable answer (counted in the meter's ``reasks``).
+        ``accept``: the caller's check of the answer; one it refuses is never cached, so a retry or a
+        rerun asks the model again instead of replaying it."""
         request = ChatRequest(messages=as_messages(messages), temperature=temperature,
                               max_tokens=max_tokens, top_p=top_p, seed=seed, stop=stop,
                               response_format=response_format, tools=tools, tool_choice=tool_choice,
                               sample_index=sample_index, extra_body=dict(extra_body or {}))
-        return await self.complete(request, role=role, route_key=route_key, reask=reask)
+        return await self.complete(request, role=role, route_key=route_key, reask=reask, accept=accept)
 
     async def complete(self, request: ChatRequest, *, role: str = "default", route_key: str | None = None,
-                       reask: bool = False) -> Completion:
+                       reask: bool = False, accept: Accept | None = None) -> Completion:
         """Send a prepared request and record it in the meter under ``role`` and row ``route_key``."""
         start = time.perf_counter()
         try:
-            completion = await self.completer.complete(request, route_key)
+            completion = await self.completer.complete(request, route_key, accept=accept)
         except LLMError as err:
             self.meter.add(Tally.of_error(err, seconds=time.perf_counter() - start), role=role,
                            model=self.name, row=route_key)
@@ -95,10 +99,19 @@ class ChatModel:
         """Ask for a value of type ``schema``; re-ask with the validation error until it parses.
 
         Uses schema-constrained decoding when the backend supports it (and still validates). Never
-        raises for an unusable answer: ``Structured.value`` is None and ``error`` says why.
+        raises for an unusable answer: ``Structured.value`` is None and ``error`` says why. An answer
+        that does not validate is never cached, so a rerun asks again rather than replaying it.
         """
         shape = shape_of(schema)
         adapter: TypeAdapter[T] = shape.adapter
+
+        def parses(completion: Completion) -> bool:
+            try:
+                parse_reply(completion.text, adapter)
+            except ValueError:
+                return False
+            return True
+
         fmt = shape.response_format if self.supports_schema else None
         conversation = as_messages(messages)
         result: Structured[T] = Structured(value=None)
@@ -106,7 +119,8 @@ class ChatModel:
             request = ChatRequest(messages=conversation, temperature=temperature, max_tokens=max_tokens,
                                   seed=seed, sample_index=sample_index, response_format=fmt,
                                   extra_body=dict(extra_body or {}))
-            completion = await self.complete(request, role=role, route_key=route_key, reask=ask > 0)
+            completion = await self.complete(request, role=role, route_key=route_key, reask=ask > 0,
+                                             accept=parses)
             result.completions.append(completion)
             try:
                 result.value = parse_reply(completion.text, adapter)

@@ -18,7 +18,7 @@ from hadron.llm.errors import FormatRefused, RateLimited, Timeout
 from hadron.llm.formats import MODES, Mode, Negotiator, check_mode
 from hadron.llm.ratelimit import Limiter, RateLimiter
 from hadron.llm.retry import RetryPolicy, with_retries
-from hadron.llm.types import ChatRequest, Completion, TokenUsage
+from hadron.llm.types import Accept, ChatRequest, Completion, TokenUsage, usable
 
 DEFAULT_OUTPUT_ESTIMATE = 512
 """Tokens reserved for the answer when a request sets no ``max_tokens`` (tokens/min limits only)."""
@@ -67,16 +67,19 @@ class Client:
         return dataclasses.replace(request, model=request.model or self.config.model, extra_body=extra)
 
     async def complete(self, request: ChatRequest, route_key: str | None = None, *,
-                       use_cache: bool = True) -> Completion:
-        """Answer ``request``; ``route_key`` only matters to pools and is accepted for symmetry."""
+                       use_cache: bool = True, accept: Accept | None = None) -> Completion:
+        """Answer ``request``; ``route_key`` only matters to pools and is accepted for symmetry.
+
+        ``accept`` is the caller's validation: an answer it refuses is neither stored nor replayed, so a
+        retry or a rerun asks the model again instead of replaying the failure."""
         request = self.prepare(request)
         key = request.cache_key() if self.cache is not None else None
         if use_cache and self.cache is not None:
             hit = await self.cache.get(request, key=key)
-            if hit is not None:
+            if hit is not None and usable(hit, accept):
                 return hit
         completion = await self._think_more(request, await self._negotiated(request))
-        if self.cache is not None:
+        if self.cache is not None and usable(completion, accept):
             await self.cache.put(request, completion, key=key)
         return completion
 
@@ -111,9 +114,10 @@ class Client:
             completion = retry
         return completion
 
-    async def lookup(self, request: ChatRequest) -> Completion | None:
-        """A cached answer for ``request`` if there is one; never calls the model."""
-        return await self._lookup(self.prepare(request))
+    async def lookup(self, request: ChatRequest, accept: Accept | None = None) -> Completion | None:
+        """A cached answer for ``request`` that ``accept`` takes, if there is one; never calls the model."""
+        hit = await self._lookup(self.prepare(request))
+        return hit if hit is not None and usable(hit, accept) else None
 
     async def _lookup(self, request: ChatRequest) -> Completion | None:
         return None if self.cache is None else await self.cache.get(request)

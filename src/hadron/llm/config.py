@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hadron.errors import ConfigError
+from hadron.llm.registry import known_schemes
 
 SPEC_FORMS = (
     "local",
@@ -176,6 +177,4 @@ def _spec_fields(spec: str) -> dict[str, Any]:
 
 
 def _is_backend_scheme(scheme: str) -> bool:
-    from hadron.llm.registry import known_schemes
-
     return scheme in known_schemes()

@@ -15,10 +15,11 @@ import logging
 import time
 from collections.abc import Callable
 
+from hadron.core import stable_hash
 from hadron.llm.client import Client
 from hadron.llm.config import PoolConfig
 from hadron.llm.errors import Disconnected, LLMError, MemberFatal, PoolExhausted, RetriesExhausted, Timeout
-from hadron.llm.types import ChatRequest, Completion, stable_hash
+from hadron.llm.types import Accept, ChatRequest, Completion
 
 FAILOVER_ERRORS = (RetriesExhausted, Timeout, Disconnected)
 
@@ -65,10 +66,11 @@ class Pool:
         now = self._clock()
         return sorted(order, key=lambda name: self._down_until.get(name, 0.0) > now)  # stable: healthy first
 
-    async def complete(self, request: ChatRequest, route_key: str | None = None) -> Completion:
+    async def complete(self, request: ChatRequest, route_key: str | None = None, *,
+                       accept: Accept | None = None) -> Completion:
         order = self.route(route_key if route_key is not None else request.cache_key())
         for name in order:  # an answer from any member's cache is free
-            hit = await self.members[name].lookup(request)
+            hit = await self.members[name].lookup(request, accept)
             if hit is not None:
                 return hit
         last: LLMError | None = None
@@ -77,7 +79,7 @@ class Pool:
             if name in self.disabled:  # disabled by a concurrent call since the route was made
                 continue
             try:
-                completion = await self.members[name].complete(request, use_cache=False)
+                completion = await self.members[name].complete(request, use_cache=False, accept=accept)
             except MemberFatal as err:
                 self._disable(name, err)
                 last = err

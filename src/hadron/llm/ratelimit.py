@@ -164,6 +164,20 @@ class RateLimiter:
         """``async with limiter.slot(n) as slot:`` waits for a free slot, the request rate and the tokens."""
         return Admission(self, estimated_tokens)
 
+    async def admit(self, estimated_tokens: int) -> Slot:
+        """Wait for a concurrency slot, then the request and token budget; the caller releases the gate
+        (``gate.release()``) when the call is over. ``slot`` does both; the Ray limiter actor lends it."""
+        generation = await self.gate.acquire()
+        try:
+            if self.requests is not None:
+                await self.requests.take(1.0)
+            if self.tokens is not None:
+                await self.tokens.take(estimated_tokens)
+        except BaseException:
+            self.gate.release()
+            raise
+        return Slot(self, generation, estimated_tokens if self.tokens is not None else 0)
+
 
 class Admission(AbstractAsyncContextManager[Slot]):
     """The wait for one slot, as a plain class: an ``@asynccontextmanager`` generator costs several times
@@ -176,17 +190,7 @@ class Admission(AbstractAsyncContextManager[Slot]):
         self.estimated_tokens = estimated_tokens
 
     async def __aenter__(self) -> Slot:
-        limiter = self.limiter
-        generation = await limiter.gate.acquire()
-        try:
-            if limiter.requests is not None:
-                await limiter.requests.take(1.0)
-            if limiter.tokens is not None:
-                await limiter.tokens.take(self.estimated_tokens)
-        except BaseException:
-            limiter.gate.release()
-            raise
-        return Slot(limiter, generation, self.estimated_tokens if limiter.tokens is not None else 0)
+        return await self.limiter.admit(self.estimated_tokens)
 
     async def __aexit__(self, *exc_info: object) -> None:
         self.limiter.gate.release()

@@ -10,12 +10,17 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
 
 from hadron.errors import ConfigError
 from hadron.llm.backends.base import Backend
-from hadron.llm.config import ModelConfig
 
-BackendFactory = Callable[[ModelConfig], Backend]
+if TYPE_CHECKING:
+    from hadron.llm.config import ModelConfig
+
+BackendFactory = Callable[["ModelConfig"], Backend]
+"""Builds a backend from its settings. The registry only names ``ModelConfig`` for types: the config
+module asks the registry which schemes exist when it parses a spec, never the other way round."""
 
 ENTRY_POINT_GROUP = "hadron.backends"
 

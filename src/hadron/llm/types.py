@@ -7,23 +7,14 @@ A ``ChatRequest`` is the fully rendered call (model, messages, sampling, seed, s
 from __future__ import annotations
 
 import hashlib
-import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from hadron.core import canonical_json
+
 Message = dict[str, Any]
 """An OpenAI-style chat message: ``{"role": ..., "content": ..., "tool_calls"?: ..., ...}``."""
-
-
-def canonical_json(value: Any) -> str:
-    """Stable JSON: sorted keys, no whitespace, UTF-8 kept. Used for hashing and seeding."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def stable_hash(*parts: Any) -> int:
-    """A 64-bit hash that is the same in every process (unlike the salted built-in ``hash``)."""
-    digest = hashlib.blake2b(canonical_json(parts).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +102,15 @@ class Completion:
         data = dict(data)
         data["usage"] = TokenUsage(**data.get("usage") or {})
         return cls(**data)
+
+
+Accept = Callable[[Completion], bool]
+"""A caller's validation of an answer (a non-empty draft, a parseable ballot, a schema match). The
+client neither stores nor replays an answer it refuses, so a retry really asks again."""
+
+
+def usable(completion: Completion, accept: Accept | None) -> bool:
+    return accept is None or accept(completion)
 
 
 _REQUEST_FIELDS = tuple(f.name for f in fields(ChatRequest))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,21 +20,12 @@ from hadron.qa.fields import as_dict
 from hadron.qa.rundir import RunDir
 from hadron.qa.sections import num, pct
 from hadron.qa.stats import RunSummary, summarize
+from hadron.redact import redact
+from hadron.runtime.task import CardText, get_task, known_tasks, task_of_run
 
 MARKER = "<!-- hadron:card"
 DEFAULT_LICENSE = "unknown"
 
-AUTOREASON_REF = ("- SHL0MS. *Autoreason: Self-Refinement That Knows When to Stop.* "
-                  "https://github.com/NousResearch/autoreason")
-NANOFLUX_REF = """```bibtex
-@misc{anantha2025nanoflux,
-  title         = {NanoFlux: Adversarial Dual-LLM Evaluation and Distillation For Multi-Domain Reasoning},
-  author        = {Anantha, Raviteja and Hor, Soheil and Antoniu, Teodor Nicola and Price, Layne C.},
-  year          = {2025},
-  eprint        = {2509.23252},
-  archivePrefix = {arXiv}
-}
-```"""
 GEPA_REF = """```bibtex
 @misc{agrawal2025gepa,
   title         = {GEPA: Reflective Prompt Evolution Can Outperform Reinforcement Learning},
@@ -46,61 +36,14 @@ GEPA_REF = """```bibtex
 }
 ```"""
 
-
-@dataclass(frozen=True, slots=True)
-class Method:
-    name: str
-    summary: str
-    description: str
-    task_categories: tuple[str, ...]
-    tags: tuple[str, ...]
-    citation: str | None
-    limitations: tuple[str, ...] = ()
-    preference: bool = False
-
-
-_TOURNAMENT = ("The teacher writes a first answer (A). Each pass, a critic lists concrete problems in A, an "
-               "author writes a revision B that addresses them, a synthesizer writes AB, and a panel of "
-               "fresh judges ranks A, B and AB under random neutral labels; Borda points pick the winner, "
-               "ties go to A. A row converges when A wins k passes in a row; a pass cap bounds cost.")
-METHODS: dict[str, Method] = {
-    "autoreason": Method(
-        "AutoReason tournament refinement", "Answers refined by blind tournament (AutoReason).",
-        _TOURNAMENT, ("text-generation",), ("autoreason", "refinement"), AUTOREASON_REF,
-        ("Rows that hit the pass cap without converging are included; filter on `converged` if needed.",
-         "The judges are models: agreement among them is not correctness, and a weak judge panel can "
-         "keep a flawed draft."), preference=True),
-    "single_shot": Method("Single-shot baseline", "Teacher answers, one call per prompt (baseline).",
-                          "Each prompt was answered once by the teacher, with no refinement.",
-                          ("text-generation",), ("baseline",), AUTOREASON_REF),
-    "best_of_n": Method("Best-of-n baseline", "Best of n teacher samples, picked by a judge panel.",
-                        "The teacher sampled n answers; a panel of judges ranked them blind (Borda count) "
-                        "and the best was kept.", ("text-generation",), ("best-of-n",), AUTOREASON_REF,
-                        preference=True),
-    "nanoflux": Method(
-        "NanoFlux adversarial synthesis",
-        "Hard multi-step questions from an attacker/defender game (NanoFlux).",
-        "An attacker model writes multi-step questions with reference answers and explanations; a "
-        "defender answers; a tool-augmented judge checks validity, correctness, reasoning quality and hops; "
-        "an embedding novelty filter drops near-duplicates; curation keeps valid questions the defender "
-        "struggled with inside a complexity band.", ("question-answering", "text-generation"),
-        ("nanoflux", "reasoning"), NANOFLUX_REF,
-        ("Reference answers were checked by a judge model with tools, not by people.",)),
-    "agentic": Method(
-        "Agentic trace distillation", "Tool-use conversations from executed environments.",
-        "A teacher agent worked through scenarios by calling tools that a deterministic environment "
-        "executed; a reviewer scored each episode against a rubric and sent weak ones back for refinement. "
-        "Reviewer turns are not in the saved conversations.", ("text-generation",),
-        ("agent", "tool-use", "function-calling"), None,
-        ("Environments are simulations; tools marked `simulated` were answered by a model.",)),
-    "distill": Method(
-        "GEPA prompt distillation",
-        "A student prompt distilled from an expensive workflow's verdicts (GEPA).",
-        "Gold verdicts were split into train and holdout; GEPA evolved a student prompt on train and it was "
-        "gated on holdout agreement.", ("text-classification",), ("gepa", "prompt-optimization"), GEPA_REF),
-}
-GENERIC = Method("Hadron pipeline", "Synthetic data made by a Hadron pipeline.",
-                 "Rows were produced by the pipeline in `config.yaml`.", ("text-generation",), (), None)
+DISTILL = CardText(
+    "GEPA prompt distillation",
+    "A student prompt distilled from an expensive workflow's verdicts (GEPA).",
+    "Gold verdicts were split into train and holdout; GEPA evolved a student prompt on train and it was "
+    "gated on holdout agreement.", ("text-classification",), ("gepa", "prompt-optimization"), GEPA_REF)
+"""A ``hadron distill`` output folder is not a pipeline run of a task; QA reads it itself."""
+GENERIC = CardText("Hadron pipeline", "Synthetic data made by a Hadron pipeline.",
+                   "Rows were produced by the pipeline in `config.yaml`.", ("text-generation",), (), None)
 COMMON_LIMITATIONS = (
     "Every example was generated by models and can contain factual errors, unsafe content or the "
     "teacher's biases.",
@@ -110,15 +53,26 @@ COMMON_LIMITATIONS = (
 )
 
 
-def detect_method(run: RunDir, summary: RunSummary) -> str:
-    task = run.config.get("task") or run.config.get("method")
-    if isinstance(task, str) and task in METHODS:
-        return task
-    if summary.methods:
-        return summary.methods.most_common(1)[0][0]
-    if summary.agentic_rows:
-        return "agentic"
-    return "generic"
+def detect_method(run: RunDir, summary: RunSummary) -> tuple[str, CardText]:
+    """The run's method and its card text: the task its config names, else the task most of its rows
+    name (``method``), else a generic pipeline (``task: distill`` in a config: a distill folder)."""
+    task = task_of_run(run.config)
+    if task is None and summary.methods:
+        task = get_task(summary.methods.most_common(1)[0][0])
+    if task is not None:
+        return task.name, task.card
+    if "distill" in (run.config.get("task"), run.config.get("method")):
+        return "distill", DISTILL
+    return "generic", GENERIC
+
+
+def citations_of(method: CardText) -> list[str]:
+    """The method's own citation first, then those of every other method Hadron implements."""
+    own = [method.citation] if method.citation else []
+    cards = [task.card for task in known_tasks()] + [DISTILL]
+    others = list(dict.fromkeys(card.citation for card in cards
+                                if card.citation and card.citation not in own))
+    return [*own, "Other methods implemented in Hadron:", *others] if others else own
 
 
 def size_category(rows: int) -> str:
@@ -189,7 +143,7 @@ def _settings(run: RunDir, method: str) -> list[tuple[str, str]]:
             if k != "models"][:40]
 
 
-def card_header(run: RunDir, summary: RunSummary, method: Method,
+def card_header(run: RunDir, summary: RunSummary, method: CardText,
                 configs: list[dict[str, Any]]) -> dict[str, Any]:
     card_cfg = as_dict(run.config.get("card"))
     header: dict[str, Any] = {
@@ -212,9 +166,9 @@ def card_header(run: RunDir, summary: RunSummary, method: Method,
 def render_card(run: RunDir, summary: RunSummary | None = None, *, repo: str | None = None) -> str:
     """The card's Markdown for ``run`` (``summary`` is computed when not given)."""
     if summary is None:
-        summary = summarize(run.iter_rows(), run.iter_log("errors"), run.iter_log("rejects"))
-    key = detect_method(run, summary)
-    method = METHODS.get(key, GENERIC)
+        summary = summarize(run.iter_rows(), run.iter_log("errors"), run.iter_log("rejects"),
+                            task_of_run(run.config))
+    key, method = detect_method(run, summary)
     configs = data_configs(run, summary.rows)
     head = summary.headline()
     counts = [("rows", num(head["rows"])), ("failed (in errors.jsonl, not included)", num(head["failed"])),
@@ -226,12 +180,7 @@ def render_card(run: RunDir, summary: RunSummary | None = None, *, repo: str | N
             counts.append((label, fmt(head[name])))
     if head.get("cost_usd"):
         counts.append(("model cost (USD)", f"{head['cost_usd']:.4f}"))
-    citations = [method.citation] if method.citation else []
-    others = [m.citation for k, m in METHODS.items() if m.citation and m.citation not in citations
-              and k in ("autoreason", "nanoflux", "distill")]
-    if others:
-        citations.append("Other methods implemented in Hadron:")
-        citations.extend(others)
+    citations = citations_of(method)
     env = jinja2.Environment(loader=jinja2.PackageLoader("hadron.qa", "templates"), autoescape=False,
                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     return env.get_template("dataset_card.md.j2").render(
@@ -257,11 +206,11 @@ def write_dataset_card(run_dir: str | Path, *, force: bool = False, repo: str | 
                        summary: RunSummary | None = None) -> Path:
     """Write ``RUN/README.md``; a README someone edited (no marker) is kept unless ``force``."""
     run = RunDir.open(run_dir)
-    path = run.path / "README.md"
+    path = run.card_path
     if path.is_file() and not force and MARKER not in path.read_text(encoding="utf-8", errors="replace"):
         return path
     text = render_card(run, summary, repo=repo)
-    tmp = path.with_name("README.md.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp = path.with_name(f"{path.name}.tmp")
+    tmp.write_text(redact(text), encoding="utf-8")
     tmp.replace(path)
     return path

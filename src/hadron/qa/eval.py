@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING, Any, Literal
 import jinja2
 from pydantic import BaseModel, Field
 
+from hadron.core import stable_hash
 from hadron.errors import ConfigError
 from hadron.llm.errors import LLMError
-from hadron.llm.types import stable_hash
 from hadron.qa import eval_stats as es
 from hadron.qa.pairs import Joined, Pair
 from hadron.qa.verify import check_answer
+from hadron.redact import redact
 
 if TYPE_CHECKING:  # the model layer is imported only when judges are asked
     from hadron.llm.hub import ModelHub
@@ -252,9 +253,9 @@ def write_eval(result: dict[str, Any], records: list[dict[str, Any]], out: Path)
     path = out / "eval.json" if out.is_dir() or not out.suffix else out
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.write_text(redact(json.dumps(result, indent=2, ensure_ascii=False)) + "\n", encoding="utf-8")
     tmp.replace(path)
     pairs_path = path.with_name(path.stem + "_pairs.jsonl")
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
-    pairs_path.write_text(lines, encoding="utf-8")
+    pairs_path.write_text(redact(lines), encoding="utf-8")
     return path

@@ -2,12 +2,15 @@
 
 Tasks name their columns differently (AutoReason ``generation``, agentic ``messages``, NanoFlux
 ``question``/``domain``); each lookup tries the known names in order and returns None when none fits,
-so every caller degrades instead of failing.
+so every caller degrades instead of failing. What a row *is* (a tournament, a conversation) is not
+guessed here: its task says so (``view_of``, ``skipped_columns`` ask the task registry).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from hadron.runtime.task import Task, task_of_row
 
 Row = dict[str, Any]
 
@@ -18,6 +21,9 @@ CATEGORY_FIELDS = ("category", "domain", "family", "scenario_family", "skill", "
 REFERENCE_FIELDS = ("reference", "reference_answer", "gold", "gold_answer", "expected", "target",
                     "label")
 AGENT_ROLES = ("assistant",)
+TEXT_COLUMNS = frozenset({"id", "prompt", "generation", "method", "usage", "settings", "models", "messages",
+                          "tools"})
+"""Columns of any row that QA never breaks down as categories or numbers (a task adds its own)."""
 
 
 def as_dict(value: Any) -> dict[str, Any]:
@@ -114,12 +120,19 @@ def tool_name(call: dict[str, Any]) -> str:
     return str(call.get("name") or "?")
 
 
-def is_agentic(row: Row) -> bool:
-    return bool(tool_calls_of(row))
+def view_of(row: Row, run_task: Task | None = None) -> str:
+    """How the report shows the row: its task's ``report_view`` (the row's ``method``, else the run's
+    task); a row no task claims is a conversation if it holds one, else plain."""
+    task = task_of_row(row, run_task)
+    if task is not None:
+        return task.report_view
+    return "agentic" if messages_of(row) else "plain"
 
 
-def is_tournament(row: Row) -> bool:
-    return isinstance(row.get("trace"), list) and "final_source" in row
+def skipped_columns(row: Row, run_task: Task | None = None) -> frozenset[str]:
+    """Columns not to chart for this row: ``TEXT_COLUMNS`` and its task's ``text_columns``."""
+    task = task_of_row(row, run_task)
+    return TEXT_COLUMNS | task.text_columns if task is not None else TEXT_COLUMNS
 
 
 def final_source_label(row: Row) -> str | None:

@@ -15,10 +15,11 @@ from typing import Any
 
 from hadron.errors import ConfigError, HadronError
 from hadron.qa.card import write_dataset_card
-from hadron.qa.rundir import RunDir
+from hadron.qa.rundir import EVAL, RunDir
+from hadron.runtime import rundir
 
-ALLOW = ("README.md", "data/*", "exports/**", "config.yaml", "manifest.json", "stats.json", "report.html",
-         "eval.json", "eval_pairs.jsonl")
+ALLOW = (rundir.CARD, f"{rundir.DATA}/*", f"{rundir.EXPORTS}/**", rundir.CONFIG, rundir.MANIFEST,
+         rundir.STATS, "report.html", EVAL, "eval_pairs.jsonl")
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 

@@ -28,6 +28,8 @@ from hadron.qa import sections
 from hadron.qa.fields import as_dict
 from hadron.qa.rundir import RunDir
 from hadron.qa.stats import RunSummary
+from hadron.redact import redact as redact_secrets
+from hadron.runtime.task import Task, task_of_run
 
 DEFAULT_SAMPLES = 200
 MAX_TEXT = 20_000
@@ -67,8 +69,9 @@ def collect(run: RunDir, *, samples: int = DEFAULT_SAMPLES,
     """One pass over the run: the summary and a seeded sample of rows for the browser."""
     summary = RunSummary()
     sampler = Sampler(samples, seed)
+    task = task_of_run(run.config)
     for row in run.iter_rows():
-        summary.add_row(row)
+        summary.add_row(row, task)
         sampler.offer(row)
     for record in run.iter_log("errors"):
         summary.add_error(record)
@@ -95,9 +98,9 @@ def _clip(value: Any) -> Any:
     return value
 
 
-def sample_view(row: dict[str, Any]) -> dict[str, Any]:
-    """A row as the browser script expects it: the row itself plus which view to use."""
-    view = "tournament" if rf.is_tournament(row) else "agentic" if rf.messages_of(row) else "plain"
+def sample_view(row: dict[str, Any], task: Task | None = None) -> dict[str, Any]:
+    """A row as the browser script expects it: the row itself plus which view to use (its task's)."""
+    view = rf.view_of(row, task)
     prompt = rf.prompt_of(row) or ""
     label = f"{row.get('id', '?')} · {row.get('method') or row.get('family') or row.get('domain') or view}"
     return {"view": view, "label": f"{label} · {' '.join(prompt.split())[:70]}", "row": _clip(row)}
@@ -160,7 +163,10 @@ def render_report(run: RunDir, *, samples: int = DEFAULT_SAMPLES, seed: int = 0)
              sections.eval_section(run.evaluation),
              sections.distill_section(run.distill, list(run.iter_candidates())),
              sections.runtime_section(run.stats)]
-    views = [sample_view(row) for row in sampled]
+    task = task_of_run(run.config)
+    if task is not None and task.report_sections is not None:
+        built.extend(task.report_sections(run))
+    views = [sample_view(row, task) for row in sampled]
     config_text = (yaml.safe_dump(redact(run.config), sort_keys=False, allow_unicode=True)
                    if run.config else "")
     manifest = run.manifest
@@ -192,6 +198,6 @@ def write_report(run_dir: str | Path, out: str | Path | None = None, *, samples:
     html = render_report(run, samples=samples, seed=seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(html, encoding="utf-8")
+    tmp.write_text(redact_secrets(html), encoding="utf-8")
     tmp.replace(path)
     return path

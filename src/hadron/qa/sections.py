@@ -13,6 +13,7 @@ from typing import Any
 from hadron.llm.accounting import Tally
 from hadron.qa import charts
 from hadron.qa.stats import Distribution, RunSummary
+from hadron.runtime.rundir import STATS
 
 TOP = 15
 
@@ -325,5 +326,4 @@ def runtime_section(stats: dict[str, Any]) -> Section | None:
     walk("", stats)
     if not rows:
         return None
-    return Section("runtime", "Runtime stats (stats.json)",
-                   tables=[Table("stats.json", ["key", "value"], rows)])
+    return Section("runtime", f"Runtime stats ({STATS})", tables=[Table(STATS, ["key", "value"], rows)])

@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from hadron.llm.accounting import Tally
 from hadron.qa import fields as rf
 from hadron.qa.measures import Distribution
+from hadron.runtime.task import Task
 
 Row = dict[str, Any]
 
 ROLE_OF_TRACE_PART = {"critique": "critic", "b": "author_b", "ab": "synthesizer"}
-SKIP_COLUMNS = frozenset({"id", "prompt", "generation", "method", "trace", "reasoning", "usage", "settings",
-                          "final_source", "messages", "tools", "converged", "passes", "models"})
 MAX_CATEGORY_VALUES = 40
 MAX_CATEGORY_LENGTH = 60
 MAX_FIELDS = 16
@@ -81,11 +80,13 @@ def models_by_role(row: Row) -> dict[str, set[str]]:
     return found
 
 
-def numeric_leaves(row: Row) -> dict[str, float]:
-    """Numeric columns (top level and one level down, e.g. ``review.total``), bools excluded."""
+def numeric_leaves(row: Row, task: Task | None = None) -> dict[str, float]:
+    """Numeric columns (top level and one level down, e.g. ``review.total``), bools excluded; the row's
+    task's text columns are left out (``fields.skipped_columns``)."""
     out: dict[str, float] = {}
+    skipped = rf.skipped_columns(row, task)
     for key, value in row.items():
-        if key in SKIP_COLUMNS:
+        if key in skipped:
             continue
         if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
             out[key] = float(value)
@@ -96,9 +97,10 @@ def numeric_leaves(row: Row) -> dict[str, float]:
     return out
 
 
-def categorical_leaves(row: Row) -> dict[str, str]:
+def categorical_leaves(row: Row, task: Task | None = None) -> dict[str, str]:
     """Short string and boolean columns that could be categories (long text is left out)."""
     out: dict[str, str] = {}
+    skipped = rf.skipped_columns(row, task)
 
     def visit(key: str, value: Any) -> None:
         if isinstance(value, bool):
@@ -107,7 +109,7 @@ def categorical_leaves(row: Row) -> dict[str, str]:
             out[key] = value
 
     for key, value in row.items():
-        if key in SKIP_COLUMNS:
+        if key in skipped:
             continue
         if isinstance(value, dict):
             for sub, inner in value.items():
@@ -168,15 +170,17 @@ class RunSummary:
 
     # -- folding in ---------------------------------------------------------------------------------
 
-    def add_row(self, row: Row) -> None:
+    def add_row(self, row: Row, task: Task | None = None) -> None:
+        """Fold one row in; ``task``: the run's task, for rows that do not name their own."""
         self.rows += 1
         if row.get("method"):
             self.methods[str(row["method"])] += 1
         text = rf.text_of(row)
         if text is not None:
             self.lengths.add(len(text))
-        if rf.is_tournament(row):
-            self._add_tournament(row)
+        fold = VIEW_FOLDS.get(rf.view_of(row, task))
+        if fold is not None:
+            fold(self, row)
         if rf.messages_of(row):
             self._add_conversation(row)
         for role, record in (row.get("usage") or {}).items():
@@ -184,7 +188,7 @@ class RunSummary:
                 self.usage[role] = self.usage.get(role, Tally()) + Tally.from_dict(record)
         for role, specs in models_by_role(row).items():
             self.models.setdefault(role, Counter()).update(specs)
-        self._add_columns(row)
+        self._add_columns(row, task)
 
     def _add_tournament(self, row: Row) -> None:
         self.tournament_rows += 1
@@ -229,8 +233,8 @@ class RunSummary:
             self.tool_calls.add(len(calls))
             self.tool_names.update(rf.tool_name(c) for c in calls)
 
-    def _add_columns(self, row: Row) -> None:
-        for key, value in categorical_leaves(row).items():
+    def _add_columns(self, row: Row, task: Task | None) -> None:
+        for key, value in categorical_leaves(row, task).items():
             if key in self.overfull:
                 continue
             if key not in self.categories and len(self.categories) >= MAX_FIELDS * 2:
@@ -240,7 +244,7 @@ class RunSummary:
             if len(counter) > MAX_CATEGORY_VALUES:
                 self.overfull.add(key)
                 del self.categories[key]
-        for key, number in numeric_leaves(row).items():
+        for key, number in numeric_leaves(row, task).items():
             if key in self.numbers or len(self.numbers) < MAX_FIELDS:
                 self.numbers.setdefault(key, Distribution()).add(number)
 
@@ -322,10 +326,15 @@ class RunSummary:
         return head
 
 
-def summarize(rows: Iterable[Row], errors: Iterable[Row] = (), rejects: Iterable[Row] = ()) -> RunSummary:
+VIEW_FOLDS: dict[str, Callable[[RunSummary, Row], None]] = {"tournament": RunSummary._add_tournament}
+"""Report view → what the summary folds in for rows shown that way (beyond the columns every row gets)."""
+
+
+def summarize(rows: Iterable[Row], errors: Iterable[Row] = (), rejects: Iterable[Row] = (),
+              task: Task | None = None) -> RunSummary:
     summary = RunSummary()
     for row in rows:
-        summary.add_row(row)
+        summary.add_row(row, task)
     for record in errors:
         summary.add_error(record)
     for record in rejects:

@@ -16,12 +16,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from hadron.core import Reject, Row
     from hadron.runtime.config import load_pipeline
     from hadron.runtime.dag import DagError
     from hadron.runtime.pipeline import Pipeline, RunResult
     from hadron.runtime.registry import register_step
     from hadron.runtime.stats import RunStats
-    from hadron.runtime.step import Reject, Row, Step, StepContext
+    from hadron.runtime.step import Step, StepContext
     from hadron.runtime.steps import Explode, Filter, Generate, Passthrough, RouteByColumn, Router
 
 _EXPORTS = {
@@ -31,10 +32,10 @@ _EXPORTS = {
     "Generate": "hadron.runtime.steps",
     "Passthrough": "hadron.runtime.steps",
     "Pipeline": "hadron.runtime.pipeline",
-    "Reject": "hadron.runtime.step",
+    "Reject": "hadron.core",
     "RouteByColumn": "hadron.runtime.steps",
     "Router": "hadron.runtime.steps",
-    "Row": "hadron.runtime.step",
+    "Row": "hadron.core",
     "RunResult": "hadron.runtime.pipeline",
     "RunStats": "hadron.runtime.stats",
     "Step": "hadron.runtime.step",

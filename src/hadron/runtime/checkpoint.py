@@ -26,15 +26,14 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from hadron.data.sinks import ShardInfo, ShardSink
 from hadron.data.sinks.files import atomic_write_text
 from hadron.errors import HadronError
+from hadron.redact import redact
 from hadron.runtime.records import SOURCE_STEP, ErrorRecord, Outcome
-
-if TYPE_CHECKING:
-    from hadron.runtime.progress import RunLog
+from hadron.runtime.rundir import RunDir
 
 _DONE = re.compile(r"part-(\d{5,})\.done\.jsonl$")
 FLUSH_SECONDS = 0.05
@@ -78,19 +77,20 @@ class Progress:
 
 
 def _dumps(value: Any) -> bytes:
-    return (json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str) + "\n").encode()
+    return redact(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str) + "\n").encode()
 
 
 class Journal:
     """Records outcomes of one session and publishes shards; ``load`` first, then ``record``/``close``."""
 
-    def __init__(self, run_dir: Path, sink: ShardSink, shard_rows: int) -> None:
+    def __init__(self, run_dir: RunDir | Path, sink: ShardSink, shard_rows: int) -> None:
+        run_dir = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
         self.run_dir = run_dir
-        self.dir = run_dir / "checkpoint"
+        self.dir = run_dir.checkpoint_dir
         self.sink = sink
         self.shard_rows = shard_rows
-        self.errors_path = run_dir / "errors.jsonl"
-        self.rejects_path = run_dir / "rejects.jsonl"
+        self.errors_path = run_dir.errors_path
+        self.rejects_path = run_dir.rejects_path
         self.state = Progress()
         self.index = 0
         self._lines = 0
@@ -187,9 +187,7 @@ class Journal:
                               hint="the run directory was changed by hand; start a new --out")
 
     def _load_input_errors(self) -> None:
-        if not self.errors_path.exists():
-            return
-        for record in _read_records(self.errors_path):
+        for record in self.run_dir.records("errors"):
             if record.get("step") == SOURCE_STEP:
                 self.state.input_errors.add(str(record.get("id")))
 
@@ -231,9 +229,8 @@ class Journal:
         self.flush()
 
         def errors() -> Iterator[bytes]:
-            if self.errors_path.exists():
-                kept = (r for r in _read_records(self.errors_path) if r.get("step") == SOURCE_STEP)
-                yield from (_dumps(r) for r in kept)
+            kept = (r for r in self.run_dir.records("errors") if r.get("step") == SOURCE_STEP)
+            yield from (_dumps(r) for r in kept)
             for _, line in self._latest_failed_lines():
                 yield from (_dumps(e) for e in line["errors"])
 
@@ -349,43 +346,3 @@ class Journal:
             handle.close()
         self._files.clear()
 
-
-def _read_records(path: Path) -> Iterator[dict[str, Any]]:
-    """The complete JSON lines of a records file (a torn last line is skipped)."""
-    with open(path, "rb") as handle:
-        for raw in handle:
-            try:
-                value = json.loads(raw)
-            except ValueError:
-                continue
-            if isinstance(value, dict):
-                yield value
-
-
-def read_run_state(path: Path) -> dict[str, Any]:
-    """``checkpoint/state.json`` (config hash, created, clean flag, executor), or ``{}`` for a new run."""
-    from hadron.errors import ConfigError
-
-    if not path.exists():
-        return {}
-    try:
-        state = json.loads(path.read_text())
-    except ValueError as exc:
-        raise ConfigError(f"{path}: unreadable ({exc})") from exc
-    return state if isinstance(state, dict) else {}
-
-
-def write_run_state(path: Path, **state: Any) -> None:
-    atomic_write_text(path, json.dumps(state, indent=2))
-
-
-def write_card(run_dir: Path, log: RunLog | None) -> None:
-    """The Hub dataset card (``README.md``) at the end of a session, local or Ray; a card that cannot be
-    written never fails the run (the rows and manifest are already safe): ``log`` records why."""
-    from hadron.qa import write_dataset_card
-
-    try:
-        write_dataset_card(run_dir)
-    except Exception as exc:
-        if log is not None:
-            log.event("card_failed", error=f"{type(exc).__name__}: {exc}")

@@ -10,50 +10,28 @@ A run directory (``out_dir``) holds ``config.yaml`` (the resolved config: ``hadr
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
-import itertools
-import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from hadron.core import Row, canonical_json, stable_hash
 from hadron.data.sinks import SinkConfig
 from hadron.errors import ConfigError, InputError
-from hadron.llm.types import canonical_json, stable_hash
 from hadron.runtime.dag import DagError, build_dag, check_columns
-from hadron.runtime.executors import Executor, check_layout, get_executor
-from hadron.runtime.gc_policy import collect_less_often
+from hadron.runtime.executors import Executor, RunResult, get_executor
 from hadron.runtime.registry import step_spec
-from hadron.runtime.session import InputErrors, Session
-from hadron.runtime.step import Row, Step
+from hadron.runtime.step import Step
 
 if TYPE_CHECKING:
-    from hadron.data.sinks import Manifest
     from hadron.data.sources import Source
     from hadron.llm.hub import ModelHub
     from hadron.runtime.progress import ProgressMode
-    from hadron.runtime.stats import RunStats
 
-
-@dataclass
-class RunResult:
-    out_dir: Path
-    stats: RunStats
-    """This session's counts (``RUN/stats.json`` holds the sum over sessions)."""
-    manifest: Manifest
-
-    @property
-    def rows(self) -> int:
-        return self.manifest.rows
-
-    @property
-    def errors(self) -> int:
-        return self.manifest.errors
+__all__ = ["Pipeline", "RowsSource", "RunResult"]
 
 
 class RowsSource:
@@ -180,41 +158,17 @@ class Pipeline:
 
     async def run(self, out_dir: str | Path, *, models: ModelHub | None = None, retry_errors: bool = False,
                   strict: bool = False, progress: ProgressMode = "auto",
-                  executor: str | Executor = "local") -> RunResult:
+                  executor: str | Executor = "local", cache: str | Path | None = None) -> RunResult:
         """Run (or resume, or refresh) the pipeline into ``out_dir``.
 
         ``models``: a hub to use (default: one with its request cache in ``out_dir/cache.sqlite``).
         ``retry_errors`` re-runs only the rows in errors.jsonl; ``strict`` stops at the first malformed
         input line instead of recording it. Cancelling (Ctrl-C) stops cleanly: finished rows are kept
         and the same call resumes. ``executor``: ``"local"`` (this process), ``"ray"``, or an executor
-        object such as ``RayExecutor(address="auto")`` (``hadron.runtime.executors``).
+        object such as ``RayExecutor(address="auto")`` (``hadron.runtime.executors``). ``cache``: the
+        request cache when ``models`` is unset (default ``$HADRON_CACHE``, else ``out_dir/cache.sqlite``;
+        ``RunDir.cache_for``); a cache shared by several runs replays every call they have in common.
         """
-        if executor != "local":
-            runner = get_executor(executor) if isinstance(executor, str) else executor
-            return await runner.run(self, Path(out_dir), models=models, retry_errors=retry_errors,
-                                    strict=strict, progress=progress)
-        check_layout(Path(out_dir), "local")
-        source = self.open_source()
-        pending = InputErrors()
-        rows = source.rows(on_error=None if strict else pending)
-        first = next(iter(rows), None)
-        if first is None:
-            raise InputError(str(self.source_config().get("path", "<source>")), "no rows")
-        self.validate(first.keys())
-        session = Session(self, Path(out_dir), source, models=models, progress=progress)
-        started = time.monotonic()
-        with collect_less_often():
-            try:
-                await session.open(retry_errors=retry_errors, input_errors=pending)
-                await session.run(_chain(first, rows))
-            except asyncio.CancelledError:
-                session.interrupted = True
-                raise
-            finally:
-                session.stats.seconds = time.monotonic() - started
-                await session.close()
-        return RunResult(Path(out_dir), session.stats, session.manifest())
-
-
-def _chain(first: Row, rest: Iterator[Row]) -> Iterator[Row]:
-    return itertools.chain([first], rest)
+        runner = get_executor(executor) if isinstance(executor, str) else executor
+        return await runner.run(self, Path(out_dir), models=models, retry_errors=retry_errors, strict=strict,
+                                progress=progress, cache=cache)

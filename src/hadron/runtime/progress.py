@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from hadron.llm.accounting import Meter, cost_text
+from hadron.redact import redact
 from hadron.runtime.records import utc_now
 from hadron.runtime.stats import RunStats
 
@@ -31,7 +32,7 @@ class RunLog:
 
     def event(self, name: str, **fields: Any) -> None:
         record = {"time": utc_now(), "session": self.session, "event": name, **fields}
-        self._handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        self._handle.write(redact(json.dumps(record, ensure_ascii=False, default=str)) + "\n")
         self._handle.flush()
 
     def close(self) -> None:

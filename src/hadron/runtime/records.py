@@ -13,11 +13,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from hadron.errors import InputError
-from hadron.runtime.step import Row
+from hadron.core import Row
+from hadron.errors import DuplicateIdError, InputError
 
 SOURCE_STEP = "source"
-"""The ``step`` of an error record for a malformed input line."""
+"""The ``step`` of an error record for a malformed input line (and of a ``duplicate_id`` reject)."""
+DUPLICATE_ID = "duplicate_id"
+"""The reject reason of an input row whose id an earlier row already had (``keep-first``)."""
 
 
 def utc_now() -> str:
@@ -65,6 +67,14 @@ class RejectRecord(BaseModel):
     step: str
     reason: str
     detail: dict[str, Any] = {}
+
+    @classmethod
+    def of_duplicate(cls, err: DuplicateIdError) -> RejectRecord:
+        """A repeated input id dropped by ``on_duplicate_id: keep-first``; its id is ``file:line`` (the
+        row's own id belongs to the first row, which was kept)."""
+        key = f"{err.path}:{err.line}"
+        detail = {"id": err.row_id, "file": err.path, "line": err.line, "first_line": err.first_line}
+        return cls(id=key, source_id=key, step=SOURCE_STEP, reason=DUPLICATE_ID, detail=detail)
 
 
 @dataclass(slots=True)

@@ -3,13 +3,16 @@
 A step class states its ``kind`` and a pydantic ``Options`` model (``extra="forbid"``) and builds itself
 with ``from_options(name, options)``. Built-in kinds are listed here; a package adds its own with
 ``register_step`` or through the ``hadron.steps`` entry-point group (name = kind, value =
-``module:Class``). A kind may also be written as an import path, ``mypkg.steps:MyStep``, which is how a
-pipeline built in Python with custom steps is saved and replayed.
+``module:Class``, or ``module:TASK`` for a task descriptor, whose ``step`` is the class: that is how
+every task, built-in or not, registers; see ``runtime/task.py``). A kind may also be written as an import
+path, ``mypkg.steps:MyStep``, which is how a pipeline built in Python with custom steps is saved and
+replayed.
 """
 
 from __future__ import annotations
 
 import importlib
+from functools import cache
 from importlib.metadata import entry_points
 from typing import Any, TypeVar
 
@@ -25,9 +28,8 @@ _BUILTIN: dict[str, str] = {
     "passthrough": "hadron.runtime.steps.passthrough:Passthrough",
     "route": "hadron.runtime.steps.route:RouteByColumn",
     "explode": "hadron.runtime.steps.explode:Explode",
-    "exact_dedup": "hadron.data.filters.exact_dedup:ExactDedup",
-    "minhash_dedup": "hadron.data.filters.minhash_dedup:MinHashDedup",
-    "agentic": "hadron.tasks.agentic.step:Agentic",
+    "exact_dedup": "hadron.runtime.steps.exact_dedup:ExactDedup",
+    "minhash_dedup": "hadron.runtime.steps.minhash_dedup:MinHashDedup",
 }
 _registered: dict[str, type[Step]] = {}
 
@@ -40,25 +42,44 @@ def register_step(cls: S) -> S:
     return cls
 
 
+@cache
+def _plugins() -> dict[str, str]:
+    """The ``hadron.steps`` entry points, read once per process (kind → ``module:attr``)."""
+    return {ep.name: ep.value for ep in entry_points(group="hadron.steps")}
+
+
 def known_kinds() -> list[str]:
-    plugins = [ep.name for ep in entry_points(group="hadron.steps")]
-    return sorted(set(_BUILTIN) | set(_registered) | set(plugins))
+    return sorted(set(_BUILTIN) | set(_registered) | set(_plugins()))
+
+
+def registered_object(kind: str) -> Any | None:
+    """What ``kind`` is registered as (a Step class, or a descriptor whose ``step`` is one), or None
+    when no registration names it. Import paths (``mod:Class``) are not looked up here."""
+    if kind in _registered:
+        return _registered[kind]
+    return plugin_object(kind)
+
+
+def plugin_object(kind: str) -> Any | None:
+    """What a built-in kind or a ``hadron.steps`` entry point names, loaded; None if neither does."""
+    target = _BUILTIN.get(kind) or _plugins().get(kind)
+    return _load(kind, target) if target is not None else None
 
 
 def step_class(kind: str) -> type[Step]:
     """The class for ``kind``; a miss lists the kinds that exist."""
-    if kind in _registered:
-        return _registered[kind]
-    target = _BUILTIN.get(kind)
-    if target is None:
-        for ep in entry_points(group="hadron.steps"):
-            if ep.name == kind:
-                target = ep.value
-                break
-    if target is None and ":" in kind:
-        target = kind
-    if target is None:
+    obj = registered_object(kind)
+    if obj is None and ":" in kind:
+        obj = _load(kind, kind)
+    if obj is None:
         raise ConfigError(f"unknown step kind {kind!r}", hint=f"known kinds: {', '.join(known_kinds())}")
+    step = getattr(obj, "step", obj)
+    if not (isinstance(step, type) and issubclass(step, Step)):
+        raise ConfigError(f"step kind {kind!r}: {obj!r} is not a Step class")
+    return step
+
+
+def _load(kind: str, target: str) -> Any:
     module_name, _, attr = target.partition(":")
     try:
         obj: Any = importlib.import_module(module_name)
@@ -66,8 +87,6 @@ def step_class(kind: str) -> type[Step]:
             obj = getattr(obj, part)
     except (ImportError, AttributeError) as exc:
         raise ConfigError(f"step kind {kind!r}: cannot import {target}: {exc}") from exc
-    if not (isinstance(obj, type) and issubclass(obj, Step)):
-        raise ConfigError(f"step kind {kind!r}: {target} is not a Step class")
     return obj
 
 

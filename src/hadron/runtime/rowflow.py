@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
+from hadron.core import Reject, Row, stable_hash
 from hadron.errors import FatalError
-from hadron.llm.types import stable_hash
 from hadron.runtime.dag import Dag
 from hadron.runtime.records import ErrorRecord, Outcome, RejectRecord
 from hadron.runtime.stats import RunStats
-from hadron.runtime.step import Reject, Row, StepOutput
+from hadron.runtime.step import StepOutput
 from hadron.runtime.steps.route import Router
 
 if TYPE_CHECKING:

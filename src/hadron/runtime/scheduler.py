@@ -13,12 +13,12 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from hadron.core import Row
 from hadron.errors import InputError
 from hadron.runtime.checkpoint import DoneSet, Journal
 from hadron.runtime.records import Outcome
 from hadron.runtime.rowflow import RowFlow
 from hadron.runtime.stats import RunStats
-from hadron.runtime.step import Row
 
 
 @dataclass

@@ -1,31 +1,29 @@
-"""One session of a run directory: open it (resume state, config check), run, and close it cleanly.
+"""One local session of a run directory: open it (resume state, config check), run, and close it cleanly.
 
-``RUN/checkpoint/state.json`` holds the config hash (a run directory belongs to one pipeline), the
-creation time, and ``clean``: false while a session runs, so the next one knows the last was killed and
-rebuilds errors.jsonl / rejects.jsonl from the journal.
+The directory's files are written through ``RunDir``; its state's ``clean`` flag is false while a
+session runs, so the next one knows the last was killed and rebuilds errors.jsonl / rejects.jsonl from
+the journal.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from hadron import __version__
+from hadron.core import Row
 from hadron.data.sinks import Manifest, ShardSink, open_sink
-from hadron.data.sinks.files import atomic_write_text
-from hadron.errors import ConfigError, InputError
-from hadron.runtime.checkpoint import Journal, read_run_state, write_card, write_run_state
+from hadron.errors import DuplicateIdError, InputError
+from hadron.runtime.checkpoint import Journal
 from hadron.runtime.progress import Reporter, RunLog, count_lines
-from hadron.runtime.records import ErrorRecord, Outcome, utc_now
+from hadron.runtime.records import ErrorRecord, Outcome, RejectRecord, utc_now
 from hadron.runtime.rowflow import RowFlow
+from hadron.runtime.rundir import RunDir
 from hadron.runtime.scheduler import Scheduler, Selection
-from hadron.runtime.stats import RunStats, add_tallies, tally_dict
-from hadron.runtime.step import Row, restores
+from hadron.runtime.stats import RunStats, tally_dict
+from hadron.runtime.step import restores
 
 if TYPE_CHECKING:
     from hadron.llm.hub import ModelHub
@@ -34,13 +32,19 @@ if TYPE_CHECKING:
 
 
 class InputErrors:
-    """The source's ``on_error`` callback: buffers until the session can record, then forwards."""
+    """The source's ``on_error`` callback: buffers until the session can record, then forwards.
 
-    def __init__(self) -> None:
+    ``strict`` raises a malformed record at once; a repeated id under ``keep-first`` (``DuplicateIdError``)
+    is a rule at work, not a malformed record, so it is recorded (as a reject) even then."""
+
+    def __init__(self, *, strict: bool = False) -> None:
+        self.strict = strict
         self.buffer: list[InputError] = []
         self.target: Callable[[InputError], None] | None = None
 
     def __call__(self, err: InputError) -> None:
+        if self.strict and not isinstance(err, DuplicateIdError):
+            raise err
         if self.target is None:
             self.buffer.append(err)
         else:
@@ -55,25 +59,24 @@ class InputErrors:
 
 class Session:
     def __init__(self, pipeline: Pipeline, out: Path, source: Any, *, models: ModelHub | None,
-                 progress: ProgressMode) -> None:
+                 progress: ProgressMode, cache: Path | str | None = None) -> None:
         from hadron.llm.hub import ModelHub
 
         self.pipeline = pipeline
         self.out = out
+        self.run_dir = RunDir(out)
         self.source = source
         self.stats = RunStats()
         self.own_hub = models is None
-        self.hub = models if models is not None else ModelHub(cache_path=out / "cache.sqlite")
+        self.hub = models if models is not None else ModelHub(cache_path=self.run_dir.cache_for(cache))
         self.progress_mode = progress
         self.interrupted = False
         self.complete = False
         self.retry = False
-        self._state_path = out / "checkpoint" / "state.json"
         self._manifest: Manifest | None = None
         self.journal: Journal | None = None
         self.log: RunLog | None = None
         self.reporter: Reporter | None = None
-        self._lock_handle: IO[str] | None = None
 
     # -- opening -----------------------------------------------------------------------------------
 
@@ -81,29 +84,18 @@ class Session:
         pipeline = self.pipeline
         for step in pipeline.steps:  # a bad model spec fails here, before the run dir is touched
             await step.setup(self.hub)
-        state = self._read_state()
         config_hash = pipeline.config_hash()
-        if state and state.get("config_hash") != config_hash:
-            raise ConfigError(f"{self.out} holds a run of a different pipeline (config hash "
-                              f"{state.get('config_hash')}, this one {config_hash})",
-                              hint="use a new --out, or restore the pipeline that made it")
-        try:
-            self.out.mkdir(parents=True, exist_ok=True)
-            self._lock()
-            atomic_write_text(self.out / "config.yaml",
-                              yaml.safe_dump(pipeline.config(), sort_keys=False, allow_unicode=True))
-        except OSError as exc:
-            raise InputError(str(self.out), f"cannot write the run directory: {exc.strerror or exc}") from exc
+        state = self.run_dir.begin(config=pipeline.config(), config_hash=config_hash)
         self.created = str(state.get("created") or utc_now())
         self.sink: ShardSink = open_sink(pipeline.sink, self.out)
-        self.journal = Journal(self.out, self.sink, pipeline.sink.shard_rows)
+        self.journal = Journal(self.run_dir, self.sink, pipeline.sink.shard_rows)
         resumed = self.journal.load(rebuild=bool(state) and not state.get("clean", True))
         self._write_state(clean=False)
         self.selection = Selection(done=resumed.done)
         if retry_errors:
             self.retry = True
             self.selection.retry = self.journal.retry_targets()
-        self.log = RunLog(self.out / "log.jsonl")
+        self.log = RunLog(self.run_dir.log_path)
         self.log.event("start", hadron_version=__version__, config_hash=config_hash,
                        resumed_rows=len(resumed.done), shards=len(resumed.shards),
                        retry=len(self.selection.retry) if self.selection.retry is not None else None)
@@ -122,36 +114,28 @@ class Session:
         used = {step.name: await step.restore(self.journal.written_rows()) for step in steps}
         self.log.event("restore", rows=self.journal.state.rows_out, steps=used)
 
-    def _lock(self) -> None:
-        """One session per run directory: a second ``hadron run`` on it would interleave journals."""
-        try:
-            import fcntl
-        except ImportError:  # not POSIX: no lock
-            return
-        path = self._state_path.parent / "lock"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(path, "a")  # noqa: SIM115 - held for the session, closed by close()
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            handle.close()
-            raise ConfigError(f"{self.out} is in use by another hadron run",
-                              hint="wait for it to finish, or use another --out") from exc
-        self._lock_handle = handle
-
-    def _read_state(self) -> dict[str, Any]:
-        return read_run_state(self._state_path)
-
     def _write_state(self, *, clean: bool) -> None:
-        write_run_state(self._state_path, config_hash=self.pipeline.config_hash(), created=self.created,
-                        clean=clean, hadron_version=__version__)
+        self.run_dir.write_state(config_hash=self.pipeline.config_hash(), created=self.created, clean=clean,
+                                 executor="local")
 
     def _input_error(self, err: InputError) -> None:
         assert self.journal is not None and self.log is not None
+        if isinstance(err, DuplicateIdError):
+            self._duplicate(err)
+            return
         record = ErrorRecord.of_input(err)
         if self.journal.record_input_error(record):
             self.stats.input_errors += 1
             self.log.event("input_error", file=err.path, line=err.line, message=err.reason)
+
+    def _duplicate(self, err: DuplicateIdError) -> None:
+        """A repeated id under ``keep-first``: journaled as a finished source (``file:line``) holding one
+        reject, so it counts as done, is rebuilt after a crash and is recorded once across sessions."""
+        assert self.journal is not None
+        reject = RejectRecord.of_duplicate(err)
+        if reject.id in self.journal.state.done:
+            return
+        self.journal.record(Outcome(source_id=reject.id, rejects=[reject]))
 
     # -- running -----------------------------------------------------------------------------------
 
@@ -206,17 +190,17 @@ class Session:
                 if self.retry:
                     self.journal.rebuild(rejects=False)
                 self._write_manifest()
-                self._write_stats()
+                models = {role: tally_dict(t) for role, t in self.hub.meter.by_role().items()}
+                self.run_dir.add_stats(self.stats, models, structured=self.hub.structured_choices())
                 self._write_state(clean=True)
-                write_card(self.out, self.log)
+                self.run_dir.finish(self.log)
             if self.log is not None:
                 self.log.event("end", interrupted=self.interrupted, complete=self.complete,
                                rows=self._manifest.rows if self._manifest else None,
                                stats=self.stats.to_dict())
                 self.log.close()
         finally:
-            if self._lock_handle is not None:
-                self._lock_handle.close()
+            self.run_dir.release()
             if self.own_hub:
                 await self.hub.aclose()
 
@@ -227,25 +211,7 @@ class Session:
     def _write_manifest(self) -> None:
         assert self.journal is not None
         state = self.journal.state
-        shards = state.shards
-        manifest = Manifest(
-            hadron_version=__version__, created=self.created, updated=utc_now(),
-            config_hash=self.pipeline.config_hash(), format=self.pipeline.sink.format,
-            data=self.pipeline.sink.path or "data",
-            rows=sum(s.rows for s in shards), shards=shards, columns=Manifest.merge_columns(shards),
+        self._manifest = self.run_dir.write_manifest(
+            self.sink, created=self.created, config_hash=self.pipeline.config_hash(), shards=state.shards,
             errors=state.errors, input_errors=len(state.input_errors), rejected=dict(state.rejected),
             source=self.source.describe(), complete=self.complete and not self.interrupted)
-        text = manifest.model_dump_json(indent=2)
-        atomic_write_text(self.out / "manifest.json", text)
-        if self.pipeline.sink.path:
-            self.sink.put_text("manifest.json", text)
-        self._manifest = manifest
-
-    def _write_stats(self) -> None:
-        path = self.out / "stats.json"
-        before: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
-        total = RunStats.from_dict(before) + self.stats if before else self.stats
-        models = {role: tally_dict(t) for role, t in self.hub.meter.by_role().items()}
-        data = {**total.to_dict(), "models": add_tallies(before.get("models", {}), models),
-                "structured": {**before.get("structured", {}), **self.hub.structured_choices()}}
-        atomic_write_text(path, json.dumps(data, indent=2))

@@ -8,21 +8,12 @@ key (a string) is stable across runs: seeds, caching and resume hang off it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from hadron.core import Reject, Row
 
 if TYPE_CHECKING:
     from hadron.llm.hub import ModelHub
-
-Row = dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class Reject:
-    """Returned by a step (or a filter's ``keep``) to drop a row on purpose, with a reason."""
-
-    reason: str
-    detail: dict[str, Any] = field(default_factory=dict)
 
 
 class StepContext(Protocol):

@@ -3,6 +3,9 @@
 ``single_shot`` is the teacher's first answer. ``best_of_n`` samples the teacher N times and lets the
 same blind judge panel pick one by Borda count (ties to the lower sample index). Sample 0 is the very
 request the tournament's teacher makes, so with a shared cache the baselines reuse its answer.
+
+Each is a task (``SINGLE_SHOT``, ``BEST_OF_N`` at the end) that reads its rows with the AutoReason row
+view and extractors; neither has a command of its own (``step: single_shot`` in a pipeline).
 """
 
 from __future__ import annotations
@@ -12,15 +15,21 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hadron.runtime.step import Row, Step, StepContext, StepOutput
+from hadron.core import Row
+from hadron.core.conversation import transcript
+from hadron.runtime.step import Step, StepContext, StepOutput
+from hadron.runtime.task import CardText, Task
 from hadron.tasks.autoreason.borda import borda, decide, is_void
 from hadron.tasks.autoreason.config import JudgeConfig, ModelSpec, RoleConfig, spec_name
 from hadron.tasks.autoreason.errors import EmptyDraft
+from hadron.tasks.autoreason.exports import EXTRACTORS
 from hadron.tasks.autoreason.judging import JudgePanel
 from hadron.tasks.autoreason.records import FinalSource, MethodColumns, SamplingPass
-from hadron.tasks.autoreason.roles import Ledger, RoleCall
+from hadron.tasks.autoreason.roles import Ledger, RoleCall, has_text
 from hadron.tasks.autoreason.step import OUTPUT_COLUMNS
-from hadron.tasks.autoreason.tournament import check_prompt, first_draft
+from hadron.tasks.autoreason.task import CITATION, TEXT_COLUMNS
+from hadron.tasks.autoreason.tournament import Prompt, as_conversation, first_draft, row_conversation
+from hadron.tasks.autoreason.view import RunRow
 
 if TYPE_CHECKING:
     from hadron.llm import ModelHub
@@ -65,12 +74,12 @@ class BestOfNConfig(SingleShotConfig):
                 "tie_order": [str(i) for i in range(self.n)], **settings}
 
 
-async def single_shot(prompt: str, row_id: str, hub: ModelHub,
+async def single_shot(prompt: Prompt, row_id: str, hub: ModelHub,
                       config: SingleShotConfig | None = None, *, teacher: RoleCall | None = None,
                       ) -> MethodColumns:
     """``teacher``: the role already bound (a step binds it once in ``setup``, not per row)."""
     config = config or SingleShotConfig()
-    check_prompt(prompt)
+    prompt = as_conversation(prompt)
     ledger = Ledger()
     draft = await first_draft(teacher or config.teacher_call(hub), ledger, prompt, row_id)
     return MethodColumns(
@@ -80,24 +89,25 @@ async def single_shot(prompt: str, row_id: str, hub: ModelHub,
         usage=ledger.usage_records())
 
 
-async def best_of_n(prompt: str, row_id: str, hub: ModelHub,
+async def best_of_n(prompt: Prompt, row_id: str, hub: ModelHub,
                     config: BestOfNConfig | None = None, *, teacher: RoleCall | None = None,
                     panel: JudgePanel | None = None) -> MethodColumns:
     """``teacher`` and ``panel``: the roles already bound (a step binds them once in ``setup``)."""
     config = config or BestOfNConfig()
-    check_prompt(prompt)
+    conversation = as_conversation(prompt)
     ledger = Ledger()
     teacher = teacher or config.teacher_call(hub)
     completions = await asyncio.gather(*(
-        teacher(ledger, row_id=row_id, pass_index=0, sample_index=i, index=i, prompt=prompt)
+        teacher(ledger, row_id=row_id, pass_index=0, sample_index=i, index=i, turns=conversation,
+                accept=has_text)
         for i in range(config.n)))
     samples = [c.text.strip() for c in completions]
     if not any(samples):
         raise EmptyDraft(f"the teacher returned {config.n} empty answers")
     panel = panel or config.judge_panel(hub)
     names = [str(i) for i in range(config.n)]
-    ballots = await panel.vote(ledger, prompt=prompt, candidates=dict(zip(names, samples, strict=True)),
-                               row_id=row_id, pass_index=1)
+    ballots = await panel.vote(ledger, prompt=transcript(conversation),
+                               candidates=dict(zip(names, samples, strict=True)), row_id=row_id, pass_index=1)
     rankings = [b.ranking for b in ballots if b.ranking is not None]
     scores = borda(rankings, names)
     eligible = [name for name, text in zip(names, samples, strict=True) if text]
@@ -138,7 +148,7 @@ class SingleShot(Step):
         self._teacher = self.options.teacher_call(models)
 
     async def process(self, row: Row, ctx: StepContext) -> StepOutput:
-        result = await single_shot(check_prompt(row.get(self.options.input)), ctx.row_id, ctx.models,
+        result = await single_shot(row_conversation(row, self.options.input), ctx.row_id, ctx.models,
                                    self.options, teacher=self._teacher)
         return {**row, **result.to_columns()}
 
@@ -169,7 +179,7 @@ class BestOfN(Step):
         self._panel = self.options.judge_panel(models)
 
     async def process(self, row: Row, ctx: StepContext) -> StepOutput:
-        result = await best_of_n(check_prompt(row.get(self.options.input)), ctx.row_id, ctx.models,
+        result = await best_of_n(row_conversation(row, self.options.input), ctx.row_id, ctx.models,
                                  self.options, teacher=self._teacher, panel=self._panel)
         return {**row, **result.to_columns()}
 
@@ -178,3 +188,17 @@ class BestOfN(Step):
 
 
 __all__ = ["BestOfN", "BestOfNConfig", "SingleShot", "SingleShotConfig", "best_of_n", "single_shot"]
+
+
+SINGLE_SHOT = Task(
+    name="single_shot", step=SingleShot, row_model=RunRow, records=EXTRACTORS,
+    card=CardText("Single-shot baseline", "Teacher answers, one call per prompt (baseline).",
+                  "Each prompt was answered once by the teacher, with no refinement.",
+                  ("text-generation",), ("baseline",), CITATION),
+    report_view="tournament", text_columns=TEXT_COLUMNS)
+BEST_OF_N = Task(
+    name="best_of_n", step=BestOfN, row_model=RunRow, records=EXTRACTORS,
+    card=CardText("Best-of-n baseline", "Best of n teacher samples, picked by a judge panel.",
+                  "The teacher sampled n answers; a panel of judges ranked them blind (Borda count) and the "
+                  "best was kept.", ("text-generation",), ("best-of-n",), CITATION, preference=True),
+    report_view="tournament", text_columns=TEXT_COLUMNS)

@@ -27,8 +27,8 @@ from typing import Any, Literal
 
 from aiohttp import web
 
+from hadron.core import canonical_json, stable_hash
 from hadron.errors import ConfigError
-from hadron.llm.types import canonical_json, stable_hash
 from hadron.testing.answers import digest, expected_reply, last_user_text, value_for_schema
 
 FAULT_KINDS = ("rate_limit", "rate_limit_bare", "unavailable", "server_error", "hang", "reset",

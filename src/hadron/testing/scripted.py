@@ -12,10 +12,11 @@ import dataclasses
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
 
+from hadron.core import canonical_json
 from hadron.errors import ConfigError
 from hadron.llm.config import ModelConfig
 from hadron.llm.reasoning import split_reasoning
-from hadron.llm.types import ChatRequest, Completion, TokenUsage, canonical_json
+from hadron.llm.types import ChatRequest, Completion, TokenUsage
 
 Reply = str | Completion
 ScriptFn = Callable[[ChatRequest], Reply | Awaitable[Reply]]

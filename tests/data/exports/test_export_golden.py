@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from hadron.data.exports import FORMATS, export_run
+from hadron.data.exports import FORMATS
+from hadron.runtime.export import export_run
 
 from .conftest import GOLDEN
 

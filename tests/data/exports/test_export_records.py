@@ -10,19 +10,13 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from hadron.data.exports import (
-    Conversation,
-    RowError,
-    cot_records,
-    critic_records,
-    dpo_records,
-    export_run,
-    sft_records,
-)
+from hadron.data.exports import Conversation, RowError
 from hadron.data.exports import openai as openai_format
 from hadron.data.exports import sharegpt as sharegpt_format
 from hadron.data.exports import trl as trl_format
 from hadron.errors import ConfigError, HadronError, InputError
+from hadron.runtime.export import export_run
+from hadron.tasks.autoreason.exports import cot_records, critic_records, dpo_records, sft_records
 
 from .conftest import make_run
 
@@ -223,7 +217,7 @@ def test_malformed_trace_field_is_reported_with_its_path(tmp_path: Path, rows: l
 def test_invalid_json_line_is_reported_with_its_line(tmp_path: Path) -> None:
     (tmp_path / "run" / "data").mkdir(parents=True)
     (tmp_path / "run" / "data" / "part-00000.jsonl").write_text('{"id": "a"}\n{not json\n', encoding="utf-8")
-    with pytest.raises(InputError, match=r"part-00000\.jsonl:2: not valid JSON"):
+    with pytest.raises(InputError, match=r"part-00000\.jsonl:2: invalid JSON"):
         export_run(tmp_path / "run")
 
 

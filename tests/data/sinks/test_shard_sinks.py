@@ -75,7 +75,6 @@ def test_unknown_url_scheme_is_a_config_error(tmp_path: Path) -> None:
 async def test_every_reader_of_a_parquet_run_decodes_its_json_columns(tmp_path: Path) -> None:
     """A mixed-type column is stored as JSON text; the exports and the report read the original values
     back (the manifest names the JSON columns), as ``ParquetSink.read`` does for a resumed run."""
-    from hadron.data.exports.shards import find_shards, iter_rows
     from hadron.qa.rundir import RunDir
     from hadron.runtime.pipeline import Pipeline
     from hadron.runtime.steps import Passthrough
@@ -83,5 +82,5 @@ async def test_every_reader_of_a_parquet_run_decodes_its_json_columns(tmp_path: 
     rows = [{"id": "a", "prompt": "p", "extra": 1}, {"id": "b", "prompt": "q", "extra": "two"}]
     run = tmp_path / "run"
     await Pipeline(rows, [Passthrough("keep")], sink={"format": "parquet"}).run(run, progress="off")
-    assert [r.row["extra"] for r in iter_rows(find_shards(run))] == [1, "two"]
+    assert [r.row["extra"] for r in RunDir(run).rows()] == [1, "two"]
     assert [r["extra"] for r in RunDir.open(run).iter_rows()] == [1, "two"]

@@ -92,23 +92,31 @@ def test_column_mapping_and_id_column(tmp_path: Path) -> None:
         {"id": "5", "prompt": "a", "origin": "wiki"}, {"id": "k2", "prompt": "b", "origin": "web"}]
 
 
-def test_duplicate_id_is_an_error_naming_both_lines(tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "prompt": "x"}, {"id": "a", "prompt": "y"}])
-    with pytest.raises(InputError, match=r":2: duplicate id 'a' \(first seen at line 1\)"):
-        list(open_source(SourceConfig(path=path, id_column="id")).rows())
+def test_the_inputs_id_column_is_the_row_id(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "p.jsonl", [{"id": "mine", "prompt": "x"}, {"id": 7, "prompt": "y"}])
+    assert [row["id"] for row in open_source(path).rows()] == ["mine", "7"]
 
 
-def test_source_id_column_is_kept_when_ids_are_hashes(tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "p.jsonl", [{"id": "mine", "prompt": "x"}])
-    (row,) = open_source(path).rows()
-    assert row["source_id"] == "mine" and row["id"] != "mine"
+def test_an_id_column_elsewhere_keeps_the_inputs_id_under_another_name(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "p.jsonl", [{"uid": "u1", "id": "other", "prompt": "x"}])
+    (row,) = open_source(SourceConfig(path=path, id_column="uid")).rows()
+    assert row == {"id": "u1", "source_id": "other", "prompt": "x"}
 
 
-def test_only_bad_lines_means_no_rows(tmp_path: Path) -> None:
-    path = tmp_path / "p.jsonl"
-    path.write_text("nope\n\n")
-    with pytest.raises(InputError, match=r"no rows \(1 malformed records skipped\)"):
+def test_a_missing_id_in_an_input_with_ids_is_a_bad_line(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "prompt": "x"}, {"prompt": "y"}])
+    errors: list[InputError] = []
+    assert [row["id"] for row in open_source(path).rows(on_error=errors.append)] == ["a"]
+    assert str(errors[0]).endswith("p.jsonl:2: column 'id' is missing, expected a string or integer id")
+
+
+def test_only_bad_lines_names_the_first_and_counts_the_rest(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b'{"prompt": "caf\xe9 au lait, s\'il vous pla\xeet"}\n[1, 2]\n{"prompt": null}\n')
+    with pytest.raises(InputError) as caught:
         list(open_source(str(path)).rows(on_error=lambda e: None))
+    assert str(caught.value) == (f"{path}:1: not UTF-8 (byte 0xe9 at column 16); 2 more skipped, "
+                                 "no rows left")
 
 
 def test_gzip_is_read_transparently(tmp_path: Path) -> None:

@@ -21,8 +21,9 @@ import pytest
 from pydantic import BaseModel, ConfigDict
 
 from hadron.cli import main
+from hadron.core import Row
 from hadron.runtime.pipeline import Pipeline
-from hadron.runtime.step import Row, Step, StepContext, StepOutput
+from hadron.runtime.step import Step, StepContext, StepOutput
 from hadron.runtime.steps import Generate
 from hadron.testing import FaultServer, expected_reply
 

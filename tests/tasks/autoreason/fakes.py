@@ -113,6 +113,6 @@ class Ctx:
     models: ModelHub
 
     def seed(self, *parts: object) -> int:
-        from hadron.llm.types import stable_hash
+        from hadron.core import stable_hash
 
         return stable_hash(self.row_id, *parts)

@@ -197,8 +197,9 @@ async def test_row_records_roles_usage_and_settings(fake_models: Callable[..., F
     entry = row["trace"][0]
     assert set(entry) == {"pass", "incumbent", "critique", "b", "ab", "ballots", "borda", "winner", "margin",
                           "void", "short_circuit"}
-    assert set(entry["ballots"][0]) == {"judge", "model", "permutation", "raw", "reasoning", "ranking",
-                                        "valid", "finish_reason", "asks", "error"}
+    assert set(entry["ballots"][0]) == {"judge", "model", "permutation", "raw", "reasoning",
+                                        "reasoning_truncated", "ranking", "valid", "finish_reason", "asks",
+                                        "error"}
     assert entry["critique"]["finish_reason"] == "stop"
     assert row["settings"]["models"]["judges"] == [out.settings["models"]["teacher"]] * 3
     assert MethodColumns.model_validate(row) == out

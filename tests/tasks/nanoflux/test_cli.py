@@ -24,7 +24,7 @@ def fake_embedder() -> Iterator[None]:
 
 
 def args(spec: str, out: Path, *extra: str) -> list[str]:
-    return ["nanoflux", "--domains", "math,science", "--per-domain", "2", "--attacker", spec,
+    return ["nanoflux", "--domains", "math,science", "--per-domain", "2", "--pool-factor", "1", "--attacker", spec,
             "--defender", spec, "--judge", spec, "--embedder", "fake:", "--max-rounds", "4",
             "--out", str(out), "--quiet", *extra]
 
@@ -47,11 +47,11 @@ def test_a_run_writes_data_rejects_and_sft_exports(scripted, tmp_path: Path) -> 
     assert len(sft) == 4 and sft[0]["messages"][0]["role"] == "user"
     assert (out / "exports" / "sft.openai.jsonl").exists()
     assert (out / "exports" / "sft.sharegpt.jsonl").exists()
-    assert "kept" in result.output and "invalid_question" in result.output
+    assert "selected" in result.output and "invalid_question" in result.output
 
     again = CliRunner().invoke(app, args(spec, out, "--concurrency", "1"))
     assert again.exit_code == 0, again.output
-    assert "4 kept question(s) restored" in again.output and "already full" in again.output
+    assert "4 pooled question(s) restored" in again.output and "already full" in again.output
 
 
 def test_an_unknown_domain_is_one_error_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -33,8 +33,8 @@ def test_no_domain_is_a_config_error() -> None:
 
 def test_defaults() -> None:
     config = NanoFluxConfig()
-    assert config.per_domain == 200
-    assert config.rounds_limit() == 2000
+    assert config.per_domain == 150 and config.pool_factor == 3 and config.pool_size() == 450
+    assert config.rounds_limit() == 4500  # 10 x the pool
     assert config.attacker.model == config.defender.model == config.judge.model == "local"
     assert config.judge.tools == ["python"]
 

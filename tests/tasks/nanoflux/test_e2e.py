@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from hadron.data.exports import export_run
+from hadron.runtime.export import export_run
 from hadron.tasks.nanoflux.config import NanoFluxConfig
 from hadron.tasks.nanoflux.records import REASONS
 from hadron.tasks.nanoflux.step import NanoFluxStep
@@ -24,7 +24,7 @@ SMALL = {"max_tokens": 160, "max_reasks": 1}
 
 def settings(model: str, **overrides: Any) -> NanoFluxConfig:
     values: dict[str, Any] = {
-        "domains": ["math"], "per_domain": 2, "max_rounds": 2, "concurrency": 1,
+        "domains": ["math"], "per_domain": 2, "pool_factor": 1, "max_rounds": 2, "concurrency": 1,
         "attacker": {"model": model, **SMALL}, "defender": {"model": model, "max_tokens": 96},
         "judge": {"model": model, "max_tokens": 96, "verdict_max_tokens": 120, "max_reasks": 1,
                   "max_tool_calls": 1},
@@ -38,7 +38,7 @@ def lines(path: Path) -> list[dict[str, Any]]:
 
 
 async def check_run(config: NanoFluxConfig, out: Path) -> None:
-    from hadron.cli.nanoflux import run_step
+    from hadron.tasks.nanoflux.run import run_step
 
     step = NanoFluxStep("nanoflux", **config.model_dump())
     rows, _, errors = await run_step(step, out)

@@ -16,7 +16,7 @@ from .conftest import Fake, FakeEmbedder, Round, tool_call
 
 def settings(spec: str, **judge: Any) -> NanoFluxConfig:
     return NanoFluxConfig.model_validate({
-        "domains": ["math"], "per_domain": 1, "max_rounds": 1, "concurrency": 1,
+        "domains": ["math"], "per_domain": 1, "pool_factor": 1, "max_rounds": 1, "concurrency": 1,
         "attacker": {"model": spec}, "defender": {"model": spec},
         "judge": {"model": spec, **judge}, "sandbox": {"wall_seconds": 5, "cpu_seconds": 2}})
 

@@ -20,7 +20,7 @@ from .conftest import GOOD_VERDICT, SEEDS, Fake, FakeEmbedder, Round, question_t
 def settings(a: str, b: str | None = None, **overrides: object) -> NanoFluxConfig:
     """One domain, one round in flight, judge without tools unless asked."""
     values: dict[str, object] = {
-        "domains": ["math"], "per_domain": 5, "max_rounds": 6, "concurrency": 1,
+        "domains": ["math"], "per_domain": 5, "pool_factor": 1, "max_rounds": 6, "concurrency": 1,
         "attacker": {"model": a}, "defender": {"model": b or a}, "judge": {"model": a, "tools": []}}
     values.update(overrides)
     return NanoFluxConfig.model_validate(values)

@@ -72,7 +72,7 @@ async def test_near_duplicates_are_rejected_and_distinct_questions_kept() -> Non
 
 @pytest.mark.model
 async def test_restored_questions_count_and_a_rerun_round_replaces_its_entry() -> None:
-    config = NanoFluxConfig(per_domain=2, novelty_threshold=0.85)
+    config = NanoFluxConfig(per_domain=2, pool_factor=1, novelty_threshold=0.85)
     curator = Curator(config, LocalMiniLM())
     question = "What is the sum of the interior angles of a convex hexagon, in degrees?"
     restored = await curator.restore([{"id": "math/r00000", "domain": "math", "question": question},

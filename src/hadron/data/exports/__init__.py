@@ -1,23 +1,16 @@
-"""Training-data exports of a finished run: SFT, DPO, CoT and critic triples in the formats TRL,
-OpenAI fine-tuning and ShareGPT (LLaMA-Factory) load unchanged.
+"""Training-data formats: SFT, DPO, CoT and critic records rendered for TRL, OpenAI fine-tuning and
+ShareGPT (LLaMA-Factory), which load them unchanged.
 
-Rows become neutral records (``Conversation``, ``Preference``, ``ReasoningTrace``, ``CriticTriple``) in
-``autoreason.py``; one module per target format renders and schema-checks them; ``FORMATS`` maps a
-format name to its writer; ``export_run`` ties it together.
+Only neutral pieces live here: the record types (``Conversation``, ``Preference``, ``ReasoningTrace``,
+``CriticTriple``) and their kinds, one module per target format that renders and schema-checks them, and
+``FORMATS`` (format name → writer). Which rows become which records is each task's business (its
+``Task.records``); writing a run's exports is ``hadron.runtime.export.export_run``.
 """
 
 from __future__ import annotations
 
-from hadron.data.exports.autoreason import (
-    EXTRACTORS,
-    Extraction,
-    RowError,
-    cot_records,
-    critic_records,
-    dpo_records,
-    sft_records,
-)
-from hadron.data.exports.base import ExportFormat, OutputModel
+from hadron.data.exports.base import RECORD_KINDS, ExportFormat, OutputModel
+from hadron.data.exports.extraction import ChatRow, Extraction, Extractor, RowError, conversation_records
 from hadron.data.exports.records import (
     Conversation,
     CriticTriple,
@@ -28,16 +21,16 @@ from hadron.data.exports.records import (
     ToolCall,
 )
 from hadron.data.exports.registry import FORMATS, resolve_formats
-from hadron.data.exports.run import ExportStats, export_run
 
 __all__ = [
-    "EXTRACTORS",
     "FORMATS",
+    "RECORD_KINDS",
+    "ChatRow",
     "Conversation",
     "CriticTriple",
     "ExportFormat",
-    "ExportStats",
     "Extraction",
+    "Extractor",
     "Message",
     "OutputModel",
     "PairScores",
@@ -45,10 +38,6 @@ __all__ = [
     "ReasoningTrace",
     "RowError",
     "ToolCall",
-    "cot_records",
-    "critic_records",
-    "dpo_records",
-    "export_run",
+    "conversation_records",
     "resolve_formats",
-    "sft_records",
 ]

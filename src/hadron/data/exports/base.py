@@ -1,5 +1,8 @@
 """What an export format is: a name, the kind of neutral record it reads, a file name, and a renderer
-that turns one neutral record into a validated output model (the schema check before writing)."""
+that turns one neutral record into a validated output model (the schema check before writing).
+
+Record kinds (``RECORD_KINDS``) name the neutral record types; a task says which kinds it can extract
+from its rows, a format says which kind it renders, and the two meet only by that name."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from hadron.data.exports.autoreason import Kind
+from hadron.data.exports.records import Conversation, CriticTriple, Preference, ReasoningTrace
 
 
 class OutputModel(BaseModel):
@@ -28,7 +31,18 @@ class ExportFormat:
     """One target format. ``render`` raises pydantic's ValidationError for a record it cannot write."""
 
     name: str
-    kind: Kind
+    kind: str
+    """A key of ``RECORD_KINDS``."""
     filename: str
     render: Callable[[Any], OutputModel]
     summary: str
+
+
+RECORD_KINDS: dict[str, type[Any]] = {
+    "sft": Conversation,
+    "dpo": Preference,
+    "cot": ReasoningTrace,
+    "critic": CriticTriple,
+}
+"""Record kind → the neutral record type its extractors make and its formats render. A new kind is a
+record type in ``records.py`` and one line here."""

@@ -18,6 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from hadron.data.sinks.files import fsync_dir, fsync_file
 from hadron.errors import ConfigError
 
+DATA_DIR = "data"
+"""The shards' folder inside a run directory when the sink has no ``path`` (``runtime.rundir`` names it)."""
+
 
 class SinkConfig(BaseModel):
     """Output format and sharding (the ``sink:`` section of a pipeline)."""
@@ -75,7 +78,7 @@ class ShardSink:
         from fsspec.implementations.local import LocalFileSystem
 
         self.config = config
-        self.url = config.path or str(run_dir / "data")
+        self.url = config.path or str(run_dir / DATA_DIR)
         try:
             self.fs, self.root = fsspec.core.url_to_fs(self.url, **config.storage_options)
         except (ImportError, ValueError) as exc:

@@ -6,6 +6,8 @@ import contextlib
 import os
 from pathlib import Path
 
+from hadron.redact import redact
+
 
 def fsync_dir(path: Path) -> None:
     """Make a rename inside ``path`` durable (no-op where directories cannot be opened)."""
@@ -30,7 +32,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
+    """Secret values in the environment are masked first (``hadron.redact``)."""
+    atomic_write_bytes(path, redact(text).encode("utf-8"))
 
 
 def fsync_file(path: Path) -> None:

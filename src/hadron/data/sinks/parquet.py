@@ -46,20 +46,6 @@ def iter_parquet_rows(source: Any, json_columns: Iterable[str] = ()) -> Iterator
             yield row
 
 
-def json_columns_of(shard: Path) -> list[str]:
-    """A shard's JSON-text columns, from the manifest beside it (a sink ``path``) or in the run directory
-    above ``data/``; none when there is no manifest (a Parquet file hadron did not write)."""
-    for manifest in (shard.parent / "manifest.json", shard.parent.parent / "manifest.json"):
-        if manifest.is_file():
-            try:
-                shards = json.loads(manifest.read_text(encoding="utf-8")).get("shards") or []
-            except (OSError, ValueError, AttributeError):
-                return []
-            return next((list(s.get("json_columns") or []) for s in shards
-                         if isinstance(s, dict) and s.get("name") == shard.name), [])
-    return []
-
-
 def to_table(rows: list[dict[str, Any]], names: list[str]) -> tuple[Any, list[str]]:
     """Columns in first-seen order; a column pyarrow cannot type (mixed types) is stored as JSON text."""
     import pyarrow as pa

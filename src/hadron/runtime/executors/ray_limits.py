@@ -53,19 +53,9 @@ class LimiterActor:
         """Wait for a concurrency slot and the request/token budget; return the permit id."""
         if self._reaper is None:
             self._reaper = asyncio.get_running_loop().create_task(self._reap())
-        limiter = self.limiter
-        generation = await limiter.gate.acquire()
-        try:
-            if limiter.requests is not None:
-                await limiter.requests.take(1.0)
-            if limiter.tokens is not None:
-                await limiter.tokens.take(estimated_tokens)
-        except BaseException:
-            limiter.gate.release()
-            raise
+        slot = await self.limiter.admit(estimated_tokens)
         self._next += 1
-        reserved = estimated_tokens if limiter.tokens is not None else 0
-        self.leases[self._next] = _Lease(Slot(limiter, generation, reserved), time.monotonic() + self.lease_s)
+        self.leases[self._next] = _Lease(slot, time.monotonic() + self.lease_s)
         return self._next
 
     async def release(self, permit: int, total_tokens: int | None, rate_limited: bool) -> None:

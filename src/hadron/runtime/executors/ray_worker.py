@@ -22,11 +22,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from hadron.core import Row
 from hadron.data.sinks import SinkConfig, open_sink
 from hadron.errors import ConfigError
 from hadron.runtime.executors.blocks import BlockResult, BlockStore, publish_block
 from hadron.runtime.records import SOURCE_STEP
-from hadron.runtime.step import Row
+from hadron.runtime.rundir import RunDir
 
 
 class BlockSpec(BaseModel):
@@ -81,10 +82,10 @@ async def _run_block(spec: BlockSpec, rows: list[Row], registry: Any) -> BlockRe
         await hub.aclose()
     shards = publish_block(open_sink(main_sink_config, out_dir), spec.index,
                            open_sink(work_sink_config, work), result.manifest.shards)
-    stats: dict[str, Any] = json.loads((work / "stats.json").read_text())
-    errors = [r for r in _records(work / "errors.jsonl") if r.get("step") != SOURCE_STEP]
+    block = RunDir(work)
+    errors = [r for r in block.records("errors") if r.get("step") != SOURCE_STEP]
     return BlockResult(index=spec.index, ids_hash=spec.ids_hash, rows_in=len(rows), shards=shards,
-                       errors=errors, rejects=_records(work / "rejects.jsonl"), stats=stats,
+                       errors=errors, rejects=list(block.records("rejects")), stats=block.read_stats(),
                        worker=f"{socket.gethostname()}:{os.getpid()}")
 
 
@@ -107,14 +108,3 @@ def _work_dir(out_dir: Path, spec: BlockSpec) -> Path:
         identity.write_text(json.dumps({"index": spec.index, "ids_hash": spec.ids_hash}))
     return work
 
-
-def _records(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            value = json.loads(line)
-            if isinstance(value, dict):
-                records.append(value)
-    return records

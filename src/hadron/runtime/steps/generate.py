@@ -15,9 +15,10 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field
 
+from hadron.core import Row
 from hadron.errors import ConfigError
 from hadron.llm.config import ModelSpec
-from hadron.runtime.step import Row, Step, StepContext, StepOutput
+from hadron.runtime.step import Step, StepContext, StepOutput
 
 if TYPE_CHECKING:
     from hadron.llm.hub import ModelHub

@@ -6,7 +6,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from hadron.runtime.step import Row, Step, StepContext, StepOutput
+from hadron.core import Row
+from hadron.runtime.step import Step, StepContext, StepOutput
 
 
 class Router(Step):

@@ -16,9 +16,9 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from hadron.core import stable_hash
 from hadron.llm.errors import Rejected
 from hadron.llm.structured import extract_json
-from hadron.llm.types import stable_hash
 from hadron.prompts import load_template, render
 from hadron.tasks.agentic.config import LoopConfig
 from hadron.tasks.agentic.envs.simulated import SimulatedTools

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from hadron.llm.types import stable_hash
+from hadron.core import stable_hash
 from hadron.prompts import load_template, render
 from hadron.tasks.agentic.config import AgenticConfig
 from hadron.tasks.agentic.loop import AgentLoop, to_text_protocol

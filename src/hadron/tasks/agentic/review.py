@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from hadron.llm.types import stable_hash
+from hadron.core import stable_hash
 from hadron.prompts import load_template, render
 from hadron.tasks.agentic.config import ReviewConfig
 from hadron.tasks.agentic.language import LanguageReport, check_messages

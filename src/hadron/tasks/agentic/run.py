@@ -12,19 +12,23 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field
 
+from hadron.core.config import read_yaml, validate
 from hadron.data.sinks import SinkConfig
 from hadron.errors import ConfigError, InputError
+from hadron.runtime.export import export_finished
+from hadron.runtime.rundir import RunDir
+from hadron.runtime.task import RunRequest, TaskResult
 from hadron.tasks.agentic.config import AgenticConfig
-from hadron.tasks.agentic.scenario import load_scenarios, node_line
+from hadron.tasks.agentic.scenario import load_scenarios
 from hadron.tasks.agentic.step import Agentic, plan_rows
 
 if TYPE_CHECKING:
-    from hadron.data.exports import ExportStats
+    from hadron.runtime.export import ExportStats
     from hadron.runtime.progress import ProgressMode
 
 SFT_FORMATS = ["sft-trl", "sft-openai", "sft-sharegpt"]
@@ -58,45 +62,34 @@ class RunSummary:
 def load_run_config(path: str | Path) -> AgenticRunConfig:
     """Read ``path``; a relative ``scenarios`` folder is relative to the file; errors name file:line."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise InputError(str(path), f"cannot read: {err.strerror or err}") from err
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise InputError(
-            str(path),
-            f"invalid YAML: {getattr(err, 'problem', None) or err}",
-            line=mark.line + 1 if mark else None,
-        ) from err
-    if data is None:
-        data = {}
-    if not isinstance(data, dict) or (root is not None and not isinstance(root, yaml.MappingNode)):
+    doc = read_yaml(path)
+    data = {} if doc.data is None else doc.data
+    if not isinstance(data, dict) or (doc.node is not None and not isinstance(doc.node, yaml.MappingNode)):
         raise InputError(str(path), "expected a mapping of settings", line=1)
     scenarios = data.get("scenarios")
     if isinstance(scenarios, str) and (path.parent / scenarios).exists():
         data["scenarios"] = str((path.parent / scenarios).resolve())
-    try:
-        return AgenticRunConfig.model_validate(data)
-    except ValidationError as err:
-        first = err.errors(include_url=False)[0]
-        key = ".".join(str(part) for part in first["loc"]) or "config"
-        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
-        line = node_line(root, first["loc"]) if root is not None else None
-        raise InputError(str(path), f"{key}: {message}", line=line) from err
+    return validate(AgenticRunConfig, data, doc, indices="dots")
 
 
 async def run_agentic(
-    config: AgenticRunConfig, out: str | Path, *, progress: ProgressMode = "auto", retry_errors: bool = False
+    config: AgenticRunConfig, out: str | Path, *, progress: ProgressMode = "auto", retry_errors: bool = False,
+    cache: Path | None = None,
 ) -> RunSummary:
     """Run (or resume) the episodes into ``out``; ``retry_errors`` re-runs only the rows whose model calls
     failed last time (RUN/errors.jsonl)."""
-    from hadron.data.exports import export_run
+    task = await run_task(RunRequest(config, Path(out), progress=progress, retry_errors=retry_errors,
+                                     cache=cache))
+    summary: RunSummary = task.summary
+    return summary
+
+
+async def run_task(request: RunRequest) -> TaskResult:
+    """The agentic task's command (``Task.run``): episodes → pipeline → SFT exports → ``RunSummary``."""
     from hadron.runtime import Pipeline
 
+    config: AgenticRunConfig = request.settings
+    out = Path(request.out)
     scenarios = load_scenarios(config.scenarios)  # a bad scenario file fails here, before any call
     rows = plan_rows(scenarios, config.episodes)
     if not rows:
@@ -107,31 +100,23 @@ async def run_agentic(
     options = config.model_dump(exclude={"episodes", "concurrency", "sink", "exports"})
     step = Agentic("agentic", **options)
     pipeline = Pipeline(source=rows, steps=[step], sink=config.sink, max_in_flight=config.concurrency)
-    result = await pipeline.run(out, progress=progress, retry_errors=retry_errors)
+    result = await pipeline.run(out, progress=request.progress, retry_errors=request.retry_errors,
+                                cache=request.cache)
     summary = RunSummary(
-        Path(out),
+        out,
         planned=len(rows),
         rows=result.rows,
         errors=result.errors,
         rejected=dict(result.manifest.rejected),
         success=0,
     )
-    for row in _rows(Path(out)):
+    for located in RunDir(out).rows():
+        row = located.row
         summary.success += bool(row.get("success"))
         summary.families[str(row.get("family"))] += 1
         summary.served_by[str(row.get("served_by"))] += 1
-    if config.exports and result.rows:
-        summary.exports = export_run(out, config.exports)
-    return summary
+    summary.exports = export_finished(out, result.rows, config.exports)
+    return TaskResult(out, result, summary.exports, summary)
 
 
-def _rows(out: Path) -> list[dict[str, Any]]:
-    from hadron.data.exports.shards import find_shards, iter_rows
-
-    try:
-        return [located.row for located in iter_rows(find_shards(out))]
-    except InputError:
-        return []
-
-
-__all__ = ["SFT_FORMATS", "AgenticRunConfig", "RunSummary", "load_run_config", "run_agentic"]
+__all__ = ["SFT_FORMATS", "AgenticRunConfig", "RunSummary", "load_run_config", "run_agentic", "run_task"]

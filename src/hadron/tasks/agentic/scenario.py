@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from hadron.core.config import YamlDoc, config_error, describe, parse_yaml, read_text, validate
 from hadron.errors import ConfigError, InputError
 from hadron.tasks.agentic.language import LanguagePolicy
 from hadron.tasks.agentic.registry import ALL, FAMILIES, environment_class, shipped_scenarios
@@ -223,12 +224,12 @@ def load_scenarios(source: str | Path) -> list[Scenario]:
 def _scenario_files(source: str | Path) -> list[tuple[str, str]]:
     path = Path(source)
     if path.is_file():
-        return [(str(path), _read(path))]
+        return [(str(path), read_text(path))]
     if path.is_dir():
         found = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
         if not found:
             raise InputError(str(path), "no *.yaml scenario files in this folder")
-        return [(str(p), _read(p)) for p in found]
+        return [(str(p), read_text(p)) for p in found]
     name = str(source)
     families = list(FAMILIES) if name == ALL else [name] if name in FAMILIES else None
     if families is None:
@@ -245,133 +246,61 @@ def _scenario_files(source: str | Path) -> list[tuple[str, str]]:
     return files
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        raise InputError(str(path), f"not UTF-8 text: {err.reason}") from err
-    except OSError as err:
-        raise InputError(str(path), f"cannot read: {err.strerror or err}") from err
-
-
 def _parse_file(where: str, text: str) -> Iterable[Scenario]:
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise InputError(where, f"invalid YAML: {problem}", line=mark.line + 1 if mark else None) from err
-    if isinstance(data, dict) and isinstance(root, yaml.MappingNode):
-        items = [(data, root)]
-    elif isinstance(data, list) and isinstance(root, yaml.SequenceNode):
-        items = list(zip(data, root.value, strict=True))
-    else:
+    doc = parse_yaml(text, where)
+    mapping = isinstance(doc.data, dict) and isinstance(doc.node, yaml.MappingNode)
+    sequence = isinstance(doc.data, list) and isinstance(doc.node, yaml.SequenceNode)
+    if not (mapping or sequence):
         raise InputError(where, "expected a scenario (a mapping) or a list of scenarios", line=1)
-    for item, node in items:
-        yield _parse_one(where, item, node)
+    for item in doc.items():
+        yield _parse_one(item)
 
 
-def _parse_one(where: str, data: Any, node: yaml.Node) -> Scenario:
+def _parse_one(doc: YamlDoc) -> Scenario:
+    data, where = doc.data, doc.path
     if not isinstance(data, dict):
-        raise InputError(where, "each scenario must be a mapping", line=node.start_mark.line + 1)
+        raise InputError(where, "each scenario must be a mapping", line=doc.line())
     if "family" in data and data["family"] not in FAMILIES:
         raise InputError(
             where,
             f"unknown family {data['family']!r} (known: {', '.join(FAMILIES)})",
-            line=node_line(node, ("family",)),
+            line=doc.line(("family",)),
         )
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as err:
-        first = pick_error(err)
-        loc = tuple(part for part in first["loc"] if not _is_union_tag(part))
-        key = ".".join(str(part) for part in loc) or "scenario"
-        message = (
-            "unknown key"
-            if first["type"] == "extra_forbidden"
-            else first["msg"].removeprefix("Value error, ")
-        )
-        raise InputError(where, f"{key}: {message}", line=node_line(node, loc)) from err
-    scenario._origin = f"{where}:{node.start_mark.line + 1}"
-    _check_against_environment(where, scenario, node)
+    scenario = validate(Scenario, data, doc, indices="dots")
+    scenario._origin = f"{where}:{doc.line()}"
+    _check_against_environment(doc, scenario)
     return scenario
 
 
-def _check_against_environment(where: str, scenario: Scenario, node: yaml.Node) -> None:
+def _check_against_environment(doc: YamlDoc, scenario: Scenario) -> None:
     """Tools resolve, the initial state builds, success checks parse, and every variant renders."""
+    where = doc.path
     env = environment_class(scenario.family)
     try:
         scenario.tool_specs()
     except ValueError as err:
-        raise InputError(where, f"tools: {err}", line=node_line(node, ("tools",))) from None
+        raise InputError(where, f"tools: {err}", line=doc.line(("tools",))) from None
     for index in range(min(scenario.variant_count(), 64)):
         try:
             variant, _ = scenario.variant(index)
         except TemplateError as err:
-            raise InputError(
-                where, f"variant {index}: template error: {err}", line=node_line(node, ())
-            ) from None
+            raise InputError(where, f"variant {index}: template error: {err}", line=doc.line()) from None
         try:
             env.validate_state(variant.initial_state)
+        except ValidationError as err:
+            raise config_error(err, doc, data=variant.initial_state, prefix=("initial_state",),
+                               indices="dots") from None
         except (ValueError, TypeError) as err:
-            loc, message = _first_problem(err)
-            raise InputError(
-                where,
-                f"initial_state{loc}: {message}",
-                line=node_line(
-                    node, ("initial_state", *loc.strip(".").split(".")) if loc else ("initial_state",)
-                ),
-            ) from None
+            raise InputError(where, f"initial_state: {err}", line=doc.line(("initial_state",))) from None
         for number, assertion in enumerate(variant.success):
             try:
                 env.validate_assertion(assertion)
             except (ValueError, TypeError) as err:
-                _, message = _first_problem(err)
+                problem = describe(err, assertion, indices="dots") if isinstance(err, ValidationError) \
+                    else err
                 raise InputError(
-                    where, f"success.{number}: {message}", line=node_line(node, ("success", number))
+                    where, f"success.{number}: {problem}", line=doc.line(("success", number))
                 ) from None
-
-
-def pick_error(err: ValidationError) -> Any:
-    """The most useful of pydantic's errors: an unknown key first (likely a typo of a required one),
-    then the deepest location (for ``str | ToolSpec``, the ToolSpec problem rather than "not a string")."""
-    errors = err.errors(include_url=False)
-    return min(errors, key=lambda e: (e["type"] != "extra_forbidden", -len(e["loc"])))
-
-
-def _first_problem(err: Exception) -> tuple[str, str]:
-    if isinstance(err, ValidationError):
-        first = pick_error(err)
-        loc = "".join(f".{part}" for part in first["loc"] if not _is_union_tag(part))
-        return loc, "unknown key" if first["type"] == "extra_forbidden" else first["msg"].removeprefix(
-            "Value error, "
-        )
-    return "", str(err)
-
-
-def _is_union_tag(part: Any) -> bool:
-    """pydantic puts the union member's name (``ServiceIs``, ``function-after[...]``) in error locations."""
-    return isinstance(part, str) and (bool(re.match(r"^[A-Z]", part)) or "[" in part)
-
-
-def node_line(root: yaml.Node, loc: Iterable[Any]) -> int:
-    """The 1-based line of the deepest YAML node ``loc`` reaches (a mapping key's own line; a missing
-    key: its parent's line)."""
-    node: yaml.Node = root
-    line = node.start_mark.line
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            pair = next(((key, value) for key, value in node.value if str(key.value) == str(part)), None)
-            if pair is None:
-                break
-            line, node = pair[0].start_mark.line, pair[1]  # a key's own line, not its block's
-        elif isinstance(node, yaml.SequenceNode) and str(part).isdigit() and int(part) < len(node.value):
-            node = node.value[int(part)]
-            line = node.start_mark.line
-        else:
-            break
-    return int(line) + 1
 
 
 def _origin_line(origin: str) -> int | None:
@@ -379,4 +308,4 @@ def _origin_line(origin: str) -> int | None:
     return int(tail) if tail.isdigit() else None
 
 
-__all__ = ["RubricItem", "Scenario", "ToolSpec", "load_scenarios", "node_line"]
+__all__ = ["RubricItem", "Scenario", "ToolSpec", "load_scenarios"]

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from hadron.core import Reject, Row
 from hadron.errors import ConfigError
-from hadron.runtime.registry import register_step
-from hadron.runtime.step import Reject, Row, Step, StepContext, StepOutput
+from hadron.runtime.step import Step, StepContext, StepOutput
 from hadron.tasks.agentic.config import AgenticConfig
 from hadron.tasks.agentic.loop import AgentLoop
 from hadron.tasks.agentic.refine import Refiner, Result
@@ -46,7 +46,6 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 )
 
 
-@register_step
 class Agentic(Step):
     kind: ClassVar[str] = "agentic"
 

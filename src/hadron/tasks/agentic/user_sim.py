@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from hadron.llm.types import stable_hash
+from hadron.core import stable_hash
 from hadron.prompts import load_template, render
 
 if TYPE_CHECKING:

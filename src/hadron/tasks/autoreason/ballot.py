@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from hadron.llm.types import stable_hash
+from hadron.core import stable_hash
 
 LABEL_PREFIX = "X"
 MAX_ENUM_CANDIDATES = 5
@@ -100,6 +100,18 @@ def ranking_strings(label_set: Sequence[str]) -> list[str]:
     return [" > ".join(order) for order in itertools.permutations(label_set)]
 
 
+REASONING_KEPT = 400
+"""Characters of a judge's reasoning kept in its ballot record; a longer reasoning never voids a ballot
+whose ranking is valid: it is cut here and the ballot says so (``reasoning_truncated``)."""
+
+
+def clip_reasoning(text: str | None) -> tuple[str | None, bool]:
+    """(kept text, whether it was cut)."""
+    if text is None or len(text) <= REASONING_KEPT:
+        return text, False
+    return text[:REASONING_KEPT].rstrip() + "…", True
+
+
 @lru_cache(maxsize=16)
 def ballot_schema(n: int) -> type[BaseModel]:
     """A pydantic model whose ``ranking`` can only be a full order: with constrained decoding even a
@@ -109,7 +121,7 @@ def ballot_schema(n: int) -> type[BaseModel]:
     choices: Any = Literal[tuple(ranking_strings(labels(n)))]
     model: type[BaseModel] = create_model(
         f"Ballot{n}",
-        reasoning=(str, Field(default="", max_length=400, description="one or two short sentences")),
+        reasoning=(str, Field(default="", description="one or two short sentences")),
         ranking=(choices, Field(description="labels from best to worst")),
     )
     return model
@@ -122,8 +134,10 @@ def map_back(order: Sequence[str], perm: Mapping[str, str]) -> list[str]:
 
 __all__ = [
     "MAX_ENUM_CANDIDATES",
+    "REASONING_KEPT",
     "ParsedRanking",
     "ballot_schema",
+    "clip_reasoning",
     "labels",
     "map_back",
     "parse_ballot",

@@ -1,18 +1,20 @@
 """Settings for the tournament and its roles (pydantic: they come from YAML and the CLI).
 
 Defaults are the paper's: authors at temperature 0.8, judges at 0.3, 3 judges, k = 2, a cap of 15
-passes, merge synthesis, no critic short-circuit, no margin. Every role may name its own model (or
-pool); a role without one uses the config's ``model``. Judges may be a mixed panel: ``judge.models``
-is cycled by judge index.
+passes, merge synthesis, no critic short-circuit, no margin, except where the backend serving a role
+declares otherwise (``BackendDefaults``: the embedded model gets short answers and 3 passes) and the
+config leaves the setting unset. Every role may name its own model (or pool); a role without one uses
+the config's ``model``. Judges may be a mixed panel: ``judge.models`` is cycled by judge index.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hadron.llm import ModelConfig, PoolConfig
+from hadron.llm.defaults import defaults_for
 from hadron.tasks.autoreason.records import Candidate, SynthesisMode
 
 ModelSpec = str | ModelConfig | PoolConfig
@@ -79,6 +81,23 @@ class AutoReasonConfig(BaseModel):
         if len(set(value)) != len(value):
             raise ValueError(f"tie_order repeats a candidate: {value}")
         return value
+
+    @model_validator(mode="after")
+    def _backend_defaults(self) -> AutoReasonConfig:
+        """Unset caps take what the serving backend declares, whichever command built this config."""
+        if "max_passes" not in self.model_fields_set:
+            rounds = defaults_for(self.model).max_rounds
+            if rounds is not None:
+                self.max_passes = rounds
+        for name in ("teacher", "critic", "author_b", "synthesizer", "judge"):
+            role: RoleConfig = getattr(self, name)
+            if "max_tokens" in role.model_fields_set:
+                continue
+            declared = defaults_for(self.role_model(role))
+            cap = declared.verdict_max_tokens if name == "judge" else declared.answer_max_tokens
+            if cap is not None:
+                role.max_tokens = cap
+        return self
 
     def role_model(self, role: RoleConfig) -> ModelSpec:
         return role.model if role.model is not None else self.model

@@ -17,8 +17,12 @@ class EmptyPrompt(RowFailed):
     """The prompt is empty or only whitespace."""
 
 
+class BadConversation(RowFailed):
+    """The row's ``messages`` / ``system`` do not make a conversation to answer."""
+
+
 class EmptyDraft(RowFailed):
     """The teacher returned no text, so there is nothing to refine."""
 
 
-__all__ = ["EmptyDraft", "EmptyPrompt", "RowFailed"]
+__all__ = ["BadConversation", "EmptyDraft", "EmptyPrompt", "RowFailed"]

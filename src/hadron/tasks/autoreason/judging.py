@@ -24,6 +24,7 @@ from hadron.tasks.autoreason.ballot import (
     MAX_ENUM_CANDIDATES,
     ParsedRanking,
     ballot_schema,
+    clip_reasoning,
     map_back,
     parse_ballot,
     parse_order,
@@ -101,10 +102,12 @@ class JudgePanel:
             ledger.add("judge", completion, pass_index=pass_index, reask=ask > 0, index=judge)
         if parsed.order and reasoning and not completions[-1].reasoning:
             ledger.note("judge", pass_index, reasoning, index=judge)
+        kept, cut = clip_reasoning(reasoning)
         return BallotRecord(
             judge=judge, model=call.served_by(completions[-1]), permutation=perm, raw=completions[-1].text,
-            reasoning=reasoning, ranking=map_back(parsed.order, perm) if parsed.order else None,
-            valid=parsed.order is not None, finish_reason=completions[-1].finish_reason,
+            reasoning=kept, reasoning_truncated=cut,
+            ranking=map_back(parsed.order, perm) if parsed.order else None, valid=parsed.order is not None,
+            finish_reason=completions[-1].finish_reason,
             asks=len(completions), error=parsed.error)
 
     async def _ask_json(self, call: RoleCall, messages: list[Message], label_set: tuple[str, ...], *,
@@ -125,10 +128,15 @@ class JudgePanel:
                         row_id: str, seed: int, judge: int) -> tuple[list[Completion], ParsedRanking]:
         completions: list[Completion] = []
         conversation = list(messages)
+        def readable(completion: Completion) -> bool:  # an unreadable ballot is never replayed
+            parsed = parse_ballot(completion.text, label_set, allow_partial=self.config.partial_ballots)
+            return parsed.order is not None
+
         for ask in range(self.config.max_reasks + 1):
             completion = await call.model.chat(
                 conversation, role="judge", route_key=row_id, temperature=self.config.temperature,
-                max_tokens=self.config.max_tokens, seed=seed, sample_index=judge, reask=ask > 0)
+                max_tokens=self.config.max_tokens, seed=seed, sample_index=judge, reask=ask > 0,
+                accept=readable)
             completions.append(completion)
             parsed = parse_ballot(completion.text, label_set, allow_partial=self.config.partial_ballots)
             if parsed.order is not None or ask == self.config.max_reasks:

@@ -65,6 +65,8 @@ class BallotRecord(_Record):
     raw: str
     """The judge's last reply (the one parsed, or the last one that failed)."""
     reasoning: str | None = None
+    reasoning_truncated: bool = False
+    """The reasoning was longer than ``ballot.REASONING_KEPT`` characters and is cut (the ballot counts)."""
     ranking: list[str] | None = None
     """Candidates best first, mapped back through the permutation; null when invalid."""
     valid: bool

@@ -8,14 +8,16 @@ land in the row's ``Ledger`` under the role that made it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from hadron.core import stable_hash
 from hadron.llm import Tally
-from hadron.llm.types import Completion, Message, stable_hash
+from hadron.llm.types import Accept, Completion, Message
 from hadron.prompts import load_template, render
 from hadron.tasks.autoreason.config import RoleConfig
 from hadron.tasks.autoreason.records import ROLES, ReasoningEntry, Role, UsageRecord
@@ -119,13 +121,29 @@ class RoleCall:
         messages.append({"role": "user", "content": render(self.template, **variables)})
         return messages
 
+    def conversation(self, turns: Sequence[Message], **variables: Any) -> list[Message]:
+        """The user's conversation as sent to a role that answers the user: its turns as they are, the
+        last user turn through this role's template (``{{ prompt }}`` by default, so unchanged), and this
+        role's system prompt only when the conversation brings none."""
+        *history, last = turns
+        sent: list[Message] = [*history, {"role": "user", "content": render(
+            self.template, **{**variables, "prompt": last["content"]})}]
+        if self.system and sent[0]["role"] != "system":
+            sent.insert(0, {"role": "system", "content": self.system})
+        return sent
+
     async def __call__(self, ledger: Ledger, *, row_id: str, pass_index: int, sample_index: int = 0,
-                       index: int | None = None, **variables: Any) -> Completion:
-        """One call; ``index`` labels its reasoning entry (the sample index in best_of_n)."""
+                       index: int | None = None, accept: Accept | None = None,
+                       turns: Sequence[Message] | None = None, **variables: Any) -> Completion:
+        """One call; ``index`` labels its reasoning entry (the sample index in best_of_n); an answer
+        ``accept`` refuses is not cached (a retry asks again). ``turns``: the user's conversation, for
+        a role that answers the user (``conversation``); else the template renders ``variables``."""
+        messages = self.conversation(turns, **variables) if turns is not None else self.messages(**variables)
         completion = await self.model.chat(
-            self.messages(**variables), role=self.role, route_key=row_id,
+            messages, role=self.role, route_key=row_id,
             temperature=self.config.temperature, max_tokens=self.config.max_tokens,
-            seed=call_seed(row_id, self.role, pass_index, sample_index), sample_index=sample_index)
+            seed=call_seed(row_id, self.role, pass_index, sample_index), sample_index=sample_index,
+            accept=accept)
         ledger.add(self.role, completion, pass_index=pass_index, index=index)
         return completion
 
@@ -133,10 +151,15 @@ class RoleCall:
         return completion.served_by or self.model.name
 
 
+def has_text(completion: Completion) -> bool:
+    """An answer with visible text: the check that keeps an empty answer out of the cache."""
+    return bool(completion.text.strip())
+
+
 def no_flaws(critique: str) -> bool:
-    """True when some whole line of the critique is exactly ``NO FLAWS`` (a sentence that merely
-    contains the words does not count)."""
-    return any(line.strip().rstrip(".") == "NO FLAWS" for line in critique.splitlines())
+    """True when the whole critique, trimmed, is ``NO FLAWS`` (a final period allowed): a critique that
+    lists a flaw and then says ``NO FLAWS`` on another line found a flaw."""
+    return critique.strip().rstrip(".").strip() == "NO FLAWS"
 
 
-__all__ = ["SYSTEM_PROMPTS", "TASK", "Ledger", "RoleCall", "call_seed", "no_flaws"]
+__all__ = ["SYSTEM_PROMPTS", "TASK", "Ledger", "RoleCall", "call_seed", "has_text", "no_flaws"]

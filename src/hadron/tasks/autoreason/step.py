@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from hadron.runtime.step import Row, Step, StepContext, StepOutput
+from hadron.core import Row
+from hadron.runtime.step import Step, StepContext, StepOutput
 from hadron.tasks.autoreason.config import AutoReasonConfig
 from hadron.tasks.autoreason.records import MethodColumns
-from hadron.tasks.autoreason.tournament import Tournament, check_prompt
+from hadron.tasks.autoreason.tournament import Tournament, row_conversation
 
 if TYPE_CHECKING:
     from hadron.llm import ModelHub
@@ -43,7 +44,7 @@ class AutoReason(Step):
 
     async def process(self, row: Row, ctx: StepContext) -> StepOutput:
         tournament = self._tournament or Tournament.from_hub(ctx.models, self.options)
-        result = await tournament.refine(check_prompt(row.get(self.options.input)), ctx.row_id)
+        result = await tournament.refine(row_conversation(row, self.options.input), ctx.row_id)
         return {**row, **result.to_columns()}
 
     def config(self) -> dict[str, Any]:

@@ -12,8 +12,9 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
+from hadron.core import stable_hash
 from hadron.errors import ConfigError
-from hadron.llm.types import Completion, stable_hash
+from hadron.llm.types import Completion
 from hadron.tasks.autoreason.config import RoleConfig
 from hadron.tasks.autoreason.records import SynthesisMode
 from hadron.tasks.autoreason.roles import Ledger, RoleCall

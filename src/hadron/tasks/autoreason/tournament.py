@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from hadron.llm.types import Completion
+from hadron.core.conversation import ConversationError, check_turns, conversation_of, transcript
+from hadron.llm.types import Completion, Message
 from hadron.tasks.autoreason.borda import borda, decide, is_void
 from hadron.tasks.autoreason.config import AutoReasonConfig, RoleConfig
-from hadron.tasks.autoreason.errors import EmptyDraft, EmptyPrompt
+from hadron.tasks.autoreason.errors import BadConversation, EmptyDraft, EmptyPrompt
 from hadron.tasks.autoreason.judging import JudgePanel
 from hadron.tasks.autoreason.records import (
     Candidate,
@@ -32,7 +34,7 @@ from hadron.tasks.autoreason.records import (
     RoleText,
     SynthesisText,
 )
-from hadron.tasks.autoreason.roles import Ledger, RoleCall, no_flaws
+from hadron.tasks.autoreason.roles import Ledger, RoleCall, has_text, no_flaws
 from hadron.tasks.autoreason.stopping import (
     Budget,
     KeepStreak,
@@ -55,10 +57,36 @@ def check_prompt(prompt: object) -> str:
     return prompt
 
 
-async def first_draft(teacher: RoleCall, ledger: Ledger, prompt: str, row_id: str,
+Prompt = str | Sequence[Message]
+"""A prompt text (one user turn) or a whole conversation (``hadron.core.conversation``)."""
+
+
+def as_conversation(prompt: Prompt) -> list[Message]:
+    """The turns the teacher is sent: a text becomes one user turn."""
+    if isinstance(prompt, str):
+        return [{"role": "user", "content": check_prompt(prompt)}]
+    try:
+        return check_turns(prompt)
+    except ConversationError as err:
+        raise BadConversation(str(err)) from err
+
+
+def row_conversation(row: Mapping[str, Any], prompt_column: str = "prompt") -> list[Message]:
+    """A row's conversation (``messages``, or ``prompt_column``; ``system`` first), or the row fails."""
+    if row.get("messages") is None:
+        check_prompt(row.get(prompt_column))
+    try:
+        return conversation_of(row, prompt=prompt_column)
+    except ConversationError as err:
+        raise BadConversation(str(err)) from err
+
+
+async def first_draft(teacher: RoleCall, ledger: Ledger, prompt: Prompt, row_id: str,
                       sample_index: int = 0) -> Completion:
-    """The teacher's answer; an empty one fails the row instead of being refined or exported."""
-    draft = await teacher(ledger, row_id=row_id, pass_index=0, sample_index=sample_index, prompt=prompt)
+    """The teacher's answer to exactly the user's conversation; an empty one fails the row instead of
+    being refined or exported (and is not cached, so a retry asks again)."""
+    draft = await teacher(ledger, row_id=row_id, pass_index=0, sample_index=sample_index,
+                          turns=as_conversation(prompt), accept=has_text)
     if not draft.text.strip():
         why = f" (finish_reason={draft.finish_reason})" if draft.finish_reason else ""
         raise EmptyDraft(f"the teacher returned an empty answer{why}")
@@ -101,10 +129,13 @@ class Tournament:
             stop=any_of(*stoppers),
         )
 
-    async def refine(self, prompt: str, row_id: str) -> MethodColumns:
-        check_prompt(prompt)
+    async def refine(self, prompt: Prompt, row_id: str) -> MethodColumns:
+        """``prompt``: a text or the user's conversation; the teacher is sent exactly it, the other
+        roles read it as one text (``transcript``)."""
+        conversation = as_conversation(prompt)
         ledger = Ledger()
-        draft = await first_draft(self.teacher, ledger, prompt, row_id)
+        draft = await first_draft(self.teacher, ledger, conversation, row_id)
+        prompt = transcript(conversation)
         incumbent = Incumbent(text=draft.text.strip(), source=PassSource(candidate="A", pass_=0),
                               truncated=draft.truncated)
         trace: list[PassRecord] = []
@@ -171,10 +202,11 @@ class Tournament:
         return record
 
 
-async def refine(prompt: str, row_id: str, models: ModelHub, config: AutoReasonConfig | None = None,
+async def refine(prompt: Prompt, row_id: str, models: ModelHub, config: AutoReasonConfig | None = None,
                  ) -> MethodColumns:
     """Refine one prompt with a fresh ``Tournament`` (for many prompts, build one and reuse it)."""
     return await Tournament.from_hub(models, config or AutoReasonConfig()).refine(prompt, row_id)
 
 
-__all__ = ["CANDIDATES", "Tournament", "check_prompt", "first_draft", "refine", "role_text"]
+__all__ = ["CANDIDATES", "Prompt", "Tournament", "as_conversation", "check_prompt", "first_draft", "refine",
+           "role_text", "row_conversation"]

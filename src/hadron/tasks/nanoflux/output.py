@@ -8,13 +8,14 @@ from hadron.runtime.records import RejectRecord
 from hadron.tasks.nanoflux.config import NanoFluxConfig
 from hadron.tasks.nanoflux.curation import Decision
 from hadron.tasks.nanoflux.records import Candidate, training_messages
+from hadron.tasks.nanoflux.verify import Verification
 
 STEP = "nanoflux"
 
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "question", "reference_answer", "explanation", "domain", "skill", "round", "hops", "reasoning_level",
-    "judge", "defender_answer", "defender_response", "tool_evidence", "novelty", "max_similarity",
-    "nearest", "models", "messages", "usage", "settings")
+    "judge", "defender_answer", "defender_response", "tool_evidence", "verified", "verification", "novelty",
+    "max_similarity", "nearest", "models", "messages", "usage", "settings")
 
 
 def _usage(candidate: Candidate) -> dict[str, dict[str, Any]]:
@@ -26,6 +27,7 @@ def kept_row(candidate: Candidate, decision: Decision, config: NanoFluxConfig) -
     attack, judged = candidate.attack, candidate.judged
     assert attack is not None and judged is not None and judged.verdict is not None
     verdict = judged.verdict
+    verification = candidate.verification or Verification("not_applicable", "text", {"why": "not checked"})
     similarity = float(decision.similarity or 0.0)
     plan = candidate.plan
     return {
@@ -43,6 +45,8 @@ def kept_row(candidate: Candidate, decision: Decision, config: NanoFluxConfig) -
         "defender_answer": candidate.defender_answer,
         "defender_response": candidate.defense,
         "tool_evidence": [item.model_dump() for item in judged.evidence],
+        "verified": verification.verified,
+        "verification": verification.to_dict(),
         "novelty": round(1.0 - similarity, 4),
         "max_similarity": round(similarity, 4),
         "nearest": decision.nearest,
@@ -68,6 +72,8 @@ def reject_detail(candidate: Candidate, decision: Decision) -> dict[str, Any]:
             detail["verdict"] = judged.verdict.model_dump()
         if judged.evidence:
             detail["tool_evidence"] = [item.model_dump() for item in judged.evidence]
+    if candidate.verification is not None:
+        detail["verification"] = candidate.verification.to_dict()
     return detail
 
 

@@ -10,19 +10,22 @@ the exports module writes SFT records from it unchanged. Column names avoid the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from hadron.llm import Tally
 
+if TYPE_CHECKING:
+    from hadron.tasks.nanoflux.verify import Verification
+
 Reason = Literal["attack_unparseable", "judge_unparseable", "invalid_question", "defender_succeeded",
-                 "hops_out_of_band", "level_out_of_band", "too_similar", "budget_reached"]
+                 "hops_out_of_band", "level_out_of_band", "not_verified", "too_similar", "budget_reached"]
 """Why a candidate was not kept (the ``reason`` of its line in ``rejects.jsonl``)."""
 
 REASONS: tuple[Reason, ...] = ("attack_unparseable", "judge_unparseable", "invalid_question",
                                "defender_succeeded", "hops_out_of_band", "level_out_of_band",
-                               "too_similar", "budget_reached")
+                               "not_verified", "too_similar", "budget_reached")
 
 
 def _clip(limit: int) -> Any:
@@ -108,6 +111,8 @@ class Candidate:
     defense: str = ""
     defender_answer: str = ""
     judged: Judged | None = None
+    verification: Verification | None = None
+    """Whether the judge's tool runs reproduced the reference answer (``verify.py``)."""
     usage: dict[str, Tally] = field(default_factory=dict)
 
     def add_usage(self, role: str, tally: Tally) -> None:

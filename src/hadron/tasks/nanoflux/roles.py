@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from hadron.core import stable_hash
 from hadron.llm import Tally
-from hadron.llm.types import Message, stable_hash
+from hadron.llm.types import Message
 from hadron.prompts import load_template, render
 from hadron.tasks.nanoflux.config import NanoFluxConfig, RoleConfig
 from hadron.tasks.nanoflux.records import Attack, Candidate, RoundPlan, defender_final_answer

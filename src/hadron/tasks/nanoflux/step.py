@@ -18,11 +18,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from hadron.core import Reject, Row
 from hadron.errors import ConfigError
-from hadron.runtime.step import Reject, Row, Step, StepContext, StepOutput
+from hadron.runtime.step import Step, StepContext, StepOutput
 from hadron.tasks.nanoflux.config import NanoFluxConfig
 from hadron.tasks.nanoflux.curation import Curator
-from hadron.tasks.nanoflux.embeddings import Embedder, make_embedder
+from hadron.tasks.nanoflux.embeddings import Embedder, embedder_for
 from hadron.tasks.nanoflux.loop import NanoFlux
 from hadron.tasks.nanoflux.output import OUTPUT_COLUMNS, kept_row, reject_detail
 
@@ -64,7 +65,7 @@ class NanoFluxStep(Step):
         """``embed_with``: an embedder object to use instead of the one the ``embedder`` spec names."""
         self.options = self.Options(**options)
         super().__init__(name, inputs=self.default_inputs, outputs=OUTPUT_COLUMNS)
-        self.curator = Curator(self.options, embed_with or make_embedder(self.options.embedder))
+        self.curator = Curator(self.options, embed_with or embedder_for(self.options))
         self.order = RoundOrder()
         self.restored = 0
         """Questions the last ``restore`` brought back from earlier sessions."""
@@ -108,9 +109,9 @@ class NanoFluxStep(Step):
         return {**row, **columns}
 
     def _budget_reached(self, domain: str, index: int) -> Reject:
-        """The round is not played (or not finished): the domain already has ``per_domain`` questions."""
+        """The round is not played (or not finished): the domain's pool is already full."""
         return Reject("budget_reached", {"domain": domain, "round": index,
-                                         "per_domain": self.options.per_domain})
+                                         "pool": self.options.pool_size()})
 
     def _round_of(self, row: Row) -> tuple[str, int]:
         domain, index = row.get("domain"), row.get("round")
@@ -145,8 +146,17 @@ class RoundSource:
 
     def describe(self) -> dict[str, Any]:
         config = self.step.options
-        return {"format": "nanoflux-rounds", "domains": list(config.domains),
-                "max_rounds_per_domain": config.rounds_limit(), "rows": None}
+        described: dict[str, Any] = {"format": "nanoflux-rounds", "domains": list(config.domains),
+                                     "max_rounds_per_domain": config.rounds_limit(), "rows": None}
+        if config.sandbox.unsafe and "python" in config.judge.tools:
+            from hadron.sandbox import check
+
+            report = check()
+            described["sandbox"] = report.to_dict() | {
+                "unsafe": not report.available,
+                "warning": "UNSAFE: the judge's model-written code ran with no OS sandbox "
+                           "(--unsafe-sandbox)" if not report.available else "unsafe allowed, not needed"}
+        return described
 
 
 __all__ = ["NanoFluxStep", "RoundOrder", "RoundSource"]

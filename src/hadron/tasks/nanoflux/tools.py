@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from hadron.errors import ConfigError
-from hadron.tasks.nanoflux.sandbox import SandboxLimits, run_python
+from hadron.sandbox import SandboxLimits, SandboxUnavailable, arun_python, check
 
 if TYPE_CHECKING:
     from hadron.tasks.nanoflux.config import NanoFluxConfig
@@ -68,10 +68,11 @@ async def call_tool(tool: Tool, arguments: dict[str, Any]) -> ToolOutput:
 class PythonTool:
     """Runs Python in the sandbox; the model sees stdout, the last expression's value, or the error."""
 
-    def __init__(self, limits: SandboxLimits | None = None, *, output_chars: int = 2_000) -> None:
+    def __init__(self, limits: SandboxLimits | None = None, *, output_chars: int = 2_000,
+                 unsafe: bool = False) -> None:
         self.name = "python"
         self.description = (
-            "Run Python 3 code (standard library only: math, fractions, decimal, statistics, itertools) "
+            "Run Python 3 code (math, fractions, decimal, statistics, itertools; sympy when installed) "
             "in a sandbox and return what it prints and the value of its last expression. Use it to "
             "check arithmetic and numeric claims.")
         self.parameters: dict[str, Any] = {
@@ -81,17 +82,25 @@ class PythonTool:
         self.limits = limits or SandboxLimits()
         self.output_chars = output_chars
         self.timeout_s = self.limits.wall_seconds + 5.0
+        self.unsafe = unsafe
 
     @classmethod
     def from_config(cls, config: NanoFluxConfig) -> PythonTool:
-        return cls(config.sandbox.limits())
+        """Refuses (``SandboxUnavailable``) before the run starts when the host has no OS boundary
+        and the config does not allow unsafe runs."""
+        report = check()
+        if not report.available and not config.sandbox.unsafe:
+            raise SandboxUnavailable(f"the judge's python tool needs an OS sandbox: {report.reason}",
+                                     hint="see `hadron sandbox check`, or pass --unsafe-sandbox")
+        return cls(config.sandbox.limits(), unsafe=not report.available)
 
     async def run(self, arguments: dict[str, Any]) -> ToolOutput:
         code = arguments.get("code")
         if not isinstance(code, str) or not code.strip():
             return ToolOutput("error (arguments): give the Python source in `code`", "arguments")
-        result = await run_python(code, self.limits)
-        return ToolOutput(result.summary(self.output_chars), result.error_kind, result.seconds)
+        result = await arun_python(code, self.limits, unsafe=self.unsafe)
+        return ToolOutput(result.summary(self.output_chars), None if result.ok else result.status,
+                          result.seconds)
 
 
 ToolFactory = Callable[["NanoFluxConfig"], Tool]

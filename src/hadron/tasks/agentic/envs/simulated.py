@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from hadron.core import canonical_json, stable_hash
 from hadron.llm.structured import extract_json
-from hadron.llm.types import canonical_json, stable_hash
 from hadron.prompts import load_template, render
 from hadron.tasks.agentic.envs.base import ToolResult, validation_problem
 

@@ -1,0 +1,80 @@
+"""The source options every command that reads prompts takes: which columns, how many rows, repeated ids.
+
+    hadron autoreason hf:ianncity/General-Distillation-Prompts-1M --prompt-column text --sample 1000 ...
+
+The same names as a pipeline YAML's ``source:`` keys (``prompt_column``, ``id_column``, ``system_column``,
+``limit``, ``sample``, ``seed``, ``on_duplicate_id``); a flag overrides the key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from hadron.data.sources import SourceConfig
+
+
+def prompt_column_option() -> Any:
+    return typer.Option(None, "--prompt-column", help="Input column holding the prompt (default: prompt; "
+                                                      "an hf: dataset in text layout has text).")
+
+
+def id_column_option() -> Any:
+    return typer.Option(None, "--id-column", help="Input column holding each row's id, kept as `id` "
+                                                  "(default: id when the input has it, else hash ids).")
+
+
+def system_column_option() -> Any:
+    return typer.Option(None, "--system-column", help="Input column holding a per-row system prompt.")
+
+
+def limit_option() -> Any:
+    return typer.Option(None, "--limit", min=1, help="Use only the first N usable rows.")
+
+
+def sample_option() -> Any:
+    return typer.Option(None, "--sample", min=1, help="Use a seeded uniform sample of N rows (streaming "
+                                                      "reservoir: memory holds N rows, not the input).")
+
+
+def seed_option() -> Any:
+    return typer.Option(None, "--seed", help="Seed for --sample (default 0).")
+
+
+def on_duplicate_id_option() -> Any:
+    return typer.Option(None, "--on-duplicate-id", metavar="error|keep-first",
+                        help="A repeated input id: stop before any call (error, default) or keep the first "
+                             "row of each id and record the rest in OUT/rejects.jsonl (keep-first).")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFlags:
+    """The flags as given (None: not given, the YAML's or the default value stands)."""
+
+    prompt_column: str | None = None
+    id_column: str | None = None
+    system_column: str | None = None
+    limit: int | None = None
+    sample: int | None = None
+    seed: int | None = None
+    on_duplicate_id: str | None = None
+
+    def given(self) -> dict[str, Any]:
+        names = ("prompt_column", "id_column", "system_column", "sample", "seed", "on_duplicate_id")
+        values = {name: getattr(self, name) for name in names}
+        values["head"] = self.limit
+        return {name: value for name, value in values.items() if value is not None}
+
+    def apply(self, base: SourceConfig | str) -> SourceConfig:
+        """``base`` (a path or a YAML's source) with the given flags on top; a bad value is one line."""
+        from hadron.core.config import validate
+        from hadron.data.sources import SourceConfig
+
+        given = self.given()
+        data = {"path": base} if isinstance(base, str) else base.model_dump(exclude_defaults=True)
+        if "head" in given:
+            data.pop("limit", None)
+        return validate(SourceConfig, {**data, **given}, "option")

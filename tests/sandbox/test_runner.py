@@ -1,0 +1,60 @@
+"""run_python's statuses on ordinary code, and the refusal where no boundary can be had."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from hadron.sandbox import SandboxLimits, SandboxUnavailable, check, layers, run_python
+
+LIMITS = SandboxLimits(cpu_seconds=1, wall_seconds=5.0, memory_mb=256, max_output_bytes=4_000)
+
+
+def test_a_computation_returns_its_output_and_value() -> None:
+    result = run_python("from fractions import Fraction\nprint('half:', Fraction(1, 2))\nsum(range(101)) * 2",
+                        LIMITS)
+    assert (result.status, result.stdout, result.value) == ("ok", "half: 1/2\n", "10100")
+    assert result.summary() == "half: 1/2\nvalue: 10100"
+
+
+def test_its_own_temp_dir_is_writable() -> None:
+    result = run_python("open('notes.txt', 'w').write('ok')\nopen('notes.txt').read()", LIMITS)
+    assert (result.status, result.value) == ("ok", "'ok'")
+
+
+@pytest.mark.parametrize(("code", "status"), [
+    ("1/0", "error"), ("def f(:", "error"), ("raise SystemExit(3)", "error"), ("raise SystemExit", "ok"),
+])
+def test_errors_of_the_code_are_errors(code: str, status: str) -> None:
+    assert run_python(code, LIMITS).status == status
+
+
+def test_each_run_starts_fresh() -> None:
+    run_python("open('left-behind', 'w').write('x')", LIMITS)
+    result = run_python("import os\nos.listdir('.')", LIMITS)
+    assert result.value == "[]"
+
+
+@pytest.fixture
+def no_boundary(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A host without bubblewrap: the real check runs and finds nothing."""
+    monkeypatch.setattr(layers, "find_bwrap", lambda: None)
+    check.cache_clear()
+    yield
+    check.cache_clear()
+
+
+def test_without_a_boundary_code_is_refused_not_run(no_boundary: None) -> None:
+    assert not check().available
+    with pytest.raises(SandboxUnavailable, match="no OS sandbox"):
+        run_python("print('ran')", LIMITS)
+
+
+def test_unsafe_runs_say_so(no_boundary: None, caplog: pytest.LogCaptureFixture,
+                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAKE_OPENAI_API_KEY", "sk-fake")
+    result = run_python("import os\nprint('ran')\nsorted(os.environ)", LIMITS, unsafe=True)
+    assert (result.status, result.stdout, result.unsafe) == ("ok", "ran\n", True)
+    assert "UNSAFE" in caplog.text
+    assert "FAKE_OPENAI_API_KEY" not in (result.value or "")
