@@ -166,3 +166,16 @@ async def test_unknown_prices_are_na_and_table_prices_are_used(serve: Serve) -> 
         total = hub.meter.total
     assert total.unpriced == 1 and cost_text(total.cost_usd, total.unpriced) == "n/a"
     assert json.dumps(total.to_dict())  # serializable for stats.json
+
+
+def test_an_unknown_structured_value_in_a_pipeline_names_file_and_line(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "one.jsonl").write_text('{"id": "a", "prompt": "hi"}\n')
+    (tmp_path / "p.yaml").write_text("source: {path: one.jsonl}\nsteps:\n  - step: generate\n    model:\n"
+                                     "      spec: 'http://127.0.0.1:1/v1#m'\n      structured: xml\n")
+    done = subprocess.run([sys.executable, "-c", "from hadron.cli import main; main()", "run", "p.yaml",
+                           "--out", "run"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "p.yaml:6: steps[0].model.structured:" in done.stderr and "Traceback" not in done.stderr
