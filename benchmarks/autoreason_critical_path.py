@@ -10,6 +10,7 @@ Reported: wall time, the bound, bound / wall (target >= 0.85), calls per prompt 
 
     python benchmarks/autoreason_critical_path.py                       # 200 prompts, 100 ms
     python benchmarks/autoreason_critical_path.py --latency 1.0 --prompts 50
+    python benchmarks/autoreason_critical_path.py --latency 0.1 --workers 1 8   # one process, then 8
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import contextlib
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -37,7 +39,7 @@ def judge_reply(body: dict[str, Any]) -> str | None:
     """A valid structured ballot for judge calls (a pure function of the request); None elsewhere."""
     if not body.get("response_format"):
         return None
-    from hadron.llm.types import canonical_json, stable_hash
+    from hadron.core import canonical_json, stable_hash
 
     order = ORDERS[stable_hash(canonical_json(body["messages"])) % len(ORDERS)]
     return json.dumps({"reasoning": "one is clearer", "ranking": order})
@@ -67,7 +69,8 @@ def critical_path_calls(row: dict[str, Any]) -> int:
     return calls
 
 
-async def run(url: str, prompts: int, latency: float, out: Path, synthesis: str) -> dict[str, Any]:
+async def run(url: str, prompts: int, latency: float, out: Path, synthesis: str,
+              workers: int = 1) -> dict[str, Any]:
     from hadron.llm import parse_spec
     from hadron.runtime.pipeline import Pipeline
     from hadron.tasks.autoreason.step import AutoReason
@@ -76,9 +79,10 @@ async def run(url: str, prompts: int, latency: float, out: Path, synthesis: str)
     step = AutoReason(model=model.model_dump(), synthesis=synthesis)
     rows = [{"id": f"p{i:04d}", "prompt": f"Question {i}: explain topic {i} in two sentences."}
             for i in range(prompts)]
-    cpu, wall = time.process_time(), time.perf_counter()
-    result = await Pipeline(rows, [step], max_in_flight=max(256, prompts)).run(out, progress="quiet")
-    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    cpu, wall = _cpu(), time.perf_counter()
+    result = await Pipeline(rows, [step], max_in_flight=max(256, prompts)).run(out, progress="quiet",
+                                                                                 workers=workers)
+    cpu, wall = _cpu() - cpu, time.perf_counter() - wall
     done = [json.loads(line) for shard in sorted((out / "data").glob("part-*.jsonl"))
             for line in shard.read_text().splitlines() if line.strip()]
     paths = [critical_path_calls(row) for row in done]
@@ -94,8 +98,14 @@ async def run(url: str, prompts: int, latency: float, out: Path, synthesis: str)
         "calls_total": sum(calls), "calls_per_prompt": round(sum(calls) / len(done), 2),
         "calls_per_pass": round((sum(calls) - len(done)) / passes, 2),
         "critical_path_calls_max": max(paths),
-        "req_per_s": round(sum(calls) / wall, 1),
+        "req_per_s": round(sum(calls) / wall, 1), "workers": workers,
     }
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its reaped children (the ``--workers`` processes)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def main() -> None:
@@ -104,26 +114,31 @@ def main() -> None:
     parser.add_argument("--latency", type=float, action="append",
                         help="seconds per call (repeatable; default 0.1 and 1.0)")
     parser.add_argument("--synthesis", default="merge", choices=["merge", "minimal_repair"])
+    parser.add_argument("--workers", type=int, nargs="+", default=[1],
+                        help="run with each of these --workers counts (e.g. 1 4)")
     parser.add_argument("--serve", type=float, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--no-save", action="store_true")
+    parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     if args.serve is not None:
         serve(args.serve)
         return
     results: dict[str, Any] = {}
-    for latency in args.latency or [0.1, 1.0]:
+    for latency, workers in [(lat, n) for lat in args.latency or [0.1, 1.0] for n in args.workers]:
         server = subprocess.Popen([sys.executable, __file__, "--serve", str(latency)],
                                   stdout=subprocess.PIPE, text=True)
         try:
             assert server.stdout is not None
             url = server.stdout.readline().strip()
             with tempfile.TemporaryDirectory() as tmp:
-                measured = asyncio.run(run(url, args.prompts, latency, Path(tmp) / "run", args.synthesis))
+                measured = asyncio.run(run(url, args.prompts, latency, Path(tmp) / "run", args.synthesis,
+                                           workers))
         finally:
             server.terminate()
             server.wait(timeout=10)
-        results[f"latency_{latency:g}s"] = measured
-        print(f"latency {latency:g}s: {json.dumps(measured)}", flush=True)
+        key = f"latency_{latency:g}s" + (f"_workers_{workers}" if workers > 1 else "")
+        results[key] = measured
+        print(f"latency {latency:g}s, {workers} worker(s): {json.dumps(measured)}", flush=True)
     report = {
         "benchmark": "autoreason_critical_path",
         "settings": {"prompts": args.prompts, "synthesis": args.synthesis, "n_judges": 3, "k": 2,
@@ -135,9 +150,9 @@ def main() -> None:
                 "slowest judge); the server runs in its own process; the 2 cores are shared with it",
     }
     if not args.no_save:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {RESULTS}")
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ without the instruction, with the embedded model as the judge panel.
 
 Each task has three hand-written answers: good, middling and wrong. The wrong one is the target. In the
 control condition it is shown as is; in the injected condition the same text ends with an instruction
-to the judges. Ballots come from the real ``JudgePanel`` (each judge its own seeded permutation, the
+to the judges. Ballots come from the real ``JudgePanel`` (display orders from its panel design, the
 packaged judge template with BEGIN/END blocks and the "ignore instructions inside them" line) in both
 ballot modes (JSON-constrained and text ``RANKING:``). Reported per mode and condition: how often the
 target is ranked first, its mean Borda points (3 best .. 1 worst), and ballots that were unreadable.

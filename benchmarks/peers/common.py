@@ -28,6 +28,7 @@ def arguments(description: str) -> argparse.Namespace:
     parser.add_argument("--max-tokens", type=int, default=16)
     parser.add_argument("--workdir", type=Path, required=True, help="scratch directory for caches/outputs")
     parser.add_argument("--variant", default="default", help="client-specific setting to try")
+    parser.add_argument("--workers", type=int, default=1, help="hadron's --workers (other clients ignore it)")
     return parser.parse_args()
 
 

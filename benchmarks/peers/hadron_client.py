@@ -28,11 +28,18 @@ def model_config(url: str, in_flight: int) -> ModelConfig:
 
 
 async def run_pipeline(url: str, prompts: Path, workdir: Path, in_flight: int, max_tokens: int,
-                       cache: bool, timing: Timing) -> int:
-    hub = ModelHub(cache_path=workdir / "run" / "cache.sqlite" if cache else None)
+                       cache: bool, timing: Timing, workers: int = 1) -> int:
     step = SingleShot("answer", model=model_config(url, in_flight), teacher={"max_tokens": max_tokens})
     pipeline = Pipeline(SourceConfig(path=str(prompts), id_column="id"), [step], max_in_flight=in_flight,
                         sink={"shard_rows": 10_000})
+    if workers > 1:  # as `hadron run --workers N`: the pool's workers share RUN/cache.sqlite
+        if not cache:
+            raise SystemExit("--workers > 1 always has the request cache")
+        result = await pipeline.run(workdir / "run", progress="off", workers=workers)
+        timing.extra["errors"] = result.errors
+        timing.extra["workers"] = workers
+        return result.rows
+    hub = ModelHub(cache_path=workdir / "run" / "cache.sqlite" if cache else None)
     try:
         result = await pipeline.run(workdir / "run", models=hub, progress="off")
     finally:
@@ -57,7 +64,8 @@ def main() -> None:
             answered = asyncio.run(run_client(args.url, prompts, args.in_flight, args.max_tokens))
         else:
             answered = asyncio.run(run_pipeline(args.url, args.prompts, args.workdir, args.in_flight,
-                                                args.max_tokens, args.variant != "run_nocache", timing))
+                                                args.max_tokens, args.variant != "run_nocache", timing,
+                                                args.workers))
     report(f"hadron_{args.variant}", len(prompts), answered, timing)
 
 

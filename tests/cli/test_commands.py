@@ -21,3 +21,14 @@ def test_a_command_module_that_fails_to_import_is_not_skipped() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert "ModuleNotFoundError" in done.stderr and "hadron.cli.report" in done.stderr
+
+
+def test_every_task_command_takes_cache_and_retry_errors() -> None:
+    import typer.main
+
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    for name in ("autoreason", "nanoflux", "agentic", "run", "distill"):
+        options = {opt for param in commands[name].params for opt in param.opts}
+        assert "--cache" in options, name
+        if name != "distill":  # distill has no per-row errors file: a rerun asks again what did not validate
+            assert "--retry-errors" in options, name

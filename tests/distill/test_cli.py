@@ -37,6 +37,23 @@ def test_cli_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys:
     assert json.loads((tmp_path / "out" / "result.json").read_text())["config"]["seed"] == 3
 
 
+def test_cli_harness_flags_reach_the_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str],
+                                            scripted: dict[str, ScriptedBackend]) -> None:
+    code = run_cli(monkeypatch, "--gold", str(EXAMPLE_GOLD), "--baseline", "Label the support ticket.",
+                   *SCRIPTED, "--categorical", "category,urgent", "--array", "tags", "--generations", "3",
+                   "--population", "2", "--reps", "2", "--gate", "delta", "--values", "category=sales",
+                   "--json", "--out", str(tmp_path))
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    result = json.loads(captured.out)  # --json: stdout is the report and nothing else
+    config = result["config"]
+    assert (config["generations"], config["population"], config["reps"], config["gate"]) == (3, 2, 2, "delta")
+    assert config["label_values"] == {"category": ["sales"]} and config["max_metric_calls"] is None
+    assert result["gate"]["rule"] == "delta" and result["gate"]["reps"] == 2
+    assert result["budget"]["iterations"] <= 3 and result["promoted"]
+
+
 def test_cli_brief_spelling(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                             scripted: dict[str, ScriptedBackend]) -> None:
     code = run_cli(monkeypatch, str(EXAMPLE_GOLD), "--student", "scripted:dstudent", "--reflection",
@@ -56,6 +73,12 @@ def test_cli_brief_spelling(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     (["--gold", "{gold}", "--stride", "50"], "no holdout records"),
     (["--gold", "{gold}", "--stride", "1"], "invalid option stride"),
     (["--gold", "{gold}", "--budget", "4"], "cannot pay for one GEPA iteration"),
+    (["--gold", "{gold}", "--gate", "vibes"], "invalid option gate"),
+    (["--gold", "{gold}", "--values", "category"], "must look like FIELD=v1,v2"),
+    (["--gold", "{gold}", "--values", "priority=high"], "label values declared for unnamed fields"),
+    (["--gold", "{gold}", "--from-run", "{gold}"], "either a gold file or --from-run"),
+    (["--from-run", "{missing}", "--categorical", ""], "no such run directory"),
+    (["--from-run", "{missing}"], "--from-run sets the label fields itself"),
     (["--gold", "{gold}", "--comparator", "nope"], "must look like module:function"),
     (["--gold", "{gold}", "--model", "scripted:nobody"], "no scripted model named 'nobody'"),
     (["--gold", "{gold}", "--baseline", "prompts/missing.txt"], "prompt file prompts/missing.txt not found"),

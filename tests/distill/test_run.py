@@ -28,7 +28,7 @@ async def test_end_to_end_with_scripted_student_and_reflector(
         tmp_path: Path, gold: list[GoldRecord], scripted: dict[str, ScriptedBackend]) -> None:
     seen_progress: list[tuple[int, float]] = []
     report = await distill(EXAMPLE_GOLD, SEED_PROMPT, config(), tmp_path / "out",
-                           progress=lambda calls, best: seen_progress.append((calls, best)))
+                           progress=lambda calls, budget, best: seen_progress.append((calls, best)))
 
     holdout = ["ticket:004", "ticket:008", "ticket:012"]
     assert [r.id for r in report.split.holdout] == holdout
@@ -119,3 +119,69 @@ async def test_bad_setups_fail_before_any_call(tmp_path: Path, scripted: dict[st
     with pytest.raises(ConfigError, match=message):
         await distill(EXAMPLE_GOLD, SEED_PROMPT, config(**overrides), tmp_path)
     assert not scripted["dstudent"].calls
+
+
+async def test_a_category_only_the_holdout_has_scores_1_when_answered_right(tmp_path: Path) -> None:
+    # "refunds" appears in the holdout only (every 2nd record is held out); the student answers the gold
+    # label. With a schema built from train alone, {"cat": "refunds"} was rejected and scored 0.
+    labels = ["billing", "refunds", "billing", "shipping", "shipping", "billing", "billing", "shipping"]
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps({"id": f"r{i}", "input": f"ticket {i}", "label": {"cat": cat}}) + "\n"
+                            for i, cat in enumerate(labels)))
+    truth = {f"ticket {i}": cat for i, cat in enumerate(labels)}
+
+    def oracle(request: ChatRequest) -> str:
+        return json.dumps({"cat": truth[str(request.messages[1]["content"]).split("\n\n")[0]]})
+
+    register_scripted("dstudent-oracle", oracle)
+    register_scripted("dreflect-noop2", lambda request: "```\nLabel it. Be careful.\n```")
+    try:
+        report = await distill(gold, "Label it.", config(
+            student="scripted:dstudent-oracle", reflection="scripted:dreflect-noop2", categorical="cat",
+            array="", stride=2, val_stride=0, max_metric_calls=None, generations=1, minibatch_size=2),
+            tmp_path / "out")
+    finally:
+        unregister_scripted("dstudent-oracle")
+        unregister_scripted("dreflect-noop2")
+    assert "r1" in {r.id for r in report.split.holdout}
+    assert "refunds" not in {r.label["cat"] for r in report.split.train}
+    scores = {s.id: s for s in report.baseline_scores}
+    assert scores["r1"].score == 1.0 and scores["r1"].error is None
+    assert report.decision.baseline_mean == 1.0
+
+
+async def test_generations_and_population_drive_gepa(tmp_path: Path, gold: list[GoldRecord],
+                                                     scripted: dict[str, ScriptedBackend]) -> None:
+    # A reflector that never improves anything: the run ends by generations, not by a perfect score.
+    register_scripted("dreflect-noop3", lambda request: f"```\n{SEED_PROMPT} Be careful.\n```")
+    try:
+        report = await distill(EXAMPLE_GOLD, SEED_PROMPT, config(
+            reflection="scripted:dreflect-noop3", max_metric_calls=None, generations=2, population=3,
+            minibatch_size=2), tmp_path)
+    finally:
+        reflections = len(scripted["dstudent"].calls)
+        unregister_scripted("dreflect-noop3")
+    outcome, split = report.optimizer, report.split
+    assert outcome.iterations == 2 and outcome.stopped_by == "generations"
+    assert report.reflection_calls == 2 * 3  # one child per population member per generation
+    # budget sized from the flags: the seed's validation pass + 2 worst-case generations of 3 children
+    assert outcome.max_metric_calls == len(split.valset) + 2 * 3 * (2 * 2 + len(split.valset))
+    assert len(split.valset) < outcome.metric_calls <= outcome.max_metric_calls
+    assert reflections > 0
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert result["budget"]["generations"] == 2 and result["budget"]["population"] == 3
+    assert result["budget"]["iterations"] == 2
+    assert result["calls"]["reflection"] == 6 and result["calls"]["student"] > 0
+    assert result["cost_usd"] == 0.0 and result["winning_prompt"] == report.winner_prompt
+    assert result["gate"]["rule"] == "ci"
+
+
+async def test_budget_stays_the_direct_form(tmp_path: Path, scripted: dict[str, ScriptedBackend]) -> None:
+    register_scripted("dreflect-noop4", lambda request: f"```\n{SEED_PROMPT} Be careful.\n```")
+    try:
+        report = await distill(EXAMPLE_GOLD, SEED_PROMPT, config(
+            reflection="scripted:dreflect-noop4", max_metric_calls=20, minibatch_size=2), tmp_path)
+    finally:
+        unregister_scripted("dreflect-noop4")
+    assert report.optimizer.max_metric_calls == 20 and report.optimizer.metric_calls <= 20
+    assert report.optimizer.stopped_by == "max_metric_calls"

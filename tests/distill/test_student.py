@@ -35,7 +35,7 @@ def make_student(hub: ModelHub, gold: list[GoldRecord]) -> Student:
     return Student(hub.get("scripted:dstudent-q"), spec, FieldComparator(**FIELDS), max_reasks=1)
 
 
-def test_label_spec_enumerates_train_values(gold: list[GoldRecord]) -> None:
+def test_label_spec_enumerates_the_values_of_the_records_given(gold: list[GoldRecord]) -> None:
     spec = label_spec(gold, **FIELDS)
     assert spec.instruction == (
         'Answer with one JSON object with these keys: "category": one of: "billing", "technical", '
@@ -107,3 +107,13 @@ async def test_answer_all_keeps_order_and_every_record(hub: ModelHub, gold: list
         unregister_scripted("dstudent-echo")
     assert [a.record.id for a in answers] == [r.id for r in gold]
     assert [a.agreement.score for a in answers] == [1.0] * len(gold)
+
+
+def test_label_spec_offers_declared_values_beyond_the_gold() -> None:
+    records = [GoldRecord(id="a", input="x", label={"c": "p", "t": ["q"]})]
+    spec = label_spec(records, categorical=["c"], array=["t"], declared={"c": ["r"], "t": ["s", "q"]})
+    assert '"c": one of: "p", "r"' in spec.instruction and '"t": a list of zero or more of: "q", "s"' in \
+        spec.instruction
+    assert spec.schema.model_validate({"c": "r", "t": ["s"]})
+    with pytest.raises(ValidationError):
+        spec.schema.model_validate({"c": "z", "t": []})

@@ -27,6 +27,8 @@ def test_autoreason_card(autoreason_run: Path) -> None:
     assert "| judge | `local` |" in body and "| teacher | `openai:gpt-4o-mini` |" in body
     assert "| synthesis | `\"merge\"` |" in body
     assert "| rows | 6 |" in body and "duplicate_prompt (1)" in body
+    assert ("| judge ballots ranking the candidate shown first as best (local) | "
+            "16/48 (33%, 95% CI 22%-47%; chance 33%) |") in body
     assert "Autoreason: Self-Refinement That Knows When to Stop" in body
     assert "NanoFlux: Adversarial Dual-LLM Evaluation" in body and "2507.19457" in body
 

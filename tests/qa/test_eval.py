@@ -88,6 +88,9 @@ async def test_position_bias_becomes_ties(judges: Callable[..., str]) -> None:
     assert (result["overall"]["wins"], result["overall"]["ties"], result["overall"]["losses"]) == (0, 10, 0)
     judge = result["judges"][0]
     assert judge["first_slot_rate"] == 1.0 and judge["order_consistency"] == 0.0
+    bias = judge["position_bias"]
+    assert (bias["ballots"], bias["first_shown"], bias["chance"]) == (20, 20, 0.5) and bias["follows_order"]
+    assert bias["ci95"][0] > 0.8
 
 
 async def test_presentation_orders_are_balanced_per_judge(judges: Callable[..., str]) -> None:

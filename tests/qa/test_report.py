@@ -28,7 +28,8 @@ def test_autoreason_report(autoreason_run: Path) -> None:
     assert "agentic" not in section_ids(page) and "eval" not in section_ids(page)
     for title in ("Passes to convergence", "Final text came from", "Borda margin", "Ballots",
                   "Tokens by role", "Cost by role", "Seconds per (uncached) call", "Errors by type",
-                  "Discard / reject reasons"):
+                  "Discard / reject reasons",
+                  "Position bias: ballots whose first choice was the candidate shown first"):
         assert title in page
     assert page.count("<svg") >= 10 and "<rect" in page
     rows = embedded_rows(page)
@@ -132,3 +133,14 @@ def test_sampler_is_seeded_and_ordered() -> None:
 def test_secrets_in_config_are_masked() -> None:
     assert redact({"api_key": "sk-123", "api_key_env": "OPENAI_API_KEY", "nested": [{"token": "t"}]}) == {
         "api_key": "***", "api_key_env": "OPENAI_API_KEY", "nested": [{"token": "***"}]}
+
+
+def test_a_panel_that_follows_display_order_is_flagged(autoreason_run: Path) -> None:
+    for shard in (autoreason_run / "data").glob("*.jsonl"):
+        rows = [json.loads(line) for line in shard.read_text(encoding="utf-8").splitlines() if line.strip()]
+        for ballot in (b for row in rows for entry in row["trace"] for b in entry.get("ballots") or ()):
+            if ballot.get("ranking"):
+                ballot["ranking"] = [ballot["permutation"][label] for label in sorted(ballot["permutation"])]
+        shard.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    page = write_report(autoreason_run).read_text(encoding="utf-8")
+    assert "mostly follow display order" in page and "48 of 48 ballots" in page

@@ -67,6 +67,9 @@ def test_summary_of_fixture_run(autoreason_rows: list[dict[str, Any]]) -> None:
     assert head["mean_passes"] == pytest.approx(17 / 6)
     assert head["valid_ballot_rate"] == pytest.approx(48 / 51)
     assert head["success_rate"] == pytest.approx(6 / 9)
+    assert (s.position.overall.ballots, s.position.overall.first_shown) == (48, 16)  # the readable ballots
+    assert head["first_shown_rate"] == pytest.approx(1 / 3)
+    assert head["first_shown_chance"] == pytest.approx(1 / 3)
     assert s.usage["judge"].calls == sum(r["usage"]["judge"]["calls"] for r in autoreason_rows)
 
 

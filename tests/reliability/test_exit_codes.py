@@ -113,6 +113,19 @@ def test_agentic_whose_episodes_all_fail_exits_1(hadron: Hadron, tmp_path: Path)
     assert len(read_jsonl(tmp_path / "run" / "errors.jsonl")) == 2
 
 
+def test_distill_stopped_by_a_refusing_student_exits_1(hadron: Hadron, tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps({"id": f"g{n}", "input": f"ticket {n}", "label": {"intent": "refund"}})
+                            + "\n" for n in range(4)))
+    with FaultServer(status=400) as refusing:  # every call refused: not retried, the command stops
+        spec = refusing.spec()
+        cli = hadron("distill", str(gold), "--baseline", "Classify the ticket.", "--out", str(tmp_path / "d"),
+                     "--model", spec, "--optimizer-model", spec, "--categorical", "intent")
+    assert cli.code == 1  # the input was fine: a model call failed
+    (line,) = cli.error_lines()
+    assert "configured to answer 400" in line
+
+
 # -- 2: bad input or config, before any call ----------------------------------------------------------
 
 INPUTS = [  # what the file holds (bytes, or a name in bad_inputs/), the message after "error: FILE"

@@ -267,3 +267,15 @@ async def test_two_sessions_cannot_share_a_run_dir(tmp_path: Path) -> None:
         await Pipeline(source, [Hold("h")]).run(tmp_path / "run", progress="off")
     release.set()
     assert (await first).rows == 1
+
+
+def test_in_memory_rows_with_a_repeated_id_stop_before_the_first_row(tmp_path: Path) -> None:
+    from hadron.errors import DuplicateIdError
+    from hadron.runtime.pipeline import RowsSource
+
+    rows = [{"id": "x", "prompt": "a"}, {"id": "y", "prompt": "b"}, {"id": "x", "prompt": "c"}]
+    with pytest.raises(DuplicateIdError, match=r"<rows>:3: duplicate id .x. \(first at <rows>:1\); 1 rep"):
+        next(iter(RowsSource(rows).rows()))
+    same = [{"prompt": "a"}, {"prompt": "a"}]  # made ids never collide
+    first, second = (row["id"] for row in RowsSource(same).rows())
+    assert second == f"{first}-1"

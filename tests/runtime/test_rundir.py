@@ -104,3 +104,13 @@ def test_the_dataset_card_is_an_installed_finisher() -> None:
 
     found = {e.name: e.load() for e in entry_points(group=rundir.FINISHERS)}
     assert found["card"] is write_dataset_card
+
+
+def test_a_stats_section_survives_later_sessions(tmp_path: Path) -> None:
+    run = RunDir(tmp_path)
+    run.add_stats(RunStats(rows_done=2), {"judge": {"calls": 3}})
+    run.write_stats_section("position_bias", {"all": {"ballots": 6, "first_shown": 6}})
+    run.add_stats(RunStats(rows_done=1), {"judge": {"calls": 1}})
+    stats = run.read_stats()
+    assert stats["rows_done"] == 3 and stats["models"]["judge"]["calls"] == 4
+    assert stats["position_bias"] == {"all": {"ballots": 6, "first_shown": 6}}

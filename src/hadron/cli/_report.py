@@ -3,7 +3,9 @@
 - 0: every input row is done (rows rejected by design count as done);
 - 1: some rows are in ``RUN/errors.jsonl`` (failed calls, or malformed input lines that were skipped);
   the summary is printed first, and a skipped line is named as one ``error:`` line;
-- 2: bad input or config, before anything ran (``hadron.cli.main`` turns every ``HadronError`` into it).
+  a command with no rows to record (distill, chat) exits 1 when a model call fails after its retries
+  (``hadron.cli.main`` turns an ``LLMError`` into it);
+- 2: bad input or config, before anything ran (``hadron.cli.main`` turns every other ``HadronError`` into it).
 """
 
 from __future__ import annotations

@@ -69,12 +69,19 @@ class SourceFlags:
         return {name: value for name, value in values.items() if value is not None}
 
     def apply(self, base: SourceConfig | str) -> SourceConfig:
-        """``base`` (a path or a YAML's source) with the given flags on top; a bad value is one line."""
-        from hadron.core.config import validate
+        """``base`` (a path or a YAML's source) with the given flags on top; a bad value is one line
+        naming the flag."""
+        from pydantic import ValidationError
+
         from hadron.data.sources import SourceConfig
+        from hadron.errors import ConfigError
 
         given = self.given()
         data = {"path": base} if isinstance(base, str) else base.model_dump(exclude_defaults=True)
-        if "head" in given:
-            data.pop("limit", None)
-        return validate(SourceConfig, {**data, **given}, "option")
+        try:
+            return SourceConfig.model_validate({**data, **given})
+        except ValidationError as err:
+            first = err.errors()[0]
+            name = str(first["loc"][0]) if first["loc"] else ""
+            flag = "--limit" if name == "head" else f"--{name.replace('_', '-')}"
+            raise ConfigError(f"{flag}: {first['msg']}") from err

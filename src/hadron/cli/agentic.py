@@ -9,7 +9,7 @@ import typer
 
 from hadron.cli._app import app, console
 from hadron.cli._report import exit_if_failed
-from hadron.cli._run_options import cache_option
+from hadron.cli._run_options import cache_option, parse_workers, workers_option
 
 if TYPE_CHECKING:
     from hadron.tasks.agentic.run import AgenticRunConfig, RunSummary
@@ -44,6 +44,7 @@ def agentic_command(
         False, "--retry-errors", help="Re-run only the episodes whose model calls failed last time."
     ),
     cache: Path | None = cache_option(),
+    workers: str = workers_option(),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ) -> None:
     """Run scenarios against executed tools, review the episodes, and save training conversations."""
@@ -63,27 +64,30 @@ def agentic_command(
     )
     summary = asyncio.run(
         run_agentic(settings, out, progress="auto" if progress else "off", retry_errors=retry_errors,
-                    cache=cache)
+                    cache=cache, workers=parse_workers(workers))
     )
     _print(summary)
     exit_if_failed(summary.errors)
 
 
 def _settings(path: Path | None, **flags: Any) -> AgenticRunConfig:
-    """The config file (if any) with command-line flags on top."""
+    """The config file (if any) with command-line flags on top, validated together (so the embedded
+    model's caps follow the teacher finally chosen)."""
     from hadron.core.config import validate
     from hadron.tasks.agentic.run import AgenticRunConfig, load_run_config
 
-    base = load_run_config(path) if path is not None else AgenticRunConfig()
-    data = base.model_dump()
-    for key in ("scenarios", "episodes", "teacher", "reviewer", "concurrency"):
-        if flags[key] is not None:
-            data[key] = flags[key]
+    overrides: dict[str, Any] = {
+        key: flags[key]
+        for key in ("scenarios", "episodes", "teacher", "reviewer", "concurrency")
+        if flags[key] is not None
+    }
     if flags["max_turns"] is not None:
-        data["loop"]["max_turns"] = flags["max_turns"]
+        overrides["loop"] = {"max_turns": flags["max_turns"]}
     if flags["review"] is not None:
-        data["review"]["enabled"] = flags["review"]
-    return validate(AgenticRunConfig, data, indices="dots")
+        overrides["review"] = {"enabled": flags["review"]}
+    if path is not None:
+        return load_run_config(path, **overrides)
+    return validate(AgenticRunConfig, overrides, indices="dots")
 
 
 def _print(summary: RunSummary) -> None:
@@ -99,6 +103,7 @@ def _print(summary: RunSummary) -> None:
     if summary.rejected:
         reasons = ", ".join(f"{reason}={count}" for reason, count in sorted(summary.rejected.items()))
         console.print(f"rejected by reason: {reasons} (see {RunDir(summary.out_dir).rejects_path})")
+    console.print(f"rejected for language: {summary.language_rejects}")
     if summary.served_by:
         console.print("served by: " + ", ".join(f"{m}={n}" for m, n in summary.served_by.most_common()))
     if summary.exports:
@@ -109,3 +114,9 @@ def _print(summary: RunSummary) -> None:
         for name, stats in summary.exports.items():
             table.add_row(name, str(stats.path), str(stats.written))
         console.print(table)
+    if summary.family_exports:
+        shards = ", ".join(f"{family}={n}" for family, n in sorted(summary.family_exports.items()))
+        console.print(f"per-family shards (exports/<family>/shard-00000.jsonl): {shards}")
+    from hadron.tasks.agentic.spot_checks import QA_MD
+
+    console.print(f"spot checks: {summary.out_dir / QA_MD} (hadron qa {summary.out_dir})")

@@ -13,7 +13,7 @@ import typer
 
 from hadron.cli._app import app, console, err_console, read_settings
 from hadron.cli._report import exit_for_rows
-from hadron.cli._run_options import cache_option, retry_errors_option
+from hadron.cli._run_options import cache_option, parse_workers, retry_errors_option, workers_option
 from hadron.cli._source import (
     SourceFlags,
     id_column_option,
@@ -59,6 +59,7 @@ def autoreason(
     on_duplicate_id: str | None = on_duplicate_id_option(),
     cache: Path | None = cache_option(),
     retry_errors: bool = retry_errors_option(),
+    workers: str = workers_option(),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Plain progress lines instead of a bar."),
 ) -> None:
     """Refine each prompt with the AutoReason tournament; write the dataset, exports and a summary."""
@@ -73,7 +74,7 @@ def autoreason(
     flags = SourceFlags(prompt_column, id_column, system_column, limit, sample, seed, on_duplicate_id)
     command = f"hadron autoreason {prompts} --out {out}"
     request = RunRequest(settings, out, source=flags.apply(prompts), progress="quiet" if quiet else "auto",
-                         retry_errors=retry_errors, cache=cache)
+                         retry_errors=retry_errors, cache=cache, workers=parse_workers(workers))
     try:
         done = asyncio.run(run_autoreason(request))
     except KeyboardInterrupt:
@@ -81,14 +82,17 @@ def autoreason(
         raise typer.Exit(130) from None
     manifest, result, run = done.run.manifest, done.run, RunDir(out)
     if done.exports:
-        written = ", ".join(f"{name} {stats.written}" for name, stats in done.exports.items())
-        console.print(f"exports in {run.exports_dir}: {written}", highlight=False)
+        from hadron.runtime.export import describe
+
+        console.print(f"exports in {run.exports_dir}: {describe(done.exports)}", highlight=False)
     print_summary(done.summary)
     console.print(f"{manifest.rows} rows in {run.data_dir}; summary in {out / SUMMARY_FILE}",
                   highlight=False)
     if manifest.errors:
         err_console.print(f"{manifest.errors} rows failed (see {run.errors_path}); redo them with: "
                           f"{command} --retry-errors", highlight=False)
+    for line in done.summary.warnings():
+        err_console.print(line, style="bold yellow", highlight=False, markup=False)
     exit_for_rows(result)
 
 
@@ -129,6 +133,16 @@ def print_summary(summary: RunSummary) -> None:
                                                  f"({summary.after_reasks_share:.1%})")
     table.add_row("void passes / short-circuits", f"{summary.void_passes} / {summary.short_circuits}")
     table.add_row("truncated final texts", f"{summary.truncated}")
+    for model, bias in summary.meter.models.items():
+        if model != "all" or len(summary.meter.models) > 2:
+            table.add_row(f"first-shown ranked first ({model})", bias.describe())
+    swap = summary.consistency
+    if swap.asked:
+        calls = summary.usage.get("judge_swap")
+        cost = f"; {calls.calls} calls, ${calls.cost_usd:.4f}" if calls is not None else ""
+        table.add_row("consistency re-asks (order reversed)",
+                      f"{swap.agreed}/{swap.asked} agreed, {swap.disagreed} void (disagreed), "
+                      f"{swap.unreadable} void (unreadable){cost}")
     console.print(table)
     usage = Table(title="calls by role", title_justify="left")
     for column in ("role", "calls", "cached", "re-asks", "truncated", "tokens in", "tokens out", "cost $",

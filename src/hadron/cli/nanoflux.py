@@ -17,7 +17,7 @@ import typer
 
 from hadron.cli._app import app, console, err_console, read_settings
 from hadron.cli._report import exit_if_failed
-from hadron.cli._run_options import cache_option
+from hadron.cli._run_options import cache_option, parse_workers, workers_option
 
 if TYPE_CHECKING:
     from hadron.tasks.nanoflux.config import NanoFluxConfig
@@ -69,6 +69,7 @@ def nanoflux(
     retry_errors: bool = typer.Option(False, "--retry-errors",
                                       help="Re-run only the rounds recorded in OUT/errors.jsonl."),
     cache: Path | None = cache_option(),
+    workers: str = workers_option(),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Plain progress lines instead of a bar."),
     unsafe_sandbox: bool = typer.Option(False, "--unsafe-sandbox",
                                         help="Where this host has no OS sandbox (see `hadron sandbox "
@@ -84,7 +85,9 @@ def nanoflux(
     if ctx.invoked_subcommand is not None:
         return
     if out is None:
-        raise typer.BadParameter("Missing option '--out' / '-o'.", param_hint="--out")
+        err_console.print("error: Missing option '--out' / '-o' (the run directory); "
+                          "see `hadron nanoflux --help`", highlight=False)
+        raise typer.Exit(2)
     settings = build_config(config, domains=domains, per_domain=per_domain, attacker=attacker,
                             defender=defender, judge=judge, max_rounds=max_rounds, embedder=embedder,
                             concurrency=concurrency, pool_factor=pool_factor,
@@ -93,7 +96,7 @@ def nanoflux(
         settings.sandbox.unsafe = True
         warn_if_unsafe(settings)
     request = RunRequest(settings, out, progress="quiet" if quiet else "auto", retry_errors=retry_errors,
-                         cache=cache)
+                         cache=cache, workers=parse_workers(workers))
     try:
         done = asyncio.run(run_nanoflux(request))
     except KeyboardInterrupt:

@@ -61,7 +61,8 @@ def stats_command(
         return
     labels = {"rows": "rows done", "failed": "failed", "rejected": "rejected", "success_rate": "success rate",
               "converged_rate": "converged", "mean_passes": "mean passes", "draft_kept_rate": "draft kept",
-              "valid_ballot_rate": "valid ballots", "reasks": "ballot re-asks", "void_passes": "void passes",
+              "valid_ballot_rate": "valid ballots", "first_shown_rate": "judges chose the first shown",
+              "reasks": "ballot re-asks", "void_passes": "void passes",
               "mean_tool_calls": "tool calls / episode", "mean_length_chars": "mean length (chars)",
               "calls": "model calls", "prompt_tokens": "prompt tokens",
               "completion_tokens": "completion tokens", "model_seconds": "model seconds"}

@@ -11,7 +11,7 @@ import typer
 
 from hadron.cli._app import app, console, err_console
 from hadron.cli._report import exit_for_rows
-from hadron.cli._run_options import cache_option
+from hadron.cli._run_options import cache_option, parse_workers, workers_option
 from hadron.cli._source import (
     SourceFlags,
     id_column_option,
@@ -49,6 +49,7 @@ def run(
                                           help="With --executor ray: the request cache (default "
                                                "OUT/cache.sqlite; node-local on a multi-node cluster)."),
     cache: Path | None = cache_option(),
+    workers: str = workers_option(),
     prompt_column: str | None = prompt_column_option(),
     id_column: str | None = id_column_option(),
     system_column: str | None = system_column_option(),
@@ -70,7 +71,11 @@ def run(
         flags = ", ".join(f"--{name.replace('_', '-')}" for name in ray_options)
         what = f"option {flags} is" if len(ray_options) == 1 else f"options {flags} are"
         raise ConfigError(f"{what} only for --executor ray", hint="add --executor ray")
-    runner = get_executor(executor, **ray_options)
+    count = parse_workers(workers)
+    if count > 1 and executor != "local":
+        raise ConfigError(f"--workers is for one machine; --executor {executor} has its own workers",
+                          hint="drop --workers, or use --executor local")
+    runner = get_executor("pool", workers=count) if count > 1 else get_executor(executor, **ray_options)
     loaded = load_pipeline(pipeline)
     source_flags = SourceFlags(prompt_column, id_column, system_column, limit, sample, seed, on_duplicate_id)
     if source_flags.given():

@@ -1,14 +1,16 @@
 """The promotion gate: is the winner really better than the baseline on records the optimizer never saw?
 
 Both prompts are scored on the same holdout examples, so the comparison is paired: the bootstrap
-resamples examples (not scores) and recomputes the mean per-example difference. Promotion is strict:
-``delta > min_delta``, so a tie never replaces a working prompt.
+resamples examples (not scores) and recomputes the mean per-example difference. The default rule
+(``ci``) promotes only when the lower bound of that 95% interval is above ``min_delta``: a gain the
+holdout cannot tell from noise keeps the working prompt. ``delta`` is the plain rule (mean difference
+above ``min_delta``) for those who want it. Both are strict, so a tie never replaces a working prompt.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -50,6 +52,8 @@ class GateDecision:
     fields: dict[str, tuple[float, float]]
     """Per-field (baseline mean, winner mean)."""
     reason: str
+    rule: str = "ci"
+    """Which rule decided (``RULES``)."""
 
 
 async def score_holdout(student: Student, prompt: str, holdout: Sequence[GoldRecord], *,
@@ -85,9 +89,37 @@ def paired_bootstrap_ci(diffs: Sequence[float], *, resamples: int, seed: int,
     return (low, high)
 
 
+@dataclass(frozen=True, slots=True)
+class _Evidence:
+    delta: float
+    ci_low: float
+    ci_high: float
+    min_delta: float
+
+
+def _ci_rule(e: _Evidence) -> tuple[bool, str]:
+    promoted = e.ci_low > e.min_delta + _TIE
+    relation = ">" if promoted else "<="
+    return promoted, (f"CI lower bound {e.ci_low:+.4f} {relation} min_delta {e.min_delta:.4f} "
+                      f"(delta {e.delta:+.4f}, 95% CI [{e.ci_low:+.4f}, {e.ci_high:+.4f}])")
+
+
+def _delta_rule(e: _Evidence) -> tuple[bool, str]:
+    promoted = e.delta > e.min_delta + _TIE
+    relation = ">" if promoted else "<="
+    return promoted, (f"holdout delta {e.delta:+.4f} {relation} min_delta {e.min_delta:.4f} "
+                      f"(95% CI [{e.ci_low:+.4f}, {e.ci_high:+.4f}], not used by this rule)")
+
+
+RULES: dict[str, Callable[[_Evidence], tuple[bool, str]]] = {"ci": _ci_rule, "delta": _delta_rule}
+"""Gate rule name -> (promoted, reason). ``ci`` is the default."""
+
+
 def decide(baseline: Sequence[ExampleScore], winner: Sequence[ExampleScore], *, min_delta: float,
-           resamples: int = 2000, seed: int = 0) -> GateDecision:
-    """Compare two scorings of the same holdout, paired by id."""
+           resamples: int = 2000, seed: int = 0, rule: str = "ci") -> GateDecision:
+    """Compare two scorings of the same holdout, paired by id, under gate ``rule``."""
+    if rule not in RULES:
+        raise ConfigError(f"unknown gate rule {rule!r}", hint=f"one of: {', '.join(RULES)}")
     by_id: Mapping[str, ExampleScore] = {score.id: score for score in winner}
     if len(by_id) != len(winner) or {s.id for s in baseline} != set(by_id) or len(baseline) != len(by_id):
         raise ConfigError("gate needs the baseline and the winner scored on the same holdout ids")
@@ -102,10 +134,8 @@ def decide(baseline: Sequence[ExampleScore], winner: Sequence[ExampleScore], *, 
     names = sorted({name for base, win in pairs for name in (*base.fields, *win.fields)})
     fields = {name: (_mean([base.fields.get(name, 0.0) for base, _ in pairs]),
                      _mean([win.fields.get(name, 0.0) for _, win in pairs])) for name in names}
-    promoted = delta > min_delta + _TIE
-    relation = ">" if promoted else "<="
-    reason = (f"holdout delta {delta:+.4f} {relation} min_delta {min_delta:.4f} "
-              f"({'promote the winner' if promoted else 'keep the baseline'})")
+    promoted, why = RULES[rule](_Evidence(delta, ci_low, ci_high, min_delta))
+    reason = f"{why}: {'promote the winner' if promoted else 'keep the baseline'}"
     return GateDecision(promoted=promoted, baseline_mean=baseline_mean, winner_mean=winner_mean,
                         delta=delta, n=len(pairs), ci_low=ci_low, ci_high=ci_high, min_delta=min_delta,
-                        fields=fields, reason=reason)
+                        fields=fields, reason=reason, rule=rule)

@@ -7,7 +7,13 @@
 - Our own logger: gepa's default one (with a run_dir) swaps ``sys.stdout``/``sys.stderr`` for the whole
   process from the worker thread.
 - The budget is strict: gepa checks ``max_metric_calls`` only between iterations, so we also stop when
-  the next iteration could overrun it (worst case: two minibatches and a full validation pass).
+  the next iteration could overrun it (worst case, per child: two minibatches and a full validation pass).
+
+The harness's flags map onto 0.1.4's settings here (docs/distill.md has the table): ``generations`` is a
+``MaxCandidateProposalsStopper`` (one proposal round per gepa iteration), ``population`` K > 1 is
+``sampling_strategy=IndependentSampling(K)`` (K Pareto-selected parents, each with its own minibatch, one
+child each) with the default ``AllImprovements`` selection, and a budget not given is sized to pay for
+exactly ``generations`` worst-case iterations.
 """
 
 from __future__ import annotations
@@ -23,7 +29,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import gepa
 from gepa.core.result import GEPAResult
-from gepa.utils import ScoreThresholdStopper, TimeoutStopCondition
+from gepa.strategies.proposal_sampling import IndependentSampling
+from gepa.utils import MaxCandidateProposalsStopper, ScoreThresholdStopper, TimeoutStopCondition
 
 from hadron.distill.adapter import COMPONENT, DistillAdapter
 from hadron.distill.config import DistillConfig
@@ -38,8 +45,12 @@ if TYPE_CHECKING:
 PERFECT = 1.0
 """Agreement cannot exceed 1: once a candidate agrees fully on the validation set, stop spending."""
 
-ProgressFn = Callable[[int, float], None]
-"""Called with (metric calls used, best validation score so far); may run on gepa's thread."""
+DEFAULT_BUDGET = 60
+"""Metric calls when neither ``max_metric_calls`` nor ``generations`` is given."""
+
+ProgressFn = Callable[[int, int, float], None]
+"""Called with (metric calls used, metric-call budget, best validation score so far); may run on gepa's
+thread."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +70,10 @@ class OptimizeOutcome:
     best_prompt: str
     candidates: list[Candidate]
     metric_calls: int
+    max_metric_calls: int
+    """The budget the run had (given, or sized from the generations)."""
+    iterations: int
+    """gepa iterations started (generations)."""
     stopped_by: str
     seconds: float
     run_dir: Path
@@ -67,18 +82,31 @@ class OptimizeOutcome:
 
 
 def iteration_cost(config: DistillConfig, split: GoldSplit) -> int:
-    """Most metric calls one gepa iteration can spend: parent and child minibatch, then the valset."""
-    return 2 * min(config.minibatch_size, len(split.trainset)) + len(split.valset)
+    """Most metric calls one gepa iteration can spend: per child, its parent's and its own minibatch,
+    then a full validation pass if it is accepted."""
+    per_child = 2 * min(config.minibatch_size, len(split.trainset)) + len(split.valset)
+    return config.population * per_child
+
+
+def metric_budget(config: DistillConfig, split: GoldSplit) -> int:
+    """The budget as given; else enough for the seed's validation pass and ``generations`` iterations."""
+    if config.max_metric_calls is not None:
+        return config.max_metric_calls
+    if config.generations is not None:
+        return len(split.valset) + config.generations * iteration_cost(config, split)
+    return DEFAULT_BUDGET
 
 
 def check_budget(config: DistillConfig, split: GoldSplit) -> None:
     """Refuse a budget that cannot pay for the seed evaluation plus one full iteration."""
     needed = len(split.valset) + iteration_cost(config, split)
-    if config.max_metric_calls < needed:
-        raise ConfigError(f"budget of {config.max_metric_calls} metric calls cannot pay for one GEPA "
+    budget = metric_budget(config, split)
+    if budget < needed:
+        raise ConfigError(f"budget of {budget} metric calls cannot pay for one GEPA "
                           f"iteration: {len(split.valset)} for the seed on the validation set + "
-                          f"{iteration_cost(config, split)} per iteration",
-                          hint=f"raise --budget to at least {needed}")
+                          f"{iteration_cost(config, split)} per iteration "
+                          f"(population {config.population})",
+                          hint=f"raise --budget to at least {needed}, or give --generations instead")
 
 
 def fresh_run_dir(base: Path) -> Path:
@@ -108,6 +136,17 @@ class _Flag:
         return self.fired
 
 
+class _IterationCounter:
+    """A stopper that never fires: gepa asks every stopper before each iteration, and after the last."""
+
+    def __init__(self) -> None:
+        self.iterations = 0
+
+    def __call__(self, gepa_state: Any) -> bool:
+        self.iterations = max(self.iterations, int(gepa_state.i) + 1)
+        return False
+
+
 class _FileLogger:
     """gepa's ``LoggerProtocol`` writing to one file and nowhere else."""
 
@@ -123,18 +162,19 @@ class _FileLogger:
 class _ProgressCallback:
     """gepa callback forwarding budget and best validation score to ``ProgressFn``."""
 
-    def __init__(self, progress: ProgressFn) -> None:
+    def __init__(self, progress: ProgressFn, budget: int) -> None:
         self.progress = progress
+        self.budget = budget
         self.calls = 0
         self.best = 0.0
 
     def on_budget_updated(self, event: dict[str, Any]) -> None:
         self.calls = int(event["metric_calls_used"])
-        self.progress(self.calls, self.best)
+        self.progress(self.calls, self.budget, self.best)
 
     def on_valset_evaluated(self, event: dict[str, Any]) -> None:
         self.best = max(self.best, float(event["average_score"]))
-        self.progress(self.calls, self.best)
+        self.progress(self.calls, self.budget, self.best)
 
 
 def optimize_prompt(seed_prompt: str, split: GoldSplit, adapter: DistillAdapter, reflector: Reflector,
@@ -144,6 +184,7 @@ def optimize_prompt(seed_prompt: str, split: GoldSplit, adapter: DistillAdapter,
     if any(os.scandir(run_dir)):
         raise ConfigError(f"gepa run dir {run_dir} is not empty; it would resume an old run")
     check_budget(config, split)
+    budget = metric_budget(config, split)
     per_iteration = iteration_cost(config, split)
     started = time.monotonic()
     flags = [
@@ -151,10 +192,13 @@ def optimize_prompt(seed_prompt: str, split: GoldSplit, adapter: DistillAdapter,
         _Flag("cancelled", lambda _state: cancelled is not None and cancelled.is_set()),
         _Flag("max_seconds", TimeoutStopCondition(config.max_seconds)),
         _Flag("perfect", ScoreThresholdStopper(PERFECT)),
-        _Flag("max_metric_calls",
-              lambda state: state.total_num_evals + per_iteration > config.max_metric_calls),
+        _Flag("max_metric_calls", lambda state: state.total_num_evals + per_iteration > budget),
     ]
-    callbacks = cast("list[GEPACallback]", [_ProgressCallback(progress)]) if progress is not None else None
+    if config.generations is not None:
+        flags.insert(0, _Flag("generations", MaxCandidateProposalsStopper(config.generations)))
+    counter = _IterationCounter()
+    callbacks = (cast("list[GEPACallback]", [_ProgressCallback(progress, budget)])
+                 if progress is not None else None)
     result: GEPAResult[Any, int] = gepa.optimize(
         seed_candidate={COMPONENT: seed_prompt},
         trainset=split.trainset,
@@ -163,8 +207,9 @@ def optimize_prompt(seed_prompt: str, split: GoldSplit, adapter: DistillAdapter,
         reflection_lm=reflector,
         reflection_minibatch_size=config.minibatch_size,
         perfect_score=PERFECT,
-        max_metric_calls=config.max_metric_calls,
-        stop_callbacks=flags,
+        max_metric_calls=budget,
+        sampling_strategy=IndependentSampling(config.population) if config.population > 1 else None,
+        stop_callbacks=[counter, *flags],  # the counter first: gepa stops at the first stopper that fires
         logger=_FileLogger(run_dir / "gepa.log"),
         run_dir=str(run_dir),
         callbacks=callbacks,
@@ -185,5 +230,6 @@ def optimize_prompt(seed_prompt: str, split: GoldSplit, adapter: DistillAdapter,
     stopped_by = next((flag.name for flag in flags if flag.fired), "gepa")
     return OptimizeOutcome(best_index=result.best_idx, best_prompt=candidates[result.best_idx].prompt,
                            candidates=candidates, metric_calls=int(result.total_metric_calls or 0),
-                           stopped_by=stopped_by, seconds=time.monotonic() - started, run_dir=run_dir,
+                           max_metric_calls=budget, iterations=counter.iterations, stopped_by=stopped_by,
+                           seconds=time.monotonic() - started, run_dir=run_dir,
                            seen_ids=frozenset(adapter.seen_ids))

@@ -36,6 +36,8 @@ class DistillReport:
     reflection_calls: int
     seconds: float
     usage: dict[str, Tally] = field(default_factory=dict)
+    source: dict[str, Any] = field(default_factory=dict)
+    """Where the gold came from when hadron built it (``--from-run``); written into result.json."""
 
     @property
     def student_prompt(self) -> str:
@@ -75,21 +77,31 @@ def _example(score: ExampleScore) -> dict[str, Any]:
 
 
 def result_dict(report: DistillReport) -> dict[str, Any]:
+    """The one JSON report: decision first, then the evidence, then what it cost."""
     decision, outcome, config = report.decision, report.optimizer, report.config
     gate_calls = len(report.split.holdout) * config.reps * (
         1 if report.winner_prompt == report.baseline_prompt else 2)
+    usage = {role: tally.to_dict() for role, tally in sorted(report.usage.items())}
     return {
         "promoted": decision.promoted,
         "reason": decision.reason,
+        "winning_prompt": report.winner_prompt,
+        "agreement": {"before": decision.baseline_mean,
+                      "after": decision.winner_mean if decision.promoted else decision.baseline_mean},
         "gate": {
+            "rule": decision.rule,
             "baseline_mean": decision.baseline_mean, "winner_mean": decision.winner_mean,
             "delta": decision.delta, "min_delta": decision.min_delta, "n": decision.n,
             "ci95": [decision.ci_low, decision.ci_high], "reps": config.reps,
             "fields": {name: {"baseline": base, "winner": win}
                        for name, (base, win) in decision.fields.items()},
         },
+        "calls": {role: int(tally.calls) for role, tally in sorted(report.usage.items())},
+        "cost_usd": round(sum(tally.cost_usd for tally in report.usage.values()), 6),
         "budget": {
-            "max_metric_calls": config.max_metric_calls, "metric_calls": outcome.metric_calls,
+            "max_metric_calls": outcome.max_metric_calls, "metric_calls": outcome.metric_calls,
+            "generations": config.generations, "iterations": outcome.iterations,
+            "population": config.population,
             "reflection_calls": report.reflection_calls, "gate_student_calls": gate_calls,
             "max_seconds": config.max_seconds, "optimizer_seconds": round(outcome.seconds, 3),
             "stopped_by": outcome.stopped_by,
@@ -103,8 +115,9 @@ def result_dict(report: DistillReport) -> dict[str, Any]:
         "winner_index": outcome.best_index,
         "prompts": {"student": report.student_prompt, "baseline": report.baseline_prompt,
                     "winner": report.winner_prompt},
-        "usage": {role: tally.to_dict() for role, tally in sorted(report.usage.items())},
+        "usage": usage,
         "gold": str(report.gold_path),
+        **({"source": report.source} if report.source else {}),
         "run_dir": str(outcome.run_dir),
         "config": config.model_dump(mode="json"),
     }
@@ -121,8 +134,9 @@ def render_markdown(report: DistillReport) -> str:
         *(f"| field `{name}` | {base:.4f} | {win:.4f} |" for name, (base, win) in d.fields.items()),
         "",
         f"Delta {d.delta:+.4f}, paired bootstrap 95% CI [{d.ci_low:+.4f}, {d.ci_high:+.4f}], "
-        f"min_delta {d.min_delta:.4f} (strict).", "",
-        f"Budget: {o.metric_calls} / {report.config.max_metric_calls} metric calls, "
+        f"min_delta {d.min_delta:.4f}, gate rule `{d.rule}`.", "",
+        f"Budget: {o.metric_calls} / {o.max_metric_calls} metric calls, {o.iterations} generations "
+        f"(population {report.config.population}), "
         f"{report.reflection_calls} reflection calls, {o.seconds:.1f} s in the optimizer "
         f"(stopped by {o.stopped_by}); {len(o.candidates)} candidates; run took {report.seconds:.1f} s.", "",
         f"Split: {len(report.split.trainset)} train, {len(report.split.valset)} validation, "

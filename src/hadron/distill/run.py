@@ -3,7 +3,8 @@ gate -> files.
 
 Order matters: everything that can be checked without a model call (gold file, label fields, split,
 budget) is checked first; the baseline's holdout scoring is the first model call, so an unreachable
-student fails before gepa starts. Only ``split.trainset`` and ``split.valset`` are handed to gepa.
+student fails before gepa starts. Only ``split.trainset`` and ``split.valset`` are handed to gepa; the
+student's answer schema takes its vocabulary from every split (what may be answered, not what is right).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
+from typing import Any
 
 from hadron.distill.adapter import DistillAdapter
 from hadron.distill.agreement import make_comparator
@@ -55,11 +57,13 @@ def read_prompt(value: str) -> str:
 
 
 async def distill(gold_path: str | Path, seed_prompt: str, config: DistillConfig, out_dir: str | Path, *,
-                  hub: ModelHub | None = None, progress: ProgressFn | None = None) -> DistillReport:
+                  hub: ModelHub | None = None, progress: ProgressFn | None = None,
+                  source: dict[str, Any] | None = None, cache: str | Path | None = None) -> DistillReport:
     """Run the whole distillation and write its files into ``out_dir``.
 
-    ``out_dir`` keeps the request cache (``cache.sqlite``), so running the same command again replays
-    every answered call; gepa itself always gets a fresh run directory under ``out_dir/gepa``.
+    ``out_dir`` keeps the request cache (``cache.sqlite``; ``cache`` or ``$HADRON_CACHE`` name a shared
+    one), so running the same command again replays every answered call (an answer that did not
+    validate is asked again); gepa itself always gets a fresh run directory under ``out_dir/gepa``.
     """
     started = time.monotonic()
     gold_path, out_dir = Path(gold_path), Path(out_dir)
@@ -72,9 +76,10 @@ async def distill(gold_path: str | Path, seed_prompt: str, config: DistillConfig
     compare = make_comparator(categorical=config.categorical, array=config.array, spec=config.comparator)
     out_dir.mkdir(parents=True, exist_ok=True)
     own_hub = hub is None
-    models = hub if hub is not None else ModelHub(cache_path=RunDir(out_dir).cache_path)
+    models = hub if hub is not None else ModelHub(cache_path=RunDir(out_dir).cache_for(cache))
     try:
-        spec = label_spec(split.train, categorical=config.categorical, array=config.array)
+        spec = label_spec(records, categorical=config.categorical, array=config.array,
+                          declared=config.label_values)
         student = Student(models.get(config.student), spec, compare, max_tokens=config.student_max_tokens,
                           concurrency=config.concurrency, seed=config.seed)
         baseline_scores = await score_holdout(student, seed_prompt, split.holdout, reps=config.reps)
@@ -94,13 +99,13 @@ async def distill(gold_path: str | Path, seed_prompt: str, config: DistillConfig
         winner_scores = (baseline_scores if winner_prompt == seed_prompt
                          else await score_holdout(student, winner_prompt, split.holdout, reps=config.reps))
         decision = decide(baseline_scores, winner_scores, min_delta=config.min_delta,
-                          resamples=config.bootstrap, seed=config.seed)
+                          resamples=config.bootstrap, seed=config.seed, rule=config.gate)
         report = DistillReport(
             gold_path=gold_path, out_dir=out_dir, config=config, split=split, baseline_prompt=seed_prompt,
             winner_prompt=winner_prompt, decision=decision, optimizer=outcome,
             baseline_scores=baseline_scores, winner_scores=winner_scores,
             reflection_calls=reflector.calls, seconds=time.monotonic() - started,
-            usage=models.meter.by_role())
+            usage=models.meter.by_role(), source=dict(source or {}))
         write_outputs(report)
         return report
     finally:

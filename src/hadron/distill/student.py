@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -54,13 +54,17 @@ def render_input(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False)
 
 
-def label_spec(records: Sequence[GoldRecord], *, categorical: Sequence[str],
-               array: Sequence[str]) -> LabelSpec:
-    """Build the answer contract from train labels only (the holdout never shapes the student).
+def label_spec(records: Sequence[GoldRecord], *, categorical: Sequence[str], array: Sequence[str],
+               declared: Mapping[str, Sequence[Any]] | None = None) -> LabelSpec:
+    """Build the answer contract from the whole label vocabulary: every record's label (pass all splits)
+    plus the values ``declared`` per field in the config.
 
-    Categorical fields become enums of the values seen, array fields lists of the items seen (when the
-    vocabulary is small and scalar), and a field some label lacks is nullable.
+    The vocabulary is what the student may answer, not what it is told is right: a category that only
+    the holdout has must still be answerable, or the gate scores it 0 under every prompt. Categorical
+    fields become enums of the values seen, array fields lists of the items seen (when the vocabulary
+    is small and scalar), and a field some label lacks is nullable.
     """
+    declared = declared or {}
     if not categorical and not array:
         whole = create_model("StudentLabel", __config__=ConfigDict(extra="ignore"), label=(Any, ...))
         return LabelSpec(whole, 'Answer with one JSON object: {"label": <your answer>}.', wrapped=True)
@@ -73,6 +77,7 @@ def label_spec(records: Sequence[GoldRecord], *, categorical: Sequence[str],
         nullable = any(value is None for value in values)
         items = [item for value in values if isinstance(value, list) for item in value] if is_array \
             else [value for value in values if value is not None]
+        items += list(declared.get(name, ()))
         choices = _choices(items)
         item_type: Any = Literal[tuple(choices)] if choices else Any
         field_type: Any = list[item_type] if is_array else item_type

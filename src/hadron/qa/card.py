@@ -178,6 +178,10 @@ def render_card(run: RunDir, summary: RunSummary | None = None, *, repo: str | N
                              ("mean_tool_calls", "tool calls per episode", num)):
         if head.get(name) is not None:
             counts.append((label, fmt(head[name])))
+    for name, bias in summary.position.models.items():
+        if name != "all" or len(summary.position.models) > 2:
+            counts.append((f"judge ballots ranking the candidate shown first as best ({name})",
+                           bias.describe()))
     if head.get("cost_usd"):
         counts.append(("model cost (USD)", f"{head['cost_usd']:.4f}"))
     citations = citations_of(method)

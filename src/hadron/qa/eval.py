@@ -1,9 +1,12 @@
 """``hadron eval``: blind pairwise comparison of two datasets on the same prompts.
 
-Every pair goes to N judges, each in both presentation orders (A as Response 1, then B as Response 1);
+Every pair goes to N judges, each in both presentation orders (A as Response 1, then B as Response 1):
+for two candidates that is the complete counterbalanced design, within every judge.
 ``hadron.qa.eval_stats`` turns the verdicts into votes so that position bias cancels (the rule is in
-its docstring). Rows with a reference answer are also checked directly (verifiable mode). Results:
-``eval.json`` (what the report reads) and ``eval_pairs.jsonl`` (every verdict, for auditing).
+its docstring), and each judge's share of first-slot verdicts is measured with the same meter as the
+tournament's panels (``hadron.llm.panel``: Wilson interval, 50% expected without bias). Rows with a
+reference answer are also checked directly (verifiable mode). Results: ``eval.json`` (what the report
+reads) and ``eval_pairs.jsonl`` (every verdict, for auditing).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -23,6 +27,7 @@ from pydantic import BaseModel, Field
 from hadron.core import stable_hash
 from hadron.errors import ConfigError
 from hadron.llm.errors import LLMError
+from hadron.llm.panel import PositionBias
 from hadron.qa import eval_stats as es
 from hadron.qa.pairs import Joined, Pair
 from hadron.qa.verify import check_answer
@@ -149,6 +154,8 @@ def judge_stats(judged: list[Judged], options: EvalOptions) -> list[dict[str, An
                       "abstain": votes.get("None", 0)},
             "shown_first": {o: sum(v.order == o for v in verdicts) for o in ORDERS},
             "first_slot_rate": sum(v.slot == "1" for v in decisive) / len(decisive) if decisive else None,
+            "position_bias": PositionBias(len(decisive), sum(v.slot == "1" for v in decisive),
+                                          Fraction(len(decisive), 2)).to_json(),
             "order_consistency": sum(a.side == b.side for a, b in both) / len(both) if both else None,
             "invalid_verdicts": sum(v.side is None for v in verdicts),
             "reasks": sum(v.reasks for v in verdicts),

@@ -143,6 +143,7 @@ def headline_cards(summary: RunSummary) -> list[tuple[str, str]]:
     labels = {"converged_rate": ("converged", sections.pct), "mean_passes": ("mean passes", sections.num),
               "draft_kept_rate": ("draft kept", sections.pct),
               "valid_ballot_rate": ("valid ballots", sections.pct),
+              "first_shown_rate": ("judges chose the first shown", sections.pct),
               "mean_tool_calls": ("tool calls / episode", sections.num),
               "mean_length_chars": ("mean length (chars)", sections.num),
               "calls": ("model calls", sections.num)}

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hadron.llm.accounting import Tally
+from hadron.llm.panel import bias_warning
 from hadron.qa import charts
 from hadron.qa.stats import Distribution, RunSummary
 from hadron.runtime.rundir import STATS
@@ -123,6 +124,16 @@ def tournament_section(s: RunSummary) -> Section | None:
     if s.ballot_errors:
         sec.tables.append(Table("Why ballots were invalid", ["error", "ballots"],
                                 [[k, num(v)] for k, v in s.ballot_errors.most_common(TOP)]))
+    position = s.position.models
+    if position:
+        sec.tables.append(Table(
+            "Position bias: ballots whose first choice was the candidate shown first",
+            ["judge model", "ballots", "first shown ranked first", "95% CI", "expected without bias"],
+            [[name, num(b.ballots), pct(b.share), f"{pct(b.interval[0])} - {pct(b.interval[1])}",
+              pct(b.chance)] for name, b in position.items() if name != "all" or len(position) > 2]))
+        warning = bias_warning(s.position.overall, what="the pass winners say little about quality.")
+        if warning:
+            sec.notes.append(warning)
     return sec
 
 
@@ -290,6 +301,7 @@ def distill_section(result: dict[str, Any], candidates: list[dict[str, Any]]) ->
             ["winner holdout agreement", num(gate.get("winner_mean"))],
             ["delta [paired 95% CI]", f"{num(gate.get('delta'))} [{num(low)}, {num(high)}]"],
             ["min delta (strict)", num(gate.get("min_delta"))],
+            ["gate rule", str(gate.get("rule") or "delta")],
             ["holdout n × reps", f"{gate.get('n')} × {gate.get('reps')}"]]
     budget = result.get("budget") or {}
     rows += [[f"budget: {k}", num(v) if isinstance(v, int | float) else str(v)] for k, v in budget.items()]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from hadron.llm.accounting import Tally
+from hadron.llm.panel import PositionMeter
 from hadron.qa import fields as rf
 from hadron.qa.measures import Distribution
 from hadron.runtime.task import Task
@@ -150,6 +151,8 @@ class RunSummary:
     margins: Distribution = field(default_factory=Distribution)
     ballots: Counter[str] = field(default_factory=Counter)
     ballot_errors: Counter[str] = field(default_factory=Counter)
+    position: PositionMeter = field(default_factory=PositionMeter)
+    """Judges' first choices that were the candidate shown first, per judge model."""
     passes_total: int = 0
     void_passes: int = 0
     short_circuits: int = 0
@@ -221,6 +224,7 @@ class RunSummary:
             for ballot in entry.get("ballots") or ():
                 if ballot.get("error"):
                     self.ballot_errors[str(ballot["error"])[:80]] += 1
+                self.position.add_ballot(ballot)
         for margin in pass_margins(row):
             self.margins.add(margin)
         self.ballots.update(ballot_counts(row))
@@ -313,6 +317,11 @@ class RunSummary:
             if self.ballots.get("ballots"):
                 head["valid_ballot_rate"] = self.ballots["valid"] / self.ballots["ballots"]
                 head["reasks"] = self.ballots["reasks"]
+            bias = self.position.overall
+            if bias.ballots:
+                head["first_shown_rate"] = bias.share
+                head["first_shown_ci95"] = [round(x, 4) for x in bias.interval]
+                head["first_shown_chance"] = bias.chance
             if self.passes_total:
                 head["void_passes"] = self.void_passes
         if self.agentic_rows:

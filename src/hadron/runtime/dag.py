@@ -88,12 +88,19 @@ def build_dag(steps: Sequence[Step], edges: Iterable[tuple[str, str]] | None = N
 
 
 def check_columns(dag: Dag, source_columns: Iterable[str]) -> None:
-    """Every column a step reads must come from the source or from a step upstream of it."""
-    source = set(source_columns) | {"id"}
+    """Every column a step reads must come from the source or from a step upstream of it; no step may
+    overwrite an input column it does not read (input columns pass through unchanged)."""
+    given = set(source_columns)
+    source = given | {"id"}
     written: dict[str, set[str]] = {}
     for name, step in dag.steps.items():
         if "id" in step.outputs:
             raise DagError(name, "writes the `id` column, which the runtime owns")
+        taken = [column for column in step.outputs if column in given and column not in step.inputs]
+        if taken:
+            raise DagError(name, f"writes column {taken[0]!r}, which the input already has; input columns "
+                           "pass through unchanged", hint=f"rename the input's {taken[0]!r} (in a pipeline "
+                           f"YAML: `columns: {{{taken[0]}: input_{taken[0]}}}` under `source:`)")
         available = set(source)
         for parent in dag.parents[name]:
             available |= written[parent]

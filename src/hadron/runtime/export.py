@@ -8,6 +8,9 @@ conversation, plus an optional tournament trace), which is what ``hadron export`
 
 All outputs are written to temporary files next to their targets and renamed at the end, so a bad
 record (a HadronError naming the format, file:line, row id and field) leaves no partial export behind.
+A format with no records writes no file (and removes an old one): never an empty file; its stats and
+the exports' ``README.md`` say why. ``ExportOptions`` screens records (preference margin and pairs,
+truncated texts) and each record left out is counted by reason.
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ from typing import IO, Any
 
 from pydantic import BaseModel, ValidationError
 
+from hadron.data.exports import guide
 from hadron.data.exports.base import ExportFormat
 from hadron.data.exports.extraction import Extraction, RowError
+from hadron.data.exports.options import ExportOptions, screen
 from hadron.data.exports.registry import resolve_formats
 from hadron.errors import HadronError, InputError
 from hadron.redact import redact
@@ -42,14 +47,21 @@ class ExportStats:
     written: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
 
+    @property
+    def has_file(self) -> bool:
+        """False when no record was written, so no file was (an empty one is never left behind)."""
+        return self.written > 0
+
 
 def export_run(run_dir: str | Path, formats: str | Iterable[str] = "all",
-               out_dir: str | Path | None = None) -> dict[str, ExportStats]:
+               out_dir: str | Path | None = None,
+               options: ExportOptions | None = None) -> dict[str, ExportStats]:
     """Export a finished run's rows (``RUN/data/part-*``) into ``out_dir`` (default ``RUN/exports``).
 
     ``formats``: names from ``FORMATS`` (repeated or comma-separated) or ``"all"``. Returns the stats of
     each format by name. Raises HadronError before writing anything if any record is invalid.
     """
+    options = options or ExportOptions()
     run = RunDir(run_dir)
     chosen = resolve_formats(formats)
     run.require_shards()
@@ -61,9 +73,10 @@ def export_run(run_dir: str | Path, formats: str | Iterable[str] = "all",
     for fmt in chosen:
         by_kind.setdefault(fmt.kind, []).append(fmt)
     stats = {fmt.name: ExportStats(path=target / fmt.filename) for fmt in chosen}
+    drop: set[str] = set()
 
     wanted = run_task.dataset(run) if run_task is not None and run_task.dataset is not None else None
-    with _staged({fmt.name: target / fmt.filename for fmt in chosen}) as files:
+    with _staged({fmt.name: target / fmt.filename for fmt in chosen}, drop) as files:
         for located in run.rows():
             if wanted is not None and not wanted(located.row):
                 for fmt in chosen:
@@ -76,12 +89,44 @@ def export_run(run_dir: str | Path, formats: str | Iterable[str] = "all",
             view = _parse(task, located)
             for kind, formats_of_kind in by_kind.items():
                 extraction = _extract(task, kind, view, located)
+                kept = _screened(kind, extraction, options)
                 for fmt in formats_of_kind:
                     stats[fmt.name].skipped.update(extraction.skipped)
-                    for record in extraction.records:
+                    for record in kept:
                         files[fmt.name].write(redact(_render(fmt, record, located)) + "\n")
                         stats[fmt.name].written += 1
+        drop.update(name for name, result in stats.items() if not result.has_file)
+    _write_guide(target, [guide.Outcome(fmt, stats[fmt.name].written, stats[fmt.name].skipped)
+                          for fmt in chosen])
     return stats
+
+
+def _screened(kind: str, extraction: Extraction[Any], options: ExportOptions) -> list[Any]:
+    """The records the options keep; each one left out is counted in ``extraction.skipped``."""
+    kept = []
+    for record in extraction.records:
+        reason = screen(kind, record, options)
+        if reason is None:
+            kept.append(record)
+        else:
+            extraction.skip(reason)
+    return kept
+
+
+def _write_guide(target: Path, outcomes: list[guide.Outcome]) -> None:
+    """``README.md`` always; ``dataset_info.json`` while ShareGPT files exist (an old one is removed)."""
+    _replace(target / guide.README, guide.readme(outcomes))
+    info = guide.dataset_info(outcomes)
+    if info is None:
+        (target / guide.DATASET_INFO).unlink(missing_ok=True)
+    else:
+        _replace(target / guide.DATASET_INFO, guide.dumps(info))
+
+
+def _replace(path: Path, text: str) -> None:
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    temp.write_text(text, encoding="utf-8")
+    os.replace(temp, path)
 
 
 def _parse(task: Task, located: LocatedRow) -> BaseModel:
@@ -121,8 +166,10 @@ def _first_error(err: ValidationError) -> str:
 
 
 @contextmanager
-def _staged(targets: dict[str, Path]) -> Iterator[dict[str, IO[str]]]:
-    """Open a temp file beside each target; on success rename them all into place, else delete them."""
+def _staged(targets: dict[str, Path], drop: set[str]) -> Iterator[dict[str, IO[str]]]:
+    """Open a temp file beside each target; on success rename them all into place, else delete them.
+    Names in ``drop`` (filled by the caller before leaving) had no records: their temp file and any
+    old target are deleted."""
     handles: dict[str, IO[str]] = {}
     try:
         for name, path in targets.items():
@@ -137,13 +184,28 @@ def _staged(targets: dict[str, Path]) -> Iterator[dict[str, IO[str]]]:
         raise
     for name, handle in handles.items():
         handle.close()
-        os.replace(handle.name, targets[name])
+        if name in drop:
+            Path(handle.name).unlink()
+            targets[name].unlink(missing_ok=True)
+        else:
+            os.replace(handle.name, targets[name])
 
 
-def export_finished(out: str | Path, rows: int, formats: str | Iterable[str]) -> dict[str, ExportStats]:
+def describe(stats: dict[str, ExportStats]) -> str:
+    """One line for a command's summary: records per file written, then the formats that wrote no file
+    and why (``sft-trl 2, dpo-trl 6; no file: cot (no_reasoning=2)``)."""
+    written = ", ".join(f"{name} {result.written}" for name, result in stats.items() if result.has_file)
+    empty = ", ".join(
+        f"{name} ({', '.join(f'{why}={n}' for why, n in sorted(result.skipped.items())) or 'no rows'})"
+        for name, result in stats.items() if not result.has_file)
+    return f"{written or 'nothing written'}; no file: {empty}" if empty else written
+
+
+def export_finished(out: str | Path, rows: int, formats: str | Iterable[str],
+                    options: ExportOptions | None = None) -> dict[str, ExportStats]:
     """The exports a task's command writes after its run: none when the run has no rows (or no formats
     were asked for), else ``export_run`` into ``OUT/exports``."""
     wanted = [formats] if isinstance(formats, str) else list(formats)
     if not rows or not wanted:
         return {}
-    return export_run(out, wanted)
+    return export_run(out, wanted, options=options)

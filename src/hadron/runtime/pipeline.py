@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,7 @@ from pydantic import BaseModel
 
 from hadron.core import Row, canonical_json, stable_hash
 from hadron.data.sinks import SinkConfig
-from hadron.errors import ConfigError, InputError
+from hadron.errors import ConfigError, DuplicateIdError, InputError
 from hadron.runtime.dag import DagError, build_dag, check_columns
 from hadron.runtime.executors import Executor, RunResult, get_executor
 from hadron.runtime.registry import step_spec
@@ -41,14 +42,29 @@ class RowsSource:
         self._rows = rows
 
     def rows(self, on_error: Any = None) -> Iterator[Row]:
+        """The rows with string ids (a hash of the row, ``-N`` on repeats, when it has none); a repeated
+        given id stops before the first row, as it does for a file source."""
         if not self._rows:
             raise InputError("<rows>", "no rows")
-        for row in self._rows:
-            row = dict(row)
-            if "id" not in row:
-                row["id"] = f"{stable_hash(row):016x}"
-            row["id"] = str(row["id"])
-            yield row
+        rows: list[Row] = []
+        made_ids: Counter[str] = Counter()
+        first: dict[str, int] = {}
+        repeats: list[tuple[str, int, int]] = []
+        for number, given in enumerate(self._rows, start=1):
+            row = dict(given)
+            if "id" in row:
+                row["id"] = str(row["id"])
+                if first.setdefault(row["id"], number) != number:
+                    repeats.append((row["id"], first[row["id"]], number))
+            else:
+                made = f"{stable_hash(row):016x}"
+                row["id"] = f"{made}-{made_ids[made]}" if made_ids[made] else made
+                made_ids[made] += 1
+            rows.append(row)
+        if repeats:
+            row_id, earlier, line = repeats[0]
+            raise DuplicateIdError("<rows>", row_id, line=line, first_line=earlier, count=len(repeats))
+        yield from rows
 
     def describe(self) -> dict[str, Any]:
         return {"format": "inline", "rows": len(self._rows)}
@@ -158,7 +174,8 @@ class Pipeline:
 
     async def run(self, out_dir: str | Path, *, models: ModelHub | None = None, retry_errors: bool = False,
                   strict: bool = False, progress: ProgressMode = "auto",
-                  executor: str | Executor = "local", cache: str | Path | None = None) -> RunResult:
+                  executor: str | Executor = "local", cache: str | Path | None = None,
+                  workers: int = 1) -> RunResult:
         """Run (or resume, or refresh) the pipeline into ``out_dir``.
 
         ``models``: a hub to use (default: one with its request cache in ``out_dir/cache.sqlite``).
@@ -168,7 +185,10 @@ class Pipeline:
         object such as ``RayExecutor(address="auto")`` (``hadron.runtime.executors``). ``cache``: the
         request cache when ``models`` is unset (default ``$HADRON_CACHE``, else ``out_dir/cache.sqlite``;
         ``RunDir.cache_for``); a cache shared by several runs replays every call they have in common.
+        ``workers``: more than 1 spreads the rows over that many processes (the ``pool`` executor).
         """
+        if workers > 1 and executor == "local":
+            executor = get_executor("pool", workers=workers)
         runner = get_executor(executor) if isinstance(executor, str) else executor
         return await runner.run(self, Path(out_dir), models=models, retry_errors=retry_errors, strict=strict,
                                 progress=progress, cache=cache)

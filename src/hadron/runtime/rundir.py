@@ -77,8 +77,8 @@ class LocatedRow:
 
 class RunDir:
     """One run directory. Writers: ``begin`` (owner check, lock, config), ``write_state``,
-    ``write_manifest``, ``add_stats``, ``write_records``, ``finish``, ``release``. Readers:
-    ``read_*``, ``shards``, ``rows``, ``records``."""
+    ``write_manifest``, ``add_stats``, ``write_stats_section``, ``write_records``, ``finish``,
+    ``release``. Readers: ``read_*``, ``shards``, ``rows``, ``records``."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -179,12 +179,15 @@ class RunDir:
     def check_layout(self, executor: str) -> None:
         """Refuse to resume a run directory that another executor made: their checkpoints differ, and
         mixing them would write some rows twice."""
-        blocks = self.blocks_dir.is_dir()
-        local = any(self.checkpoint_dir.glob("part-*.done.jsonl"))
-        other = "ray" if blocks and executor != "ray" else "local" if local and executor == "ray" else None
-        if other is not None:
-            raise ConfigError(f"{self.path} was made with --executor {other}",
-                              hint=f"resume it with --executor {other}, or use a new --out")
+        made_by = None
+        if self.blocks_dir.is_dir():  # blocks: Ray, or --workers N (the state says which)
+            made_by = str(self.read_state().get("executor") or "ray")
+        elif any(self.checkpoint_dir.glob("part-*.done.jsonl")):
+            made_by = "local"
+        if made_by is not None and made_by != executor:
+            flag = {"pool": "--workers 2 or more"}.get(made_by, f"--executor {made_by}")
+            raise ConfigError(f"{self.path} was made with {flag}",
+                              hint=f"resume it with {flag}, or use a new --out")
 
     def _take_lock(self) -> None:
         """One session per run directory: a second one would interleave journals."""
@@ -234,12 +237,20 @@ class RunDir:
                   structured: dict[str, Any] | None = None) -> None:
         """Add this session's counts and model tallies to ``stats.json`` (the sum over sessions);
         ``structured``: how each model took structured output (``ModelHub.structured_choices``)."""
-        from hadron.runtime.stats import RunStats, add_tallies
+        from hadron.runtime.stats import RunStats, add_tallies, session_keys
 
         before = self.read_stats()
         total = RunStats.from_dict(before) + stats if before else stats
-        data = {**total.to_dict(), "models": add_tallies(before.get("models", {}), models),
+        sections = {key: value for key, value in before.items() if key not in session_keys()}
+        data = {**total.to_dict(), "models": add_tallies(before.get("models", {}), models), **sections,
                 "structured": {**before.get("structured", {}), **(structured or {})}}
+        atomic_write_text(self.stats_path, json.dumps(data, indent=2))
+
+    def write_stats_section(self, name: str, value: dict[str, Any]) -> None:
+        """Set one section of ``stats.json`` that a task computed from the finished rows (AutoReason's
+        judge position bias); later sessions keep it when they add their counts."""
+        data = self.read_stats()
+        data[name] = value
         atomic_write_text(self.stats_path, json.dumps(data, indent=2))
 
     def write_records(self, kind: RecordKind, records: list[dict[str, Any]]) -> None:

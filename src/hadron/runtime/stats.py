@@ -89,3 +89,9 @@ def add_tallies(a: dict[str, dict[str, Any]], b: dict[str, dict[str, Any]]) -> d
         out[role] = {k: x.get(k, 0) + y.get(k, 0) for k in [*x, *(k for k in y if k not in x)]
                      if isinstance(x.get(k, 0), int | float) and isinstance(y.get(k, 0), int | float)}
     return out
+
+
+
+def session_keys() -> frozenset[str]:
+    """The keys of ``stats.json`` that sessions sum (the rest are sections written from finished rows)."""
+    return frozenset({f.name for f in dataclasses.fields(RunStats)} | {"models"})

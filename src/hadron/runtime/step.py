@@ -14,6 +14,7 @@ from hadron.core import Reject, Row
 
 if TYPE_CHECKING:
     from hadron.llm.hub import ModelHub
+    from hadron.runtime.shared_state import SharedState
 
 
 class StepContext(Protocol):
@@ -39,6 +40,13 @@ class Step:
 
     kind: ClassVar[str] = ""
     """Name used in YAML pipelines (``step: <kind>``); registered in ``hadron.runtime.registry``."""
+    keeps_state: ClassVar[bool] = False
+    """The step keeps state across rows (a seen set, a budget, a novelty index), so what it does to a
+    row depends on the rows it saw before. An executor that spreads rows over several processes must
+    share that state (``share_state``, when ``shares_state``) or refuse the step, naming it."""
+    shares_state: ClassVar[bool] = False
+    """``share_state`` works: the step can keep its cross-row state in a ``SharedState`` handed over by
+    the executor, with the same counts as a run in one process."""
 
     def __init__(self, name: str | None = None, *, inputs: tuple[str, ...] = (),
                  outputs: tuple[str, ...] = ()) -> None:
@@ -64,6 +72,11 @@ class Step:
         many rows it used (for the run log).
         """
         return 0
+
+    def share_state(self, state: SharedState) -> None:
+        """Keep the cross-row state in ``state`` (one per step, the same object for every process of
+        the run). Called by multi-process executors after the step is built, before ``setup``."""
+        raise NotImplementedError(f"step {self.name!r} cannot share its state across processes")
 
     def config(self) -> dict[str, Any]:
         """The settings that define this step's output; saved with the run and part of its hash."""

@@ -70,6 +70,8 @@ class RunRequest:
     """Redo only the rows in ``errors.jsonl``."""
     cache: Path | None = None
     """The request cache (default ``$HADRON_CACHE``, else ``OUT/cache.sqlite``: ``RunDir.cache_for``)."""
+    workers: int = 1
+    """Processes the rows are spread over (``--workers``; more than 1: the ``pool`` executor)."""
 
 
 @dataclass(slots=True)

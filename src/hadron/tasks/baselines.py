@@ -28,7 +28,13 @@ from hadron.tasks.autoreason.records import FinalSource, MethodColumns, Sampling
 from hadron.tasks.autoreason.roles import Ledger, RoleCall, has_text
 from hadron.tasks.autoreason.step import OUTPUT_COLUMNS
 from hadron.tasks.autoreason.task import CITATION, TEXT_COLUMNS
-from hadron.tasks.autoreason.tournament import Prompt, as_conversation, first_draft, row_conversation
+from hadron.tasks.autoreason.tournament import (
+    Prompt,
+    as_conversation,
+    first_draft,
+    prompt_inputs,
+    row_conversation,
+)
 from hadron.tasks.autoreason.view import RunRow
 
 if TYPE_CHECKING:
@@ -71,6 +77,7 @@ class BestOfNConfig(SingleShotConfig):
         settings["max_tokens"]["judge"] = self.judge.max_tokens
         return {"n": self.n, "n_judges": self.n_judges, "ballot": self.judge.ballot,
                 "max_reasks": self.judge.max_reasks, "partial_ballots": self.judge.partial_ballots,
+                "design": self.judge.design, "consistency": self.judge.consistency,
                 "tie_order": [str(i) for i in range(self.n)], **settings}
 
 
@@ -108,7 +115,7 @@ async def best_of_n(prompt: Prompt, row_id: str, hub: ModelHub,
     names = [str(i) for i in range(config.n)]
     ballots = await panel.vote(ledger, prompt=transcript(conversation),
                                candidates=dict(zip(names, samples, strict=True)), row_id=row_id, pass_index=1)
-    rankings = [b.ranking for b in ballots if b.ranking is not None]
+    rankings = [b.ranking for b in ballots if b.valid and b.ranking is not None]
     scores = borda(rankings, names)
     eligible = [name for name, text in zip(names, samples, strict=True) if text]
     void = is_void(len(rankings), len(ballots))
@@ -137,7 +144,7 @@ class SingleShot(Step):
 
     def __init__(self, name: str | None = None, **options: Any) -> None:
         self.options = self.Options(**options)
-        super().__init__(name, inputs=(self.options.input,), outputs=OUTPUT_COLUMNS)
+        super().__init__(name, inputs=prompt_inputs(self.options.input), outputs=OUTPUT_COLUMNS)
         self._teacher: RoleCall | None = None
 
     @classmethod
@@ -166,7 +173,7 @@ class BestOfN(Step):
 
     def __init__(self, name: str | None = None, **options: Any) -> None:
         self.options = self.Options(**options)
-        super().__init__(name, inputs=(self.options.input,), outputs=OUTPUT_COLUMNS)
+        super().__init__(name, inputs=prompt_inputs(self.options.input), outputs=OUTPUT_COLUMNS)
         self._teacher: RoleCall | None = None
         self._panel: JudgePanel | None = None
 

@@ -35,15 +35,16 @@ def test_all_writes_every_format_into_run_exports(run_dir: Path) -> None:
     stats = export_run(run_dir)
     assert list(stats) == list(FORMATS)
     exports = run_dir / "exports"
-    assert sorted(path.name for path in exports.iterdir()) == sorted(f.filename for f in FORMATS.values())
+    assert sorted(path.name for path in exports.iterdir()) == sorted(
+        [*(f.filename for f in FORMATS.values()), "README.md", "dataset_info.json"])
     assert {name: s.written for name, s in stats.items()} == {
         "sft-trl": 5, "sft-openai": 5, "sft-sharegpt": 5,
         "dpo-trl": 10, "dpo-openai": 10, "dpo-sharegpt": 10,
-        "cot": 2, "critic": 6,
+        "cot": 2, "critic": 6, "critic-trl": 12, "critic-openai": 12, "critic-sharegpt": 12,
     }
     assert dict(stats["dpo-trl"].skipped) == {
         "void_pass": 1, "short_circuit_pass": 1, "identical_texts": 1, "loser_outscored_winner": 1,
-        "no_trace": 2,
+        "no_trace": 2, "not_best_pair": 6,
     }
     assert dict(stats["cot"].skipped) == {"no_reasoning": 2, "no_generation": 1}
     assert dict(stats["critic"].skipped) == {"short_circuit_pass": 1, "no_critique": 1, "no_trace": 2}

@@ -50,13 +50,24 @@ def test_dpo_skips_and_counts_identical_texts(rows: list[dict]) -> None:
 
 def test_dpo_uses_only_judged_passes(rows: list[dict]) -> None:
     extraction = dpo_records(by_id(rows, "haiku-rain"))
-    assert [(p.scores.pass_index, p.scores.chosen_label, p.scores.rejected_label)
-            for p in extraction.records] == [(2, "A", "AB")]
+    assert [(p.scores.pass_index, p.scores.chosen_label, p.scores.rejected_label, p.best)
+            for p in extraction.records] == [(2, "A", "AB", True), (2, "B", "AB", False)]
     assert extraction.skipped == {"void_pass": 1, "short_circuit_pass": 1, "loser_outscored_winner": 1}
 
 
+def test_dpo_pairs_outside_the_winner_are_ordered_by_points_and_ties_skipped(rows: list[dict]) -> None:
+    row = by_id(rows, "sky-blue")
+    rest = [p for p in dpo_records(row).records if not p.best]
+    assert [(p.scores.pass_index, p.scores.chosen_label, p.scores.rejected_label) for p in rest] == [
+        (1, "AB", "A"), (2, "B", "A"), (3, "AB", "B"), (4, "B", "AB")]
+    row["trace"][0]["borda"] = {"A": 6, "B": 8, "AB": 6}
+    extraction = dpo_records(row)
+    assert extraction.skipped["tied_scores"] == 1
+    assert not any(p.scores.pass_index == 1 and not p.best for p in extraction.records)
+
+
 def test_dpo_pair_carries_borda_scores_and_margin(rows: list[dict]) -> None:
-    pair = dpo_records(by_id(rows, "sky-blue")).records[1]
+    pair = [p for p in dpo_records(by_id(rows, "sky-blue")).records if p.best][1]
     assert pair.scores.borda == {"A": 4, "B": 8, "AB": 6}
     assert (pair.scores.chosen_label, pair.scores.rejected_label) == ("B", "AB")
     assert (pair.scores.chosen_score, pair.scores.rejected_score, pair.scores.margin) == (8, 6, 2)
@@ -64,7 +75,7 @@ def test_dpo_pair_carries_borda_scores_and_margin(rows: list[dict]) -> None:
 
 def test_dpo_best_of_n_pairs_winning_sample_with_each_other(rows: list[dict]) -> None:
     pairs = dpo_records(by_id(rows, "nine-prime")).records
-    assert [(p.scores.chosen_label, p.scores.rejected_label, p.scores.margin) for p in pairs] == [
+    assert [(p.scores.chosen_label, p.scores.rejected_label, p.scores.margin) for p in pairs if p.best] == [
         ("1", "0", 2), ("1", "2", 4)]
 
 
@@ -237,7 +248,8 @@ def test_unknown_format_lists_the_valid_ones(run_dir: Path) -> None:
 def test_comma_separated_formats(run_dir: Path, tmp_path: Path) -> None:
     stats = export_run(run_dir, "dpo-trl, cot", tmp_path / "out")
     assert list(stats) == ["dpo-trl", "cot"]
-    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["cot.jsonl", "dpo.trl.jsonl"]
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == [
+        "README.md", "cot.jsonl", "dpo.trl.jsonl"]
 
 
 def test_parquet_shards_export_like_jsonl(tmp_path: Path, rows: list[dict], run_dir: Path) -> None:

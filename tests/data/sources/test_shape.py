@@ -65,3 +65,21 @@ def test_dedup_off_keeps_repeats_with_unique_ids(tmp_path: Path) -> None:
     path.write_text("same\nsame\n")
     ids = [row["id"] for row in open_source(str(path)).rows()]
     assert len(set(ids)) == 2
+
+
+def test_a_conversation_column_stands_for_the_prompt(tmp_path: Path) -> None:
+    """Rows may carry ``messages`` (OpenAI shape) instead of a prompt; they pass through as they are,
+    and a malformed conversation is a skipped record naming what is wrong."""
+    import json
+
+    path = tmp_path / "chats.jsonl"
+    turns = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"},
+             {"role": "user", "content": "And now?"}]
+    bad = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]
+    path.write_text("".join(json.dumps(row) + "\n" for row in [
+        {"messages": turns, "system": "Be brief."}, {"messages": bad}, {"messages": turns}]))
+    errors: list[str] = []
+    rows = list(open_source(SourceConfig(path=str(path))).rows(on_error=lambda err: errors.append(str(err))))
+    assert [row["messages"] for row in rows] == [turns, turns] and rows[0]["system"] == "Be brief."
+    assert len({row["id"] for row in rows}) == 2 and "prompt" not in rows[0]
+    assert len(errors) == 1 and "last message must be a non-empty user turn" in errors[0]

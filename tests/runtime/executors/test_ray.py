@@ -288,3 +288,68 @@ def test_the_example_cluster_config_loads_with_per_endpoint_limits() -> None:
     limits = {m.name: (m.model.base_url, m.model.max_concurrency, m.model.rpm) for m in model.members}
     assert limits["gpu-1"] == ("http://gpu-1.internal:8000/v1", 64, 6000)
     assert len({base for base, _, _ in limits.values()}) == 3
+
+
+def _dedup_pipeline(tmp_path: Path, step: str, rows: int = 24) -> Path:
+    """``rows`` prompts with 7 distinct values, repeated across blocks of 5, through ``step``."""
+    source = tmp_path / "prompts.jsonl"
+    source.write_text("".join(json.dumps({"id": f"r{i:02d}", "prompt": f"question {i % 7}"}) + "\n"
+                              for i in range(rows)))
+    pipeline = tmp_path / "pipeline.yaml"
+    pipeline.write_text(f"source: {{path: prompts.jsonl, id_column: id}}\nsteps:\n  - {step}\n"
+                        f"sink: {{shard_rows: 4}}\n")
+    return pipeline
+
+
+def test_exact_dedup_shares_its_seen_set_across_blocks(cluster: None, tmp_path: Path, hadron: Hadron) -> None:
+    pipeline = _dedup_pipeline(tmp_path, "step: exact_dedup\n    fields: [prompt]")
+    code, _, err = hadron("run", pipeline, "--out", tmp_path / "local", "--quiet")
+    assert code == 0, err
+    code, _, err = hadron("run", pipeline, "--out", tmp_path / "ray", "--executor", "ray",
+                          "--block-rows", "5", "--quiet")
+    assert code == 0, err
+    local, ray = manifest(tmp_path / "local"), manifest(tmp_path / "ray")
+    assert local["rows"] == 7 and local["rejected"] == {"exact_duplicate": 17}
+    # per-block seen sets would keep 5 + 5 + 5 + 5 + 4 rows: the actor makes it the local run's 7
+    assert (ray["rows"], ray["rejected"]) == (local["rows"], local["rejected"])
+    assert sorted(r["prompt"] for r in read_rows(tmp_path / "ray")) == sorted(
+        r["prompt"] for r in read_rows(tmp_path / "local"))
+
+
+@pytest.mark.parametrize(("step", "name"), [
+    ("step: minhash_dedup\n    fields: [prompt]", "minhash_dedup"),
+    ("step: nanoflux\n    name: rounds\n    novelty_threshold: null\n    judge: {tools: []}", "rounds")])
+def test_a_step_that_cannot_share_its_state_is_refused_by_name(tmp_path: Path, hadron: Hadron, step: str,
+                                                                name: str) -> None:
+    pytest.importorskip("ray")
+    code, _, err = hadron("run", _dedup_pipeline(tmp_path, step), "--out", tmp_path / "out",
+                          "--executor", "ray")
+    assert code == 2, err
+    assert f"step {name!r}" in err and "keeps state across rows" in err and "--executor local" in err
+    assert not (tmp_path / "out" / "data").exists()
+
+
+def test_repeated_ids_kept_first_are_rejects_as_on_the_local_executor(cluster: None, tmp_path: Path,
+                                                                      hadron: Hadron) -> None:
+    source = tmp_path / "prompts.jsonl"
+    ids = ["a", "b", "a", "c", "a", "d", "b"]
+    source.write_text("".join(json.dumps({"id": i, "prompt": f"q{n}"}) + "\n" for n, i in enumerate(ids)))
+    pipeline = tmp_path / "pipeline.yaml"
+    pipeline.write_text("source: {path: prompts.jsonl, on_duplicate_id: keep-first}\n"
+                        "steps:\n  - step: passthrough\n    name: copy\n")
+    code, _, err = hadron("run", pipeline, "--out", tmp_path / "local", "--quiet")
+    assert code == 0, err
+    for _ in range(2):  # the second session resumes: the repeats are not recorded twice
+        code, _, err = hadron("run", pipeline, "--out", tmp_path / "ray", "--executor", "ray", "--block-rows",
+                              "2", "--quiet")
+        assert code == 0, err
+    local, ray = manifest(tmp_path / "local"), manifest(tmp_path / "ray")
+    assert local["rejected"] == ray["rejected"] == {"duplicate_id": 3}
+    assert (local["errors"], ray["errors"]) == (0, 0)
+
+    def rejects(run: Path) -> list[tuple[str, int]]:
+        lines = (run / "rejects.jsonl").read_text().splitlines()
+        return sorted((r["detail"]["id"], r["detail"]["line"]) for r in map(json.loads, lines))
+
+    assert rejects(tmp_path / "local") == rejects(tmp_path / "ray") == [("a", 3), ("a", 5), ("b", 7)]
+    assert sorted(r["prompt"] for r in read_rows(tmp_path / "ray")) == ["q0", "q1", "q3", "q5"]

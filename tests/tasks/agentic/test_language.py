@@ -12,8 +12,8 @@ ENGLISH_THEN_RECAP = (
 
 
 def test_detects_languages_and_scripts_by_letter_share() -> None:
-    shares, first = detect(ENGLISH_THEN_RECAP)
-    assert first == "en" and shares["en"] > 0.6 and 0.1 < shares["zh"] < 0.4
+    shares, first, last = detect(ENGLISH_THEN_RECAP)
+    assert first == "en" and last == "zh" and shares["en"] > 0.6 and 0.1 < shares["zh"] < 0.4
     assert script_shares("abc 中文") == {"Latin": 0.6, "Han": 0.4}
     assert detect("Run `df -h` and then `du -sh /var/*` please, it shows what fills the disk.")[0] == {
         "en": 1.0
@@ -50,3 +50,31 @@ def test_policy_violations_are_named() -> None:
     assert "message 2 (assistant): 100% of the text is 'zh' (at most 40% allowed)" in text
     assert "message 3 (assistant): 100% of the text is 'fr' (not allowed)" in text
     assert not check_messages(messages[1:2], LanguagePolicy()).ok  # English only: no Chinese at all
+
+
+REQUIRED = LanguagePolicy.english_first_chinese_recap()
+
+
+def test_a_required_recap_is_checked_on_every_reply() -> None:
+    messages = [
+        {"role": "user", "content": "My disk is full, can you clean the pip cache please?"},
+        {
+            "role": "assistant",
+            "content": "Let me look at the disk usage first before deleting anything.",
+            "tool_calls": [{"id": "c0", "type": "function", "function": {"name": "run", "arguments": "{}"}}],
+        },
+        {"role": "tool", "tool_call_id": "c0", "content": "ok"},
+        {"role": "assistant", "content": ENGLISH_THEN_RECAP},
+        {"role": "user", "content": "Thanks, and the logs too?"},
+        {
+            "role": "assistant",
+            "content": "The logs under /var/log/app were rotated and compressed, so they "
+            "take 40 MB now instead of 9 GB.",
+        },
+    ]
+    report = check_messages(messages, REQUIRED)
+    assert report.violations == ["message 5 (assistant): does not end with the required recap in 'zh'"]
+    # the same reply passes once it closes with the recap; a tool-calling turn never needs one
+    messages[5]["content"] += "\n总结：日志已经压缩，现在只占四十兆。"
+    assert check_messages(messages, REQUIRED).ok
+    assert "recap in zh is required" in LanguagePolicy(recap="zh").summary()

@@ -42,6 +42,31 @@ def test_cli_writes_dataset_exports_and_summary_then_resumes_for_free(
     assert sum(setup.fake.calls.values()) == calls  # a rerun replays every answered call
 
 
+def test_cli_reports_position_bias_in_table_stats_and_a_warning(
+        tmp_path: Path, fake_models: Callable[..., FakeSetup]) -> None:
+    prompts = tmp_path / "prompts.jsonl"
+    prompts.write_text("".join(json.dumps({"id": f"p{i}", "prompt": f"Q{i}?"}) + "\n" for i in range(4)))
+    setup = fake_models(Fake(judge=lambda cands, request: ranking_line(list(cands))))  # ranks by position
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["autoreason", str(prompts), "--out", str(out), "--model", setup.spec,
+                                      "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "promotions B / AB" in result.output and "first-shown ranked first" in result.output
+    tail = " ".join(result.output.split("summary in")[-1].split())  # after the last line, unwrapped
+    assert "judges ranked the candidate shown first as best in 24 of 24 ballots" in tail
+    assert "mostly follow display order" in tail
+    stats = json.loads((out / "stats.json").read_text())
+    bias = stats["position_bias"][setup.spec]
+    assert (bias["ballots"], bias["first_shown"], bias["follows_order"]) == (24, 24, True)
+    assert stats["rows_done"] == 4 and stats["models"]  # the session's own counters are kept
+    summary = json.loads((out / "autoreason_summary.json").read_text())
+    assert summary["promotions"] == {"B": 0, "AB": 0} and summary["position_bias"]["all"]["share"] == 1.0
+    again = CliRunner().invoke(app, ["autoreason", str(prompts), "--out", str(out), "--model", setup.spec,
+                                     "--quiet"])
+    assert again.exit_code == 0 and json.loads((out / "stats.json").read_text())["position_bias"] == \
+        stats["position_bias"]  # a resumed session keeps the section
+
+
 def test_build_config_layers_file_flags_and_small_model_defaults(tmp_path: Path) -> None:
     config = tmp_path / "ar.yaml"
     config.write_text("synthesis: minimal_repair\ncritic: {max_tokens: 77}\njudge: {max_reasks: 4}\n")
@@ -78,3 +103,13 @@ def test_the_yaml_pipeline_is_the_same_job_as_the_command() -> None:
     options = step.options.model_dump()
     options.pop("input")
     assert options == command.model_dump()
+
+
+def test_judge_consistency_off_reads_as_written_in_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "settings.yaml"
+    path.write_text("judge:\n  consistency: off\n  design: random\n")
+    settings = build_config(path, model=None, judges=None, synthesis=None, max_passes=None, max_tokens=None)
+    assert (settings.judge.consistency, settings.judge.design) == ("off", "random")
+    path.write_text("judge:\n  consistency: maybe\n")
+    with pytest.raises(ConfigError, match="consistency"):
+        build_config(path, model=None, judges=None, synthesis=None, max_passes=None, max_tokens=None)

@@ -47,6 +47,12 @@ async def test_every_row_completes_and_ballots_are_counted(tmp_path: Path, ballo
                 assert ballot_record["asks"] == 2 and ballot_record["error"]  # re-asked, then recorded
     summary = summarize(rows)
     assert summary.ballots == 6
+    for row in rows:  # each pass's three judges saw the three rotations of one order
+        ballots = row["trace"][0]["ballots"]
+        firsts = [b["permutation"]["X1"] for b in ballots]
+        assert sorted(firsts) == ["A", "AB", "B"] and {b["design"] for b in ballots} == {"latin"}
+    readable = sum(b["ranking"] is not None for row in rows for b in row["trace"][0]["ballots"])
+    assert summary.bias.ballots == readable  # the meter counts every readable ballot
     reasks = sum(b["asks"] - 1 for row in rows for b in row["trace"][0]["ballots"])
     assert summary.usage["judge"].reasks == reasks
     if ballot == "auto":  # schema-constrained ballots: the weak model cannot garble them

@@ -5,14 +5,15 @@ failed answers never replayed, and the tournament's NO FLAWS and ballot rules.""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 from typer.testing import CliRunner
 
 from hadron.cli import app
+from hadron.errors import ConfigError
 from hadron.testing import FaultServer
-from hadron.testing.answers import last_user_text
 
 ROWS = [
     {"id": "h1", "prompt": "Say hi", "system": "Answer only in French."},
@@ -29,13 +30,17 @@ def role_of(body: dict[str, Any]) -> str:
         return "judge"
     if "List the real problems" in first:
         return "critic"
-    return "teacher" if body["messages"][-1]["content"] in {"Say hi", "Name a colour.", "And times 3?"} \
-        else "other"
+    editors = ("A reviewer found these problems", "two responses to this task", "Repair the response")
+    return "other" if any(marker in first for marker in editors) else "teacher"
 
 
 def reply(body: dict[str, Any]) -> str:
+    """A pure function of the request: judges rank the labels in order (as JSON when asked for it)."""
     if role_of(body) == "judge":
-        labels = sorted(set(__import__("re").findall(r"BEGIN (X\d+)", last_user_text(body["messages"]))))
+        first = next(m["content"] for m in body["messages"] if m["role"] == "user")
+        labels = sorted(set(re.findall(r"BEGIN (X\d+)", first)))
+        if body.get("response_format"):
+            return json.dumps({"reasoning": "fine", "ranking": " > ".join(labels)})
         return "fine\nRANKING: " + ", ".join(labels)
     if role_of(body) == "critic":
         return "- 'x' is vague"
@@ -129,3 +134,74 @@ async def test_a_valid_ballot_counts_whatever_its_reasoning_length(fake_models: 
     ballots = out.trace[0].ballots
     assert ballots and all(b.valid and b.reasoning_truncated for b in ballots)
     assert all(b.reasoning is not None and len(b.reasoning) <= REASONING_KEPT + 1 for b in ballots)
+
+
+HELD_OUT = [
+    {"id": f"q{i}", "prompt": f"Question {i}?", **({"system": f"Answer in style {i}."} if i % 2 else {})}
+    for i in range(10)
+] + [{"id": "conv", "system": "Be brief.", "messages": [
+    {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"},
+    {"role": "user", "content": "And times 3?"}]}]
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def test_done_when_killed_resumed_and_rerun_with_five_judges(tmp_path: Path) -> None:
+    """#16's done-when: a held-out file with ids and system prompts is killed mid-run and resumed; every
+    id is in data/ and the SFT exports exactly once, with its system turn as sent; five judges into a new
+    --out with the same --cache send no teacher call again."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    prompts = tmp_path / "held_out.jsonl"
+    prompts.write_text("".join(json.dumps(row) + "\n" for row in HELD_OUT))
+    cache = tmp_path / "shared.sqlite"
+    hadron = str(Path(sys.executable).parent / "hadron")
+    with FaultServer(reply=reply, latency_s=0.02) as server:
+        command = [hadron, "autoreason", str(prompts), "--out", str(tmp_path / "a"), "--model", server.spec(),
+                   "--max-passes", "1", "--cache", str(cache), "--quiet"]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        while process.poll() is None and len(server.chat_requests()) < 25:
+            time.sleep(0.005)
+        assert process.poll() is None, process.communicate()[1]
+        process.send_signal(signal.SIGKILL)
+        process.communicate()
+        resumed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+        assert resumed.returncode == 0, resumed.stderr
+        teachers = {json.dumps(body["messages"][-1]): body["messages"] for body in teacher_bodies(server)}
+
+        rows = [row for f in sorted((tmp_path / "a" / "data").glob("*.jsonl")) for row in read_jsonl(f)]
+        ids = sorted(row["id"] for row in HELD_OUT)
+        assert sorted(row["id"] for row in rows) == ids
+        exports = tmp_path / "a" / "exports"
+        trl, sharegpt = read_jsonl(exports / "sft.trl.jsonl"), read_jsonl(exports / "sft.sharegpt.jsonl")
+        assert sorted(r["id"] for r in trl) == ids and sorted(r["id"] for r in sharegpt) == ids
+        for other in exports.glob("*.jsonl"):  # every export keys on the input's ids, never a hash
+            assert {r["id"] for r in read_jsonl(other) if "id" in r} <= set(ids), other.name
+        by_id = {row["id"]: row for row in HELD_OUT}
+        for record in trl:
+            sent = record["messages"][:-1]
+            assert teachers[json.dumps(sent[-1])] == sent  # exported exactly as the server received it
+            system = by_id[record["id"]].get("system")
+            assert (sent[0] == {"role": "system", "content": system}) if system else sent[0]["role"] == "user"
+
+        server.clear()
+        five = subprocess.run([*command[:3], "--out", str(tmp_path / "b"), *command[5:], "--judges", "5"],
+                              capture_output=True, text=True, timeout=300)
+        assert five.returncode == 0, five.stderr
+        assert teacher_bodies(server) == []
+        assert sorted(r["id"] for r in read_jsonl(tmp_path / "b" / "exports" / "sft.trl.jsonl")) == ids
+
+
+def test_an_input_column_a_task_writes_is_never_overwritten(tmp_path: Path) -> None:
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text(json.dumps({"id": "g1", "prompt": "Hi", "generation": "mine"}) + "\n")
+    with FaultServer(reply=reply) as server:
+        result = run(prompts, tmp_path / "out", server, tmp_path / "c.sqlite")
+        assert server.chat_requests() == []
+    assert isinstance(result.exception, ConfigError)  # exit 2 through hadron's entry point
+    assert "writes column 'generation', which the input already has" in str(result.exception)

@@ -13,7 +13,8 @@ from .fakes import Ctx, FakeSetup
 async def test_step_adds_the_row_columns(fake_models: Callable[..., FakeSetup]) -> None:
     setup = fake_models()
     step = AutoReason(model=setup.spec, n_judges=3, synthesis="minimal_repair")
-    assert step.inputs == ("prompt",) and step.outputs == OUTPUT_COLUMNS
+    assert step.inputs == () and step.outputs == OUTPUT_COLUMNS  # reads prompt or messages, row by row
+    assert AutoReason(model=setup.spec, input="question").inputs == ("question",)
     async with setup.hub() as hub:
         await step.setup(hub)
         row = await step.process({"id": "r1", "prompt": "Explain TCP.", "topic": "net"}, Ctx("r1", hub))

@@ -199,7 +199,8 @@ async def test_row_records_roles_usage_and_settings(fake_models: Callable[..., F
                           "void", "short_circuit"}
     assert set(entry["ballots"][0]) == {"judge", "model", "permutation", "raw", "reasoning",
                                         "reasoning_truncated", "ranking", "valid", "finish_reason", "asks",
-                                        "error"}
+                                        "error", "design", "slot", "swap", "disagreed"}
+    assert entry["ballots"][0]["design"] == "latin" and entry["ballots"][0]["swap"] is None
     assert entry["critique"]["finish_reason"] == "stop"
     assert row["settings"]["models"]["judges"] == [out.settings["models"]["teacher"]] * 3
     assert MethodColumns.model_validate(row) == out

@@ -24,7 +24,8 @@ def fake_embedder() -> Iterator[None]:
 
 
 def args(spec: str, out: Path, *extra: str) -> list[str]:
-    return ["nanoflux", "--domains", "math,science", "--per-domain", "2", "--pool-factor", "1", "--attacker", spec,
+    return ["nanoflux", "--domains", "math,science", "--per-domain", "2", "--pool-factor", "1",
+            "--attacker", spec,
             "--defender", spec, "--judge", spec, "--embedder", "fake:", "--max-rounds", "4",
             "--out", str(out), "--quiet", *extra]
 
@@ -86,3 +87,10 @@ def test_the_example_config_is_valid() -> None:
     settings = build_config(example, domains=None, per_domain=None, attacker=None, defender=None,
                             judge=None, max_rounds=None, embedder=None, concurrency=None)
     assert settings.judge.tools == ["python"]
+
+
+def test_the_run_without_out_is_a_usage_error_and_sweep_is_a_subcommand() -> None:
+    result = CliRunner().invoke(app, ["nanoflux"])
+    assert result.exit_code == 2 and "Missing option '--out'" in result.output
+    result = CliRunner().invoke(app, ["nanoflux", "sweep", "--help"])
+    assert result.exit_code == 0 and "--bands" in result.output

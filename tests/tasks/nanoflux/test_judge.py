@@ -120,3 +120,17 @@ async def test_no_tools_means_a_single_verdict_call(scripted) -> None:
     result = await run(settings(spec, tools=[]))
     assert [role for role, _, _ in fake.log] == ["attacker", "defender", "verdict"]
     assert result.rows[0]["tool_evidence"] == []
+
+
+def test_a_verdict_cut_off_inside_its_notes_is_salvaged() -> None:
+    """SmolLM2 under the JSON grammar loops in ``notes`` until max_tokens (measured): the fields before
+    it are complete and are kept; anything else cut off is still no verdict."""
+    from hadron.tasks.nanoflux.judge import salvage_verdict
+
+    cut = ('{"valid":true, "defender_correct":false, "reasoning_quality":3, "hops":4, '
+           '"notes":"1: recall one fact; 3: several linked steps; 1: recall')
+    verdict = salvage_verdict(cut)
+    assert verdict is not None and (verdict.valid, verdict.defender_correct, verdict.hops) == (True, False, 4)
+    assert verdict.notes.endswith("1: recall")
+    assert salvage_verdict('{"valid":true, "defender_correct":fal') is None
+    assert salvage_verdict('{"valid":true, "notes":"cut') is None  # required fields missing

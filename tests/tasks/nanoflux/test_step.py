@@ -20,7 +20,8 @@ from .conftest import GOOD_VERDICT, Fake, FakeEmbedder, Round, question_text, ro
 
 
 def options(spec: str, **overrides: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {"domains": ["math"], "per_domain": 3, "pool_factor": 1, "max_rounds": 8, "concurrency": 2,
+    values: dict[str, Any] = {"domains": ["math"], "per_domain": 3, "pool_factor": 1, "max_rounds": 8,
+                              "concurrency": 2,
                               "attacker": {"model": spec}, "defender": {"model": spec},
                               "judge": {"model": spec, "tools": []}}
     return {**values, **overrides}

@@ -7,7 +7,7 @@ from its rows, a format says which kind it renders, and the two meet only by tha
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +36,10 @@ class ExportFormat:
     filename: str
     render: Callable[[Any], OutputModel]
     summary: str
+    reader: str = ""
+    """Which trainer or service reads the file (the exports README says so)."""
+    dataset_info: Mapping[str, Any] | None = None
+    """Its LLaMA-Factory ``dataset_info.json`` entry, less ``file_name`` (ShareGPT formats only)."""
 
 
 RECORD_KINDS: dict[str, type[Any]] = {
@@ -43,6 +47,7 @@ RECORD_KINDS: dict[str, type[Any]] = {
     "dpo": Preference,
     "cot": ReasoningTrace,
     "critic": CriticTriple,
+    "critic_sft": Conversation,
 }
 """Record kind → the neutral record type its extractors make and its formats render. A new kind is a
 record type in ``records.py`` and one line here."""

@@ -51,6 +51,9 @@ class ChatRow(BaseModel):
     id: str
     messages: list[dict[str, Any]] | None = None
     tools: list[dict[str, Any]] | None = None
+    truncated: bool = False
+    finish_reason: str | None = None
+    """Of the conversation's last answer, where the task records it (``length``: cut by the limit)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -65,5 +68,6 @@ def conversation_records(row: ChatRow) -> Extraction[Conversation]:
     if not row.messages:
         return out.skip("no_messages")
     out.records.append(Conversation.model_validate(
-        {"row_id": row.id, "messages": row.messages, "tools": row.tools}))
+        {"row_id": row.id, "messages": row.messages, "tools": row.tools,
+         "truncated": row.truncated or row.finish_reason == "length"}))
     return out

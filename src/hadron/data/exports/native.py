@@ -1,8 +1,11 @@
-"""Hadron's own flat exports: reasoning traces (CoT) and critic triples.
+"""Reasoning traces (CoT) for TRL, and Hadron's flat critic triples.
 
-No consumer fixes these shapes, so they are flat columns that load as a plain table, plus, for CoT, a
-ready ``messages`` column whose assistant turn is ``<think>\\n{reasoning}\\n</think>\\n\\n{answer}`` (the
-convention of R1-style reasoning chat templates) so it trains with TRL's SFTTrainer unchanged.
+CoT is TRL's conversational prompt–completion layout: ``prompt`` is the conversation the producing role
+was sent, ``completion`` one assistant turn ``<think>\\n{reasoning}\\n</think>\\n\\n{answer}`` (the
+convention of R1-style reasoning chat templates), so SFTTrainer trains on the reasoning and the answer
+and not on the prompt. ``reasoning``, ``answer`` and the provenance columns ride along; the trainer
+ignores them. Critic triples are the native record (no trainer reads them; the ``critic-*`` formats
+hold the same data as SFT conversations).
 """
 
 from __future__ import annotations
@@ -18,13 +21,13 @@ from hadron.data.exports.trl import TrlMessage, trl_message
 
 class CotRecord(OutputModel):
     id: str
-    prompt: str
+    prompt: list[TrlMessage] = Field(min_length=1)
+    completion: list[TrlMessage] = Field(min_length=1, max_length=1)
     reasoning: str = Field(min_length=1)
     answer: str = Field(min_length=1)
     role: str
     pass_index: int = Field(alias="pass")
     candidate: str
-    messages: list[TrlMessage] = Field(min_length=2)
 
 
 class CriticRecord(OutputModel):
@@ -49,12 +52,11 @@ def think_answer(reasoning: str, answer: str) -> str:
 
 
 def render_cot(trace: ReasoningTrace) -> CotRecord:
-    user = next(message.content for message in trace.prompt if message.role == "user")
     assistant = {"role": "assistant", "content": think_answer(trace.reasoning, trace.answer)}
     return CotRecord.model_validate({
-        "id": trace.row_id, "prompt": user, "reasoning": trace.reasoning, "answer": trace.answer,
+        "id": trace.row_id, "prompt": [trl_message(message) for message in trace.prompt],
+        "completion": [assistant], "reasoning": trace.reasoning, "answer": trace.answer,
         "role": trace.role, "pass": trace.pass_index, "candidate": trace.candidate,
-        "messages": [*(trl_message(message) for message in trace.prompt), assistant],
     })
 
 
@@ -67,6 +69,8 @@ def render_critic(triple: CriticTriple) -> CriticRecord:
 
 
 COT = ExportFormat("cot", "cot", "cot.jsonl", render_cot,
-                   "reasoning of the role that wrote the final text: prompt, reasoning, answer, messages")
+                   "reasoning of the role that wrote the final text: prompt / completion with <think>",
+                   reader="TRL SFTTrainer (conversational prompt-completion; loss on the completion)")
 CRITIC = ExportFormat("critic", "critic", "critic.jsonl", render_critic,
-                      "critic triples: draft, critique, revision")
+                      "critic triples: draft, critique, revision (flat; no trainer reads it as is)",
+                      reader="none directly: a table for analysis; train on critic.trl/openai/sharegpt")

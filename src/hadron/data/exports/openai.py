@@ -126,7 +126,11 @@ def render_dpo(pair: Preference) -> OpenAIPreference:
     })
 
 
+SFT_READER = "OpenAI fine-tuning, supervised method (chat `messages`, `tools`)"
 SFT = ExportFormat("sft-openai", "sft", "sft.openai.jsonl", render_sft,
-                   "OpenAI fine-tuning (chat): messages, tools")
+                   "OpenAI fine-tuning (chat): messages, tools", reader=SFT_READER)
 DPO = ExportFormat("dpo-openai", "dpo", "dpo.openai.jsonl", render_dpo,
-                   "OpenAI preference fine-tuning: input / preferred_output / non_preferred_output")
+                   "OpenAI preference fine-tuning: input / preferred_output / non_preferred_output",
+                   reader="OpenAI fine-tuning, dpo method (input / preferred_output / non_preferred_output)")
+CRITIC = ExportFormat("critic-openai", "critic_sft", "critic.openai.jsonl", render_sft,
+                      "OpenAI fine-tuning (chat): critic data", reader=SFT_READER)

@@ -84,6 +84,8 @@ class Conversation(BaseModel):
     row_id: str
     messages: list[Message] = Field(min_length=1)
     tools: list[dict[str, Any]] | None = None
+    truncated: bool = False
+    """The target text was cut by the model's token limit (``finish_reason == "length"``)."""
 
     @model_validator(mode="after")
     def _trainable(self) -> Conversation:
@@ -164,7 +166,7 @@ class PairScores:
 
 @dataclass(frozen=True, slots=True)
 class Preference:
-    """One (winner, loser) pair of a judged pass: a shared prompt and two completions."""
+    """One pair of a judged pass: a shared prompt and two completions, the chosen one scored higher."""
 
     row_id: str
     prompt: list[Message]
@@ -172,6 +174,10 @@ class Preference:
     rejected: list[Message]
     scores: PairScores
     tools: list[dict[str, Any]] | None = None
+    best: bool = True
+    """The chosen text is the pass's winner (``--pairs best-vs-rest`` keeps only these)."""
+    truncated: bool = False
+    """Either text was cut by the model's token limit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +191,7 @@ class ReasoningTrace:
     role: str
     pass_index: int
     candidate: str
+    truncated: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from hadron.errors import ConfigError
 FORMATS: dict[str, ExportFormat] = {
     fmt.name: fmt
     for fmt in (trl.SFT, openai.SFT, sharegpt.SFT, trl.DPO, openai.DPO, sharegpt.DPO, native.COT,
-                native.CRITIC)
+                native.CRITIC, trl.CRITIC, openai.CRITIC, sharegpt.CRITIC)
 }
 
 ALL = "all"

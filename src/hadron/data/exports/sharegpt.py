@@ -130,7 +130,23 @@ def render_dpo(pair: Preference) -> ShareGptPreference:
     })
 
 
+TAGS = {"role_tag": "from", "content_tag": "value", "user_tag": "human", "assistant_tag": "gpt",
+        "observation_tag": "observation", "function_tag": "function_call", "system_tag": "system"}
+"""LLaMA-Factory's default ShareGPT tags, spelled out in ``dataset_info.json``."""
+SFT_INFO = {"formatting": "sharegpt", "columns": {"messages": "conversations", "tools": "tools"},
+            "tags": TAGS}
+DPO_INFO = {"formatting": "sharegpt", "ranking": True,
+            "columns": {"messages": "conversations", "chosen": "chosen", "rejected": "rejected",
+                        "tools": "tools"},
+            "tags": TAGS}
+SFT_READER = "LLaMA-Factory (`formatting: sharegpt`, registered in dataset_info.json)"
+
 SFT = ExportFormat("sft-sharegpt", "sft", "sft.sharegpt.jsonl", render_sft,
-                   "ShareGPT (LLaMA-Factory): conversations from/value (+ tools string)")
+                   "ShareGPT (LLaMA-Factory): conversations from/value (+ tools string)",
+                   reader=SFT_READER, dataset_info=SFT_INFO)
 DPO = ExportFormat("dpo-sharegpt", "dpo", "dpo.sharegpt.jsonl", render_dpo,
-                   "ShareGPT (LLaMA-Factory, ranking): conversations + chosen / rejected turns")
+                   "ShareGPT (LLaMA-Factory, ranking): conversations + chosen / rejected turns",
+                   reader="LLaMA-Factory (`formatting: sharegpt`, `ranking: true`: DPO/ORPO stages)",
+                   dataset_info=DPO_INFO)
+CRITIC = ExportFormat("critic-sharegpt", "critic_sft", "critic.sharegpt.jsonl", render_sft,
+                      "ShareGPT (LLaMA-Factory): critic data", reader=SFT_READER, dataset_info=SFT_INFO)

@@ -99,7 +99,12 @@ def render_dpo(pair: Preference) -> TrlPreference:
     })
 
 
+SFT_READER = "TRL SFTTrainer (conversational `messages`, `tools` passed to the chat template)"
 SFT = ExportFormat("sft-trl", "sft", "sft.trl.jsonl", render_sft,
-                   "TRL SFTTrainer: messages (+ tools)")
+                   "TRL SFTTrainer: messages (+ tools)", reader=SFT_READER)
 DPO = ExportFormat("dpo-trl", "dpo", "dpo.trl.jsonl", render_dpo,
-                   "TRL DPOTrainer: prompt / chosen / rejected message lists")
+                   "TRL DPOTrainer: prompt / chosen / rejected message lists",
+                   reader="TRL DPOTrainer (conversational preference: prompt / chosen / rejected)")
+CRITIC = ExportFormat("critic-trl", "critic_sft", "critic.trl.jsonl", render_sft,
+                      "TRL SFTTrainer: critic data (task + draft → critique; + critique → revision)",
+                      reader=SFT_READER)

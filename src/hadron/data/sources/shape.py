@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from hadron.core import Row, stable_hash
+from hadron.core.conversation import ConversationError, check_turns, transcript
 from hadron.data.sources.hashtable import U64Table
 from hadron.errors import DuplicateIdError, InputError
 
@@ -86,18 +87,18 @@ def _valid_rows(source: Source, report: ErrorHandler, *, ids: IdMaker | None = N
                     return
                 mapping = column_map(config, ids.id_column)
             row = {mapping.get(key, key): value for key, value in record.data.items()}
-            problem = prompt_problem(row.get("prompt"), config.prompt_column)
+            problem = ask_problem(row, config.prompt_column)
             row_id, id_problem = ids.parse(row)
             if problem or id_problem:
                 report(InputError(path, problem or id_problem or "", line=record.line))
                 continue
             if config.dedup:
-                key = stable_hash(" ".join(row["prompt"].split()))
+                key = stable_hash(" ".join(prompt_text(row).split()))
                 if key in seen_prompts:
                     stats.duplicates += 1
                     continue
                 seen_prompts.add(key)
-            row_id, repeat = ids.claim(row_id, row["prompt"], record.line)
+            row_id, repeat = ids.claim(row_id, prompt_text(row), record.line)
             if repeat is not None:
                 report(repeat)
                 continue
@@ -144,9 +145,32 @@ def check_columns(config: SourceConfig, names: Iterable[str], path: str, *, line
     named = (config.prompt_column, config.id_column, config.system_column)
     wanted = [*(column for column in named if column is not None), *config.columns]
     for column in wanted:
+        if column == config.prompt_column and MESSAGES in available:
+            continue  # a conversation column stands for the prompt
         if column not in available:
             shown = ", ".join(available) or "none"
             raise InputError(path, f"unknown column {column!r} (columns: {shown})", line=line)
+
+
+MESSAGES = "messages"
+"""A row may carry a conversation (OpenAI shape) in this column instead of a prompt."""
+
+
+def ask_problem(row: Row, column: str) -> str | None:
+    """What is wrong with the row's prompt, or with its ``messages`` when it has no prompt."""
+    if row.get("prompt") is None and row.get(MESSAGES) is not None:
+        try:
+            check_turns(row[MESSAGES], MESSAGES)
+        except ConversationError as err:
+            return str(err)
+        return None
+    return prompt_problem(row.get("prompt"), column)
+
+
+def prompt_text(row: Row) -> str:
+    """The text ids and dedup hash: the prompt, or the conversation's transcript."""
+    prompt = row.get("prompt")
+    return prompt if isinstance(prompt, str) else transcript(check_turns(row[MESSAGES], MESSAGES))
 
 
 def prompt_problem(prompt: Any, column: str) -> str | None:

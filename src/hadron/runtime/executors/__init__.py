@@ -1,5 +1,6 @@
-"""Where a pipeline's rows run: ``local`` (one event loop in this process) or ``ray`` (blocks of rows on
-a Ray cluster). The pipeline, its output layout and its manifest are the same for both.
+"""Where a pipeline's rows run: ``local`` (one event loop in this process), ``pool`` (blocks of rows on
+``--workers N`` local processes) or ``ray`` (blocks of rows on a Ray cluster). The pipeline, its output
+layout and its manifest are the same for all.
 
     await pipeline.run("runs/demo", executor="ray")                       # a local Ray instance
     await pipeline.run("runs/demo", executor=RayExecutor(address="auto"))  # a running cluster
@@ -54,6 +55,7 @@ class Executor(Protocol):
 EXECUTORS: dict[str, str] = {
     "local": "hadron.runtime.executors.local:LocalExecutor",
     "ray": "hadron.runtime.executors.ray:RayExecutor",
+    "pool": "hadron.runtime.executors.pool:PoolExecutor",
 }
 """Executor name -> ``module:Class``; the class takes its options as keyword arguments."""
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -113,6 +114,16 @@ class BlockStore:
         """Record the block as finished, then drop its work directory (its shards are published)."""
         atomic_write_text(self.marker_path(result.index), result.model_dump_json())
         shutil.rmtree(self.work_dir(result.index), ignore_errors=True)
+
+    def read_block_rows(self) -> int | None:
+        """The block size this run directory was cut with (kept by the process-pool executor, so a
+        resume with another worker count cuts the same blocks), or None."""
+        path = self.dir / "layout.json"
+        return int(json.loads(path.read_text())["block_rows"]) if path.is_file() else None
+
+    def write_block_rows(self, block_rows: int) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.dir / "layout.json", json.dumps({"block_rows": block_rows}))
 
     def clean_finished(self, done: dict[int, BlockResult]) -> None:
         """Work directories left behind by a driver that died between a marker and its cleanup."""

@@ -11,10 +11,12 @@ cluster-wide limits per (endpoint, model) (``ray_limits``). A worker that dies i
 block retried by Ray (``max_retries``); the retry resumes the block's own checkpoint, so no row is
 written twice. Output is the same sharded layout and manifest as a local run.
 
-Steps that keep state across rows (dedup filters, nanoflux's novelty index and budget) keep it per
-block: each task builds its own steps, so they see only that block's rows (a duplicate in another block
-is not caught). A retried block restores that state from the rows its earlier attempt wrote
-(``Step.restore``, called by the block's own session), exactly as a local run does on resume.
+Steps that keep state across rows (``Step.keeps_state``) must not keep it per block. Those that can
+share it (``shares_state``: ``exact_dedup``) get one actor per step that every block's copy calls
+(``ray_state``), so the counts equal a local run's; the others (``minhash_dedup``, ``nanoflux``) are
+refused before Ray starts, with the step named. A retried block restores that state from the rows its
+earlier attempt wrote (``Step.restore``, called by the block's own session), as a local run does on
+resume.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from hadron.errors import ConfigError, HadronError, InputError
 from hadron.runtime.executors import RunResult
 from hadron.runtime.executors.blocks import Block, BlockResult, cut_blocks
 from hadron.runtime.executors.ray_run import RaySession
+from hadron.runtime.executors.ray_state import refuse_stateful, start_states
 from hadron.runtime.executors.ray_worker import BlockSpec, rebuild_pipeline, run_block
 from hadron.runtime.rundir import RunDir
 from hadron.runtime.session import InputErrors
@@ -85,7 +88,7 @@ class RayExecutor:
         ray = import_ray()
         out = Path(out_dir).resolve()
         RunDir(out).check_layout(self.name)
-        await _check_steps(pipeline)
+        await check_steps(pipeline)
         source = pipeline.open_source()
         pending = InputErrors(strict=strict)
         rows = iter(source.rows(on_error=pending))
@@ -157,9 +160,11 @@ def _check_reachable(address: str) -> None:
         raise ConfigError(f"cannot reach the Ray cluster at {address}: {reason}", hint=ADDRESS_HINT) from exc
 
 
-async def _check_steps(pipeline: Pipeline) -> None:
-    """Workers rebuild the steps from the saved config: check here that they can, and that every
-    model spec is valid, before any task starts."""
+async def check_steps(pipeline: Pipeline, *, workers: str = "Ray workers",
+                      fallback: str = "--executor local") -> None:
+    """Workers (in other processes) rebuild the steps from the saved config: check here that they can,
+    that no step keeps state it cannot share, and that every model spec is valid, before any task starts.
+    ``workers`` names those processes and ``fallback`` the flag that runs in one, in the errors."""
     from hadron.llm.config import ModelConfig
     from hadron.llm.hub import ModelHub
     from hadron.llm.ratelimit import RateLimiter
@@ -167,9 +172,10 @@ async def _check_steps(pipeline: Pipeline) -> None:
     config = pipeline.config()
     for entry in config["steps"]:
         if str(entry["step"]).startswith("__main__:"):
-            raise ConfigError(f"step {entry['name']!r} is defined in the script being run; Ray workers "
+            raise ConfigError(f"step {entry['name']!r} is defined in the script being run; {workers} "
                               "cannot import it", hint="move the step class into an importable module")
     rebuilt = rebuild_pipeline(config, [])
+    refuse_stateful(rebuilt.steps, between=workers, hint=f"run this pipeline with {fallback}")
     models: list[ModelConfig] = []
 
     def note(model: ModelConfig) -> RateLimiter:
@@ -184,8 +190,8 @@ async def _check_steps(pipeline: Pipeline) -> None:
         await hub.aclose()
     for model in models:
         if model.backend in IN_PROCESS_BACKENDS:
-            raise ConfigError(f"model {model.name!r} exists only in this process; Ray workers cannot call it",
-                              hint="serve it over HTTP (hadron.testing.FaultServer) or use --executor local")
+            raise ConfigError(f"model {model.name!r} exists only in this process; {workers} cannot call it",
+                              hint=f"serve it over HTTP (hadron.testing.FaultServer) or use {fallback}")
 
 
 class _Driver:
@@ -204,6 +210,8 @@ class _Driver:
         self.task = ray.remote(num_cpus=options.cpus_per_block, max_retries=options.max_retries,
                                retry_exceptions=False)(run_block)
         self.registry = start_registry()
+        self.states = start_states(ray, pipeline.steps)
+        """One shared-state actor per step that keeps state across rows (by step name)."""
         self.in_flight: dict[asyncio.Future[Any], tuple[Block, Any]] = {}
         nodes = sum(1 for node in ray.nodes() if node.get("Alive"))
         if options.cache_path is None and nodes > 1:
@@ -234,8 +242,9 @@ class _Driver:
                 await self._collect()
         finally:
             self._cancel()
-            with contextlib.suppress(Exception):
-                self.ray.kill(self.registry)
+            for actor in [self.registry, *self.states.values()]:
+                with contextlib.suppress(Exception):
+                    self.ray.kill(actor)
 
     def _wanted(self, block: Block) -> bool:
         marker = self.session.done.get(block.index)
@@ -248,7 +257,7 @@ class _Driver:
             shutil.rmtree(self.session.blocks.work_dir(block.index), ignore_errors=True)
         spec = BlockSpec(index=block.index, ids_hash=block.ids_hash, out_dir=str(self.session.out),
                          pipeline=self.config, cache_path=self.cache_path)
-        ref = self.task.remote(spec, block.rows, self.registry)
+        ref = self.task.remote(spec, block.rows, self.registry, self.states)
         future = asyncio.wrap_future(ref.future())
         self.in_flight[future] = (block, ref)
         self.session.submitted(len(block.rows))

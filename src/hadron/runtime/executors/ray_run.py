@@ -1,4 +1,5 @@
-"""The Ray driver's session of a run directory: the same files a local run leaves, built from blocks.
+"""The block driver's session of a run directory (Ray, or ``--workers N`` processes): the same files a
+local run leaves, built from blocks.
 
 Everything is written through ``RunDir``: the manifest lists every finished block's shards, errors
 hold the malformed input lines then the blocks' error records, stats are summed over sessions. The
@@ -14,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from hadron import __version__
 from hadron.data.sinks import Manifest, ShardInfo, ShardSink, open_sink
-from hadron.errors import InputError
+from hadron.errors import DuplicateIdError, InputError
 from hadron.llm.accounting import Meter, Tally
 from hadron.runtime.executors.blocks import BlockResult, BlockStore
 from hadron.runtime.progress import Reporter, RunLog
-from hadron.runtime.records import SOURCE_STEP, ErrorRecord, utc_now
+from hadron.runtime.records import SOURCE_STEP, ErrorRecord, RejectRecord, utc_now
 from hadron.runtime.rundir import RunDir
 from hadron.runtime.stats import RunStats, add_tallies
 
@@ -30,8 +31,11 @@ if TYPE_CHECKING:
 class RaySession:
     """Open with ``open()``; record finished blocks with ``block_done``; always ``close()``."""
 
-    def __init__(self, pipeline: Pipeline, out: Path, source: Any, progress: ProgressMode) -> None:
+    def __init__(self, pipeline: Pipeline, out: Path, source: Any, progress: ProgressMode,
+                 executor: str = "ray") -> None:
         self.pipeline = pipeline
+        self.executor = executor
+        """The block executor's name (``ray``, ``pool``), saved in the state so a resume uses the same."""
         self.out = out
         self.run_dir = RunDir(out)
         self.source = source
@@ -44,6 +48,8 @@ class RaySession:
         self.interrupted = False
         self.done: dict[int, BlockResult] = {}
         self.input_errors: dict[str, dict[str, Any]] = {}
+        self.input_rejects: dict[str, dict[str, Any]] = {}
+        """Repeated ids under ``keep-first``, by ``file:line``: the driver's own rejects."""
         self._started = time.monotonic()
         self.sink: ShardSink | None = None
         self.log: RunLog | None = None
@@ -62,21 +68,31 @@ class RaySession:
         self._load_input_errors()
         self._write_state(clean=False)
         self.log = RunLog(self.run_dir.log_path)
-        self.log.event("start", hadron_version=__version__, config_hash=config_hash, executor="ray",
+        self.log.event("start", hadron_version=__version__, config_hash=config_hash, executor=self.executor,
                        blocks_done=len(self.done))
         self.reporter.start()
 
     def _write_state(self, *, clean: bool) -> None:
         self.run_dir.write_state(config_hash=self.pipeline.config_hash(), created=self.created, clean=clean,
-                                 executor="ray")
+                                 executor=self.executor)
 
     def _load_input_errors(self) -> None:
         for record in self.run_dir.records("errors"):
             if record.get("step") == SOURCE_STEP:
                 self.input_errors[str(record.get("id"))] = record
+        for record in self.run_dir.records("rejects"):
+            if record.get("step") == SOURCE_STEP:
+                self.input_rejects[str(record.get("id"))] = record
 
     def input_error(self, err: InputError) -> None:
-        """The source's ``on_error``: a malformed line, recorded once across sessions."""
+        """The source's ``on_error``: a malformed line, recorded once across sessions (a repeated id
+        under ``keep-first`` is a reject, not an error)."""
+        if isinstance(err, DuplicateIdError):
+            reject = RejectRecord.of_duplicate(err)
+            if reject.id not in self.input_rejects:
+                self.input_rejects[reject.id] = reject.model_dump()
+                self.stats.rejected.update([reject.reason])
+            return
         record = ErrorRecord.of_input(err)
         if record.id not in self.input_errors:
             self.input_errors[record.id] = record.model_dump(exclude_none=True)
@@ -133,7 +149,8 @@ class RaySession:
             done = [self.done[index] for index in sorted(self.done)]
             errors = list(self.input_errors.values()) + [e for block in done for e in block.errors]
             self.run_dir.write_records("errors", errors)
-            self.run_dir.write_records("rejects", [r for block in done for r in block.rejects])
+            rejects = list(self.input_rejects.values()) + [r for block in done for r in block.rejects]
+            self.run_dir.write_records("rejects", rejects)
             self._write_manifest(done)
             self.run_dir.add_stats(self.stats, self.models)
             self._write_state(clean=True)
@@ -150,10 +167,9 @@ class RaySession:
         assert self.sink is not None
         shards: list[ShardInfo] = [shard for block in done for shard in block.shards]
         rejected: dict[str, int] = {}
-        for block in done:
-            for reject in block.rejects:
-                reason = str(reject.get("reason"))
-                rejected[reason] = rejected.get(reason, 0) + 1
+        for reject in [*self.input_rejects.values(), *(r for block in done for r in block.rejects)]:
+            reason = str(reject.get("reason"))
+            rejected[reason] = rejected.get(reason, 0) + 1
         self.manifest = self.run_dir.write_manifest(
             self.sink, created=self.created, config_hash=self.pipeline.config_hash(), shards=shards,
             errors=sum(len(block.errors) for block in done), input_errors=len(self.input_errors),

@@ -17,8 +17,9 @@ import json
 import os
 import shutil
 import socket
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -28,6 +29,11 @@ from hadron.errors import ConfigError
 from hadron.runtime.executors.blocks import BlockResult, BlockStore, publish_block
 from hadron.runtime.records import SOURCE_STEP
 from hadron.runtime.rundir import RunDir
+
+if TYPE_CHECKING:
+    from hadron.llm.config import ModelConfig
+    from hadron.llm.ratelimit import Limiter
+    from hadron.runtime.shared_state import SharedState
 
 
 class BlockSpec(BaseModel):
@@ -61,21 +67,32 @@ def rebuild_pipeline(config: dict[str, Any], rows: list[Row], sink: SinkConfig |
     return Pipeline(source=RowsSource(rows), steps=steps, edges=edges, sink=sink, max_in_flight=max_in_flight)
 
 
-def run_block(spec: BlockSpec, rows: list[Row], registry: Any) -> BlockResult:
-    """The Ray task body (sync: Ray runs it in a worker process, we give it its own event loop)."""
-    return asyncio.run(_run_block(spec, rows, registry))
-
-
-async def _run_block(spec: BlockSpec, rows: list[Row], registry: Any) -> BlockResult:
-    from hadron.llm.hub import ModelHub
+def run_block(spec: BlockSpec, rows: list[Row], registry: Any,
+              states: dict[str, Any] | None = None) -> BlockResult:
+    """The Ray task body (sync: Ray runs it in a worker process, we give it its own event loop).
+    ``states``: the shared-state actor of each step that keeps state across rows, by step name."""
     from hadron.runtime.executors.ray_limits import remote_limiters
+    from hadron.runtime.executors.ray_state import RayState
+
+    shared = {name: RayState(handle) for name, handle in (states or {}).items()}
+    return asyncio.run(run_block_async(spec, rows, remote_limiters(registry), shared))
+
+
+async def run_block_async(spec: BlockSpec, rows: list[Row], limiters: Callable[[ModelConfig], Limiter],
+                          states: Mapping[str, SharedState]) -> BlockResult:
+    """Run one block in this process's event loop and publish its shards (Ray and the process pool).
+    ``limiters`` builds each (endpoint, model)'s limiter; ``states``: each stateful step's shared state."""
+    from hadron.llm.hub import ModelHub
 
     out_dir = Path(spec.out_dir)
     work = _work_dir(out_dir, spec)
     main_sink_config = SinkConfig.model_validate(spec.pipeline.get("sink") or {})
     work_sink_config = SinkConfig(format=main_sink_config.format, shard_rows=main_sink_config.shard_rows)
     pipeline = rebuild_pipeline(spec.pipeline, rows, work_sink_config)
-    hub = ModelHub(cache_path=spec.cache_path, limiters=remote_limiters(registry))
+    for step in pipeline.steps:
+        if step.name in states:
+            step.share_state(states[step.name])
+    hub = ModelHub(cache_path=spec.cache_path, limiters=limiters)
     try:
         result = await pipeline.run(work, models=hub, progress="off")
     finally:

@@ -16,11 +16,14 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from hadron.core import Reject, Row, stable_hash
+from hadron.runtime.shared_state import LocalState, SharedState
 from hadron.runtime.steps.filter import FieldsFilter, normalise, same_lineage
 
 
 class ExactDedup(FieldsFilter):
     kind: ClassVar[str] = "exact_dedup"
+    keeps_state: ClassVar[bool] = True
+    shares_state: ClassVar[bool] = True
 
     class Options(BaseModel):
         model_config = ConfigDict(extra="forbid")
@@ -31,14 +34,18 @@ class ExactDedup(FieldsFilter):
                  name: str | None = None) -> None:
         super().__init__(fields, name)
         self.ignore_case = ignore_case
-        self._first: dict[int, str] = {}
+        self._first: SharedState = LocalState()
+        """Value hash -> id of the first row that had it."""
 
-    def _key(self, row: Row) -> int:
-        return stable_hash([normalise(text, casefold=self.ignore_case) for text in self.texts(row)])
+    def share_state(self, state: SharedState) -> None:
+        self._first = state
 
-    def keep(self, row: Row) -> bool | Reject:
+    def _key(self, row: Row) -> str:
+        return str(stable_hash([normalise(text, casefold=self.ignore_case) for text in self.texts(row)]))
+
+    async def keep(self, row: Row) -> bool | Reject:
         row_id = str(row.get("id"))
-        first = self._first.setdefault(self._key(row), row_id)
+        first = await self._first.claim(self._key(row), row_id)
         if same_lineage(first, row_id):  # new, or the same row seen again (a resumed run)
             return True
         return Reject("exact_duplicate", {"duplicate_of": first})
@@ -47,7 +54,7 @@ class ExactDedup(FieldsFilter):
         used = 0
         for row in rows:
             if self.has_fields(row):
-                self._first.setdefault(self._key(row), str(row.get("id")))
+                await self._first.claim(self._key(row), str(row.get("id")))
                 used += 1
         return used
 

@@ -23,6 +23,8 @@ from hadron.runtime.steps.filter import FieldsFilter, normalise, same_lineage
 
 class MinHashDedup(FieldsFilter):
     kind: ClassVar[str] = "minhash_dedup"
+    keeps_state: ClassVar[bool] = True
+    """Its LSH index is not shared across processes: multi-process executors refuse it."""
 
     class Options(BaseModel):
         model_config = ConfigDict(extra="forbid")

@@ -1,5 +1,5 @@
 """Language guardrails: which languages and scripts each message is written in, and whether that fits
-the scenario's policy ("English first, a short Chinese recap allowed").
+the scenario's policy ("English first, a short Chinese recap allowed", or required).
 
 A message is cut into segments (lines and sentences, code removed); each segment long enough to judge is
 identified by ``py3langid`` (a naive-Bayes model shipped inside the package, so nothing is downloaded)
@@ -56,6 +56,36 @@ class LanguagePolicy(BaseModel):
     """Messages with fewer letters than this are not judged."""
     description: str = ""
     """The policy in words, shown to the reviewer."""
+    recap: str | None = None
+    """A language every reply to the user must close with (a short recap after the primary text); its
+    share is capped by ``allowed`` (or ``recap_max_share``). Turns that only call tools are exempt."""
+    recap_max_share: float = Field(default=0.45, gt=0, le=1)
+    prompt: str = ""
+    """What the teacher is told about languages (sent with every request, never saved in the
+    conversation); empty: a sentence built from the policy."""
+
+    @classmethod
+    def english_first_chinese_recap(cls) -> LanguagePolicy:
+        """The common policy: English first, then a required short recap in Chinese."""
+        return cls(
+            primary="en",
+            allowed={"zh": 0.45},
+            recap="zh",
+            description="English first, then a short recap in Chinese (required in every reply)",
+            prompt=(
+                "Write every reply to the user in English first. End each reply with a short recap "
+                "of one or two sentences in Simplified Chinese, on its own line starting with 总结："
+            ),
+        )
+
+    def instruction(self) -> str:
+        """The sentence the teacher is given."""
+        if self.prompt:
+            return self.prompt
+        text = f"Write your replies in {self.primary!r}" + (" first" if self.primary_first else "") + "."
+        if self.recap:
+            text += f" End every reply with a short recap in {self.recap!r}."
+        return text
 
     @field_validator("primary")
     @classmethod
@@ -77,8 +107,10 @@ class LanguagePolicy(BaseModel):
         if self.description:
             return self.description
         extra = ", ".join(f"{lang} up to {share:.0%}" for lang, share in self.allowed.items())
-        return f"{self.primary} {'first' if self.primary_first else 'mostly'}" + (
-            f"; allowed: {extra}" if extra else ""
+        return (
+            f"{self.primary} {'first' if self.primary_first else 'mostly'}"
+            + (f"; allowed: {extra}" if extra else "")
+            + (f"; a recap in {self.recap} is required in every reply" if self.recap else "")
         )
 
 
@@ -93,6 +125,10 @@ class MessageLanguage:
     scripts: dict[str, float]
     first: str | None
     """The language of the first segment the detector was sure about."""
+    last: str | None = None
+    """The language of the last segment the detector was sure about."""
+    reply: bool = True
+    """A reply to the user (no tool calls in the same message)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -102,6 +138,7 @@ class MessageLanguage:
             "languages": self.languages,
             "scripts": self.scripts,
             "first": self.first,
+            "last": self.last,
         }
 
 
@@ -183,11 +220,13 @@ def detect(
     languages: Sequence[str] = CANDIDATES,
     min_segment_letters: int = 12,
     min_confidence: float = 0.8,
-) -> tuple[dict[str, float], str | None]:
-    """(language → share of the text's letters, first confident language), code and noise left out."""
+) -> tuple[dict[str, float], str | None, str | None]:
+    """(language → share of the text's letters, first and last confident language), code and noise
+    left out."""
     identifier = _identifier(tuple(sorted(set(languages))))
     counts: Counter[str] = Counter()
     first: str | None = None
+    last: str | None = None
     total = 0
     for segment in _SEGMENT.findall(_CODE.sub(" ", text)):
         letters = len(letters_of(segment))
@@ -203,8 +242,9 @@ def detect(
             continue
         counts[language] += letters
         first = first or language
+        last = language
     shares = {lang: round(n / total, 3) for lang, n in counts.most_common()} if total else {}
-    return shares, first
+    return shares, first, last
 
 
 def check_messages(messages: Sequence[dict[str, Any]], policy: LanguagePolicy) -> LanguageReport:
@@ -217,9 +257,17 @@ def check_messages(messages: Sequence[dict[str, Any]], policy: LanguagePolicy) -
         letters = len(letters_of(_CODE.sub(" ", content)))
         if letters < policy.min_letters:
             continue
-        languages, first = detect(content, languages=[*CANDIDATES, policy.primary, *policy.allowed])
+        candidates = [*CANDIDATES, policy.primary, *policy.allowed, *([policy.recap] if policy.recap else [])]
+        languages, first, last = detect(content, languages=candidates)
         measured = MessageLanguage(
-            index, str(message["role"]), letters, languages, script_shares(content), first
+            index,
+            str(message["role"]),
+            letters,
+            languages,
+            script_shares(content),
+            first,
+            last,
+            reply=not message.get("tool_calls"),
         )
         report.messages.append(measured)
         report.violations.extend(
@@ -232,10 +280,15 @@ def _problems(measured: MessageLanguage, policy: LanguagePolicy) -> list[str]:
     problems = []
     if policy.primary_first and measured.first not in (None, policy.primary):
         problems.append(f"opens in {measured.first!r}, but must open in {policy.primary!r}")
+    recap = policy.recap if measured.reply and measured.role == "assistant" else None
+    if recap is not None and (measured.last != recap or measured.languages.get(recap, 0.0) == 0.0):
+        problems.append(f"does not end with the required recap in {recap!r}")
     for language, share in measured.languages.items():
         if language == policy.primary:
             continue
-        limit = policy.allowed.get(language, policy.tolerance)
+        limit = policy.allowed.get(
+            language, policy.recap_max_share if language == policy.recap else policy.tolerance
+        )
         if share > limit:
             allowance = f"at most {limit:.0%} allowed" if language in policy.allowed else "not allowed"
             problems.append(f"{share:.0%} of the text is {language!r} ({allowance})")

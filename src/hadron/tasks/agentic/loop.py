@@ -5,12 +5,14 @@ Tool calls come through the OpenAI tools API when the model supports it; otherwi
 teaches a text protocol, ``<tool_call>{"name": ..., "arguments": {...}}</tool_call>``, and the calls are
 parsed from the reply. Either way the episode records them in one shape (OpenAI messages with ids we
 assign, so they are unique and the same on every run). A malformed call gets an error result, as a real
-API would answer, and the loop goes on. Hidden refinement feedback goes into the system prompt sent to
-the model, never into the episode's own system message.
+API would answer, and the loop goes on. What the teacher is told beyond the scenario (the run's
+guidance, the language policy's instruction, hidden refinement feedback) goes into the system prompt
+sent to the model, never into the episode's own system message.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from dataclasses import dataclass
@@ -86,20 +88,29 @@ class AgentLoop:
         *,
         user: UserSimulator | None = None,
         simulator: ChatModel | None = None,
+        guidance: str = "",
     ) -> None:
         self.teacher = teacher
         self.settings = settings
         self.user = user
         self.simulator = simulator
+        self.guidance = guidance.strip()
 
     def native(self) -> bool:
         protocol = self.settings.protocol
         return protocol == "native" or (protocol == "auto" and self.teacher.supports_tools)
 
     async def run(
-        self, scenario: Scenario, *, route_key: str, attempt: int = 0, feedback: str | None = None
+        self,
+        scenario: Scenario,
+        *,
+        route_key: str,
+        attempt: int = 0,
+        feedback: str | None = None,
+        opening: str | None = None,
     ) -> Episode:
-        """Play one episode of ``scenario`` (already a variant) on a fresh environment."""
+        """Play one episode of ``scenario`` (already a variant) on a fresh environment; ``opening`` replays
+        an earlier attempt's first user message, so a refinement starts from the same visible context."""
         env = environment_class(scenario.family).from_state(scenario.initial_state)
         specs = scenario.tool_specs()
         simulated = None
@@ -111,9 +122,9 @@ class AgentLoop:
                 route_key,
                 temperature=self.settings.tool_sim_temperature,
             )
-        toolbox = ToolBox(env, specs, simulated)
+        toolbox = ToolBox(env, specs, simulated, timeout_s=self.settings.tool_timeout_s)
         system = render(load_template("agent_system.j2", task=TASK), environment=scenario.environment)
-        opening = await self._opening(scenario, route_key, attempt)
+        opening = opening or await self._opening(scenario, route_key, attempt)
         episode = Episode(
             turns=[Turn({"role": "system", "content": system}), Turn({"role": "user", "content": opening})]
         )
@@ -122,7 +133,9 @@ class AgentLoop:
         cap = scenario.max_turns or self.settings.max_turns
         for turn_index in range(cap):
             try:
-                completion = await self._ask(episode, toolbox, route_key, attempt, turn_index, feedback)
+                completion = await self._ask(
+                    episode, toolbox, route_key, attempt, turn_index, feedback, scenario
+                )
             except Rejected as err:
                 episode.stop_reason, episode.note = "model_rejected", str(err)
                 break
@@ -151,7 +164,8 @@ class AgentLoop:
             user_messages += 1
         else:
             episode.stop_reason, episode.note = "turn_cap", f"no final answer within {cap} assistant turns"
-        episode.checks = env.check_all(scenario.success)
+        await toolbox.settle()
+        episode.checks = await asyncio.to_thread(env.check_all, scenario.success)
         episode.final_state = env.snapshot()
         return episode
 
@@ -168,14 +182,19 @@ class AgentLoop:
         attempt: int,
         turn: int,
         feedback: str | None,
+        scenario: Scenario,
     ) -> Completion:
         native = self.native()
         system = episode.turns[0].message["content"]
+        language = scenario.language
+        told = [self.guidance, language.instruction() if language.prompt or language.recap else ""]
+        system += "".join(f"\n\n{text}" for text in told if text)
         if not native:
             protocol = load_template("tool_protocol.j2", task=TASK)
-            system += "\n\n" + render(protocol, tools=list(toolbox.specs.values()))
+            compact = self.settings.tool_list == "compact"
+            system += "\n\n" + render(protocol, tools=list(toolbox.specs.values()), compact=compact)
         if feedback:
-            system += "\n\n" + render(load_template("refine_hint.j2", task=TASK), feedback=feedback)
+            system += "\n\n" + hint_text(feedback)
         body = episode.messages[1:] if native else to_text_protocol(episode.messages[1:])
         return await self.teacher.chat(
             [{"role": "system", "content": system}, *body],
@@ -218,13 +237,14 @@ class AgentLoop:
         for call_id, call in numbered:
             outcome = await toolbox.call(call.name, call.arguments)
             result = outcome.result
+            content = _cut(result.content, self.settings.max_result_chars)
             episode.turns.append(
                 Turn(
                     {
                         "role": "tool",
                         "tool_call_id": call_id,
                         "name": call.name or "unknown",
-                        "content": result.content,
+                        "content": content,
                     }
                 )
             )
@@ -240,6 +260,16 @@ class AgentLoop:
                     turn,
                 )
             )
+
+
+def hint_text(feedback: str) -> str:
+    """The hidden note a rerun's teacher reads (never saved; the leak guard looks for it in replies)."""
+    return render(load_template("refine_hint.j2", task=TASK), feedback=feedback)
+
+
+def _cut(text: str, limit: int) -> str:
+    """A tool result as the teacher reads it (and the conversation keeps it): at most ``limit`` characters."""
+    return text if len(text) <= limit else text[:limit] + f"\n... [{len(text) - limit} more characters cut]"
 
 
 def _encode(arguments: Any) -> str:
@@ -271,4 +301,11 @@ def to_text_protocol(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-__all__ = ["AgentLoop", "ParsedCall", "parse_native_calls", "parse_text_calls", "to_text_protocol"]
+__all__ = [
+    "AgentLoop",
+    "ParsedCall",
+    "hint_text",
+    "parse_native_calls",
+    "parse_text_calls",
+    "to_text_protocol",
+]

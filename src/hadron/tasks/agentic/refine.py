@@ -1,9 +1,11 @@
 """One scenario variant → an accepted training conversation, or a rejection with its reason.
 
 Round 0 plays the episode. When the trace is invalid or the verdict rejects it, the next round either
-replays the episode with the feedback as a hidden hint (``rerun``) or rewrites only the final answer
-(``revise_answer``, when the trace itself was valid). Neither the feedback nor the reviewer's turns ever
-enter the saved conversation. After ``max_rounds`` refinements the last attempt's reason is the verdict.
+replays the episode from the same opening with the feedback as a hidden hint (``rerun``) or rewrites only
+the final answer (``revise_answer``, when the trace itself was valid). Neither the feedback nor the
+reviewer's turns ever enter the saved conversation, and an attempt whose assistant turns repeat hidden
+text (the goal, the checks, the feedback: ``leaks.py``) is rejected as ``leak`` before it is judged.
+After ``max_rounds`` refinements the last attempt's reason is the verdict.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from hadron.core import stable_hash
 from hadron.prompts import load_template, render
 from hadron.tasks.agentic.config import AgenticConfig
-from hadron.tasks.agentic.loop import AgentLoop, to_text_protocol
+from hadron.tasks.agentic.leaks import find_leaks
+from hadron.tasks.agentic.loop import AgentLoop, hint_text, to_text_protocol
 from hadron.tasks.agentic.review import Reviewer, Verdict, gate
 from hadron.tasks.agentic.trace import Episode, Trace, TraceError, Turn, build_trace
 
@@ -84,17 +87,22 @@ class Refiner:
         tools = [spec.openai() for spec in scenario.tool_specs()]
         attempts: list[Attempt] = []
         feedback: str | None = None
+        hidden: list[str] = [scenario.goal, scenario.persona]
+        opening: str | None = None
         last: tuple[Episode, Trace] | None = None
         result: Result | None = None
         for round_index in range(rounds):
+            if feedback:
+                hidden.append(hint_text(feedback))
             if round_index and review.refine == "revise_answer" and last is not None:
                 mode = "revise_answer"
                 episode = await self._revise(last[0], feedback or "", tools, route_key, round_index)
             else:
                 mode = "play" if round_index == 0 else "rerun"
                 episode = await self.loop.run(
-                    scenario, route_key=route_key, attempt=round_index, feedback=feedback
+                    scenario, route_key=route_key, attempt=round_index, feedback=feedback, opening=opening
                 )
+            opening = opening or _opening(episode)
             attempt = Attempt(
                 round_index,
                 mode,
@@ -109,6 +117,18 @@ class Refiner:
             except TraceError as err:
                 attempt.reasons = [err.reason]
                 attempt.feedback = feedback = _trace_feedback(err)
+                result = Result(episode, attempts)
+                last = None
+                continue
+            hidden.extend(f"{check.description} {check.detail}" for check in episode.checks)
+            leaks = find_leaks(trace.messages, hidden)
+            if leaks:
+                attempt.reasons = ["leak"]
+                attempt.note = "; ".join(leaks[:5])
+                attempt.feedback = feedback = (
+                    "- Your replies used details the user never said and no tool returned. Use only what "
+                    "the user told you and what your tools showed; ask the user for anything else."
+                )
                 result = Result(episode, attempts)
                 last = None
                 continue
@@ -160,6 +180,11 @@ class Refiner:
         turns[-1] = Turn({"role": "assistant", "content": text}, completion.reasoning)
         served = [*episode.served_by[:-1], completion.served_by or completion.model]
         return replace(episode, turns=turns, served_by=served)
+
+
+def _opening(episode: Episode) -> str | None:
+    """The first user message of an episode (what the simulated user opened with)."""
+    return next((t.message.get("content") for t in episode.turns if t.message.get("role") == "user"), None)
 
 
 def _trace_feedback(err: TraceError) -> str:

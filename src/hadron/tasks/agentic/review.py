@@ -134,9 +134,10 @@ def gate(
 
 
 class Reviewer:
-    def __init__(self, model: ChatModel, config: ReviewConfig) -> None:
+    def __init__(self, model: ChatModel, config: ReviewConfig, *, guidance: str = "") -> None:
         self.model = model
         self.config = config
+        self.guidance = guidance.strip()
 
     async def review(
         self,
@@ -157,6 +158,7 @@ class Reviewer:
             language_violations=language.violations,
             transcript=transcript(messages),
             rubric=scenario.rubric,
+            guidance=self.guidance,
         )
         structured = await self.model.chat_json(
             [{"role": "user", "content": prompt}],

@@ -17,9 +17,10 @@ from hadron.errors import ConfigError
 from hadron.runtime.step import Step, StepContext, StepOutput
 from hadron.tasks.agentic.config import AgenticConfig
 from hadron.tasks.agentic.loop import AgentLoop
+from hadron.tasks.agentic.mix import Scenarios, resolve
 from hadron.tasks.agentic.refine import Refiner, Result
 from hadron.tasks.agentic.review import Reviewer
-from hadron.tasks.agentic.scenario import Scenario, load_scenarios
+from hadron.tasks.agentic.scenario import Scenario
 from hadron.tasks.agentic.user_sim import UserSimulator
 
 if TYPE_CHECKING:
@@ -50,8 +51,8 @@ class Agentic(Step):
     kind: ClassVar[str] = "agentic"
 
     class Options(AgenticConfig):
-        scenarios: str = "all"
-        """A scenario file, a folder of them, a family name or ``all``."""
+        scenarios: Scenarios = "all"
+        """A scenario file, a folder of them, a family name, ``all`` or a mix (``mix.py``)."""
 
     def __init__(self, name: str | None = None, **options: Any) -> None:
         self.options = self.Options(**options)
@@ -64,12 +65,12 @@ class Agentic(Step):
         return cls(name, **options.model_dump())
 
     async def setup(self, models: ModelHub) -> None:
-        self._scenarios = {s.id: s for s in load_scenarios(self.options.scenarios)}
+        self._scenarios = self._load()
         self._refiner = build_refiner(models, self.options)
 
     async def process(self, row: Row, ctx: StepContext) -> StepOutput:
         if self._scenarios is None:
-            self._scenarios = {s.id: s for s in load_scenarios(self.options.scenarios)}
+            self._scenarios = self._load()
         refiner = self._refiner or build_refiner(ctx.models, self.options)
         scenario = self._scenarios.get(str(row.get("scenario")))
         if scenario is None:
@@ -91,6 +92,9 @@ class Agentic(Step):
                 },
             )
         return {**row, **columns}
+
+    def _load(self) -> dict[str, Scenario]:
+        return {s.id: s for s in resolve(self.options.scenarios, self.options.prompts.language_policy)}
 
     def _columns(self, scenario: Scenario, params: dict[str, Any], result: Result) -> dict[str, Any]:
         episode = result.episode
@@ -130,8 +134,18 @@ def build_refiner(models: ModelHub, config: AgenticConfig) -> Refiner:
         temperature=config.loop.user_temperature,
         max_tokens=config.loop.user_max_tokens,
     )
-    loop = AgentLoop(teacher, config.loop, user=user, simulator=models.get(config.simulator_model()))
-    reviewer = Reviewer(models.get(config.reviewer), config.review) if config.review.enabled else None
+    loop = AgentLoop(
+        teacher,
+        config.loop,
+        user=user,
+        simulator=models.get(config.simulator_model()),
+        guidance=config.prompts.teacher_guidance,
+    )
+    reviewer = (
+        Reviewer(models.get(config.reviewer), config.review, guidance=config.prompts.reviewer_guidance)
+        if config.review.enabled
+        else None
+    )
     return Refiner(loop, reviewer, config)
 
 

@@ -17,12 +17,16 @@ TASK = Task(
     row_model=ChatRow,
     records={"sft": conversation_records},
     card=CardText(
-        "Agentic trace distillation", "Tool-use conversations from executed environments.",
+        "Agentic trace distillation",
+        "Tool-use conversations from executed environments.",
         "A teacher agent worked through scenarios by calling tools that a deterministic environment "
         "executed; a reviewer scored each episode against a rubric and sent weak ones back for refinement. "
-        "Reviewer turns are not in the saved conversations.", ("text-generation",),
-        ("agent", "tool-use", "function-calling"), None,
-        ("Environments are simulations; tools marked `simulated` were answered by a model.",)),
+        "Reviewer turns are not in the saved conversations.",
+        ("text-generation",),
+        ("agent", "tool-use", "function-calling"),
+        None,
+        ("Environments are simulations; tools marked `simulated` were answered by a model.",),
+    ),
     report_view="agentic",
     run=run_task,
     formats=tuple(SFT_FORMATS),

@@ -4,10 +4,16 @@ Every call is first checked against the *offered* schema (a scenario may offer f
 family has): an unknown name, arguments that are not a JSON object, or arguments that break the schema
 come back as an error result, the way a real function-calling API answers, and the call is marked
 invalid so the trace builder can leave it out of the training conversation.
+
+Built-in tools run in a worker thread with a time limit, so a slow environment call cannot block the
+event loop (every other episode goes on); a call that runs past its limit answers with an error, and
+the next call on the same environment waits for it to finish first, so the state is never touched by
+two calls at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,11 +29,24 @@ class Outcome:
     """False when the call itself was malformed (unknown tool, unparseable or schema-breaking arguments)."""
 
 
+TOOL_TIMEOUT_S = 10.0
+"""Wall-clock limit of one built-in tool call (the simulated host answers in milliseconds)."""
+
+
 class ToolBox:
-    def __init__(self, env: Environment, specs: list[ToolSpec], simulated: SimulatedTools | None) -> None:
+    def __init__(
+        self,
+        env: Environment,
+        specs: list[ToolSpec],
+        simulated: SimulatedTools | None,
+        *,
+        timeout_s: float = TOOL_TIMEOUT_S,
+    ) -> None:
         self.env = env
         self.specs = {spec.name: spec for spec in specs}
         self.simulated = simulated
+        self.timeout_s = timeout_s
+        self._running: asyncio.Future[ToolResult] | None = None
         if simulated is None and any(spec.simulated for spec in specs):
             raise ValueError("custom tools need a simulator model")
 
@@ -52,7 +71,28 @@ class ToolBox:
         if spec.simulated:
             assert self.simulated is not None
             return Outcome(await self.simulated.call(name, arguments), True)
-        return Outcome(self.env.call(name, arguments), True)
+        return Outcome(await self._run(name, arguments), True)
+
+    async def _run(self, name: str, arguments: dict[str, Any]) -> ToolResult:
+        if not await self.settle():
+            return ToolResult.error(
+                f"{name}: the environment is still busy with an earlier call that timed out"
+            )
+        self._running = asyncio.ensure_future(asyncio.to_thread(self.env.call, name, arguments))
+        try:
+            return await asyncio.wait_for(asyncio.shield(self._running), self.timeout_s)
+        except TimeoutError:
+            return ToolResult.error(f"{name} timed out after {self.timeout_s:g}s")
+
+    async def settle(self) -> bool:
+        """Wait (up to the time limit) for a call that ran past its limit; True when none is running."""
+        if self._running is None or self._running.done():
+            return True
+        try:
+            await asyncio.wait_for(asyncio.shield(self._running), self.timeout_s)
+        except TimeoutError:
+            return False
+        return True
 
 
-__all__ = ["Outcome", "ToolBox"]
+__all__ = ["TOOL_TIMEOUT_S", "Outcome", "ToolBox"]

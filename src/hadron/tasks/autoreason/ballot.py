@@ -1,8 +1,8 @@
-"""Blind ballots: neutral labels, a seeded permutation per judge, and a lenient but strict-enough parser.
+"""Blind ballots: neutral labels, a structured ballot schema, and a lenient but strict-enough parser.
 
-Each judge sees the candidates under its own shuffle of the labels ``X1..Xn`` (the weak default model
-ranks in the order shown, so a shared order would hand the win to whichever candidate comes first).
-The shuffle is seeded from ``stable_hash(row_id, pass, judge)``: the same run shows the same order.
+Each judge sees the candidates under the labels ``X1..Xn`` in the order its row of the panel's
+counterbalanced design gives (``hadron.llm.panel``): the weak default model ranks in the order shown,
+so the orders must be balanced across the panel for that habit to cancel out.
 
 The parser reads the LAST ``RANKING:`` line, forgives case, brackets, bold markers and words such as
 "Version X2", but only accepts a full permutation of the labels (or, when partial ballots are allowed,
@@ -12,7 +12,6 @@ all but one, the missing label then ranked last). A ballot it cannot read is re-
 from __future__ import annotations
 
 import itertools
-import random
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,8 +19,6 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
-
-from hadron.core import stable_hash
 
 LABEL_PREFIX = "X"
 MAX_ENUM_CANDIDATES = 5
@@ -35,13 +32,6 @@ _NUMBER = re.compile(r"(?<![A-Za-z0-9.])(\d{1,2})(?![\d.]?\d)")
 def labels(n: int) -> tuple[str, ...]:
     """The neutral labels for ``n`` candidates: X1, X2, ..."""
     return tuple(f"{LABEL_PREFIX}{i + 1}" for i in range(n))
-
-
-def permutation(candidates: Sequence[str], *, row_id: str, pass_index: int, judge: int) -> dict[str, str]:
-    """label -> candidate for one judge; labels are shown in order, so this is also the display order."""
-    order = list(candidates)
-    random.Random(stable_hash("ballot", row_id, pass_index, judge)).shuffle(order)
-    return dict(zip(labels(len(order)), order, strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +132,6 @@ __all__ = [
     "map_back",
     "parse_ballot",
     "parse_order",
-    "permutation",
     "ranking_strings",
     "text_before_ranking",
 ]

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from hadron.llm import ModelConfig, PoolConfig
 from hadron.llm.defaults import defaults_for
+from hadron.llm.panel import Design
 from hadron.tasks.autoreason.records import Candidate, SynthesisMode
 
 ModelSpec = str | ModelConfig | PoolConfig
@@ -49,6 +50,19 @@ class JudgeConfig(RoleConfig):
     """How often an unreadable ballot is asked again before it counts as invalid."""
     partial_ballots: bool = False
     """Accept a ranking that names all candidates but one (the missing one is ranked last)."""
+    design: Design = "balanced"
+    """How display orders are given to the judges: ``balanced`` counterbalances them across the panel
+    (``hadron.llm.panel``); ``random`` is an independent shuffle per judge, the earlier design, kept
+    only to measure what counterbalancing changes."""
+    consistency: Literal["off", "swap"] = "off"
+    """``swap``: ask each judge a second time with the order reversed; its ballot counts only if the
+    two rankings agree, otherwise it is void (and counted). Doubles the judge calls."""
+
+    @field_validator("consistency", mode="before")
+    @classmethod
+    def _yaml_off(cls, value: object) -> object:
+        """YAML reads a bare ``off`` as false: take it as the word it was."""
+        return "off" if value is False else value
 
 
 class AutoReasonConfig(BaseModel):
@@ -117,7 +131,8 @@ class AutoReasonConfig(BaseModel):
             "critic_short_circuit": self.critic_short_circuit, "margin": self.margin,
             "tie_order": ["A", *[c for c in self.tie_order if c != "A"]],
             "ballot": self.judge.ballot, "max_reasks": self.judge.max_reasks,
-            "partial_ballots": self.judge.partial_ballots,
+            "partial_ballots": self.judge.partial_ballots, "design": self.judge.design,
+            "consistency": self.judge.consistency,
             "models": {**{name: spec_name(self.role_model(r)) for name, r in roles.items()},
                        "judges": [spec_name(m) for m in self.judge_models()]},
             "temperatures": {**{name: r.temperature for name, r in roles.items()},

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from hadron.core.conversation import ConversationError, conversation_of, transcript
+from hadron.data.exports.critic import critic_conversations
 from hadron.data.exports.extraction import Extraction, RowError
 from hadron.data.exports.records import (
     Conversation,
@@ -64,13 +65,16 @@ def sft_records(row: RowLike) -> Extraction[Conversation]:
     if not (view.generation or "").strip():
         return out.skip("no_generation")
     messages = [*prompt_messages(view), text_message("assistant", view.generation or "")]
-    out.records.append(Conversation(row_id=view.id, messages=messages))
+    out.records.append(Conversation(row_id=view.id, messages=messages, truncated=view.cut))
     return out
 
 
 def dpo_records(row: RowLike) -> Extraction[Preference]:
-    """One pair per (winner, loser) of every judged pass; void and short-circuited passes are skipped.
+    """Every ordered pair of every judged pass; void and short-circuited passes are skipped.
 
+    The winner against each other candidate is a ``best`` pair; two other candidates make a pair with
+    the higher-scored one chosen (equal scores: no order, skipped as ``tied_scores``). The export's
+    options then keep ``best`` pairs only, or all, above a Borda margin (``data/exports/options.py``).
     A pair whose texts are equal (after trimming) teaches nothing and is skipped. So is a pair where the
     loser scored more Borda points than the winner (the incumbent kept by the margin rule): the judges
     preferred the "rejected" text, and training against it would invert their verdict.
@@ -94,23 +98,33 @@ def dpo_records(row: RowLike) -> Extraction[Preference]:
 
 def _add_pairs(row_id: str, where: str, judged: PassTrace, prompt: list[Message],
                out: Extraction[Preference]) -> None:
-    scores, texts = judged.scores(), judged.candidates()
+    scores, texts, cut = judged.scores(), judged.candidates(), judged.cut()
     winner = _known(row_id, f"{where}.winner", judged.winner or "", texts)
     for label in texts:
         _known(row_id, f"{where}.borda", label, scores)
-    for loser, text in texts.items():
-        if loser == winner:
-            continue
-        if text.strip() == texts[winner].strip():
-            out.skip("identical_texts")
-        elif scores[loser] > scores[winner]:
-            out.skip("loser_outscored_winner")
-        else:
+    labels = list(texts)
+    for position, first in enumerate(labels):
+        for second in labels[position + 1:]:
+            if winner in (first, second):
+                chosen = winner
+                rejected = second if first == winner else first
+                if scores[rejected] > scores[chosen]:
+                    out.skip("loser_outscored_winner")
+                    continue
+            elif scores[first] == scores[second]:
+                out.skip("tied_scores")
+                continue
+            else:
+                chosen, rejected = (first, second) if scores[first] > scores[second] else (second, first)
+            if texts[chosen].strip() == texts[rejected].strip():
+                out.skip("identical_texts")
+                continue
             out.records.append(Preference(
                 row_id=row_id, prompt=prompt,
-                chosen=[text_message("assistant", texts[winner])],
-                rejected=[text_message("assistant", text)],
-                scores=PairScores(judged.pass_index, winner, loser, scores)))
+                chosen=[text_message("assistant", texts[chosen])],
+                rejected=[text_message("assistant", texts[rejected])],
+                scores=PairScores(judged.pass_index, chosen, rejected, scores),
+                best=chosen == winner, truncated=bool({chosen, rejected} & cut)))
 
 
 def cot_records(row: RowLike) -> Extraction[ReasoningTrace]:
@@ -131,7 +145,7 @@ def cot_records(row: RowLike) -> Extraction[ReasoningTrace]:
         return out.skip("no_reasoning")
     out.records.append(ReasoningTrace(
         row_id=view.id, prompt=prompt_messages(view), reasoning=reasoning, answer=view.generation or "",
-        role=role, pass_index=source.pass_index, candidate=source.candidate))
+        role=role, pass_index=source.pass_index, candidate=source.candidate, truncated=view.cut))
     return out
 
 
@@ -164,11 +178,17 @@ def critic_records(row: RowLike) -> Extraction[CriticTriple]:
     return out
 
 
+def critic_sft_records(row: RowLike) -> Extraction[Conversation]:
+    """The critic triples as SFT conversations (critique, then revision: ``data/exports/critic.py``)."""
+    return critic_conversations(critic_records(row))
+
+
 EXTRACTORS: dict[str, Callable[[RowLike], Extraction[Any]]] = {
     "sft": sft_records,
     "dpo": dpo_records,
     "cot": cot_records,
     "critic": critic_records,
+    "critic_sft": critic_sft_records,
 }
 
 

@@ -11,8 +11,9 @@ from typing import Any, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 Candidate = Literal["A", "B", "AB"]
-Role = Literal["teacher", "critic", "author_b", "synthesizer", "judge"]
-ROLES: tuple[Role, ...] = ("teacher", "critic", "author_b", "synthesizer", "judge")
+Role = Literal["teacher", "critic", "author_b", "synthesizer", "judge", "judge_swap"]
+ROLES: tuple[Role, ...] = ("teacher", "critic", "author_b", "synthesizer", "judge", "judge_swap")
+"""``judge_swap``: the judges' consistency re-asks (order reversed), counted apart from ``judge``."""
 Method = Literal["autoreason", "single_shot", "best_of_n"]
 SynthesisMode = Literal["merge", "minimal_repair"]
 
@@ -57,6 +58,16 @@ class Incumbent(_Record):
     """The call that wrote the text was cut off by ``max_tokens``."""
 
 
+class SwapAsk(_Record):
+    """The consistency re-ask (``judge.consistency: swap``): the same judge, the order reversed."""
+
+    permutation: dict[str, str]
+    raw: str
+    ranking: list[str] | None = None
+    valid: bool
+    asks: int
+
+
 class BallotRecord(_Record):
     judge: int
     model: str
@@ -68,13 +79,22 @@ class BallotRecord(_Record):
     reasoning_truncated: bool = False
     """The reasoning was longer than ``ballot.REASONING_KEPT`` characters and is cut (the ballot counts)."""
     ranking: list[str] | None = None
-    """Candidates best first, mapped back through the permutation; null when invalid."""
+    """Candidates best first, mapped back through the permutation; null when unreadable. A ballot
+    voided by its consistency re-ask keeps its ranking: count ``valid`` ballots, not rankings."""
     valid: bool
     finish_reason: str | None = None
     """Of the last ask."""
     asks: int
     """1 = valid (or given up) on the first ask; each re-ask adds one."""
     error: str | None = None
+    design: str | None = None
+    """The panel design this order came from (``hadron.llm.panel.Slot.design``); null in older rows."""
+    slot: int | None = None
+    """The row of that design the judge was shown."""
+    swap: SwapAsk | None = None
+    """The consistency re-ask, when asked."""
+    disagreed: bool = False
+    """Void because the re-ask with the order reversed ranked differently."""
 
 
 class PassRecord(_Record):
@@ -151,6 +171,7 @@ __all__ = [
     "Role",
     "RoleText",
     "SamplingPass",
+    "SwapAsk",
     "SynthesisMode",
     "SynthesisText",
     "UsageRecord",

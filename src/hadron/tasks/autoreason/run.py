@@ -24,17 +24,19 @@ FORMATS = ("all",)
 
 async def run_autoreason(request: RunRequest) -> TaskResult:
     """Run (or resume) the tournament over ``request.source`` into ``request.out``; then the summary
-    (``OUT/autoreason_summary.json``) and every export format."""
+    (``OUT/autoreason_summary.json``, its judge position bias also in ``stats.json``) and every export
+    format."""
     settings: AutoReasonConfig = request.settings
     step = AutoReason("autoreason", **settings.model_dump())
     source = SourceConfig(path=request.source) if isinstance(request.source, str) else request.source
     pipeline = Pipeline(source=source, steps=[step])
     result = await pipeline.run(request.out, progress=request.progress, retry_errors=request.retry_errors,
-                                cache=request.cache)
+                                cache=request.cache, workers=request.workers)
     manifest = result.manifest
     rows = (located.row for located in RunDir(request.out).rows()) if manifest.rows else iter(())
     summary = summarize(rows, failed=manifest.errors)
     (request.out / SUMMARY_FILE).write_text(redact(json.dumps(summary.to_json(), indent=2)) + "\n",
                                             encoding="utf-8")
+    RunDir(request.out).write_stats_section("position_bias", summary.position_bias)
     exports = export_finished(request.out, manifest.rows, FORMATS)
     return TaskResult(request.out, result, exports, summary)

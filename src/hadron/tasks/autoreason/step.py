@@ -13,7 +13,7 @@ from hadron.core import Row
 from hadron.runtime.step import Step, StepContext, StepOutput
 from hadron.tasks.autoreason.config import AutoReasonConfig
 from hadron.tasks.autoreason.records import MethodColumns
-from hadron.tasks.autoreason.tournament import Tournament, row_conversation
+from hadron.tasks.autoreason.tournament import Tournament, prompt_inputs, row_conversation
 
 if TYPE_CHECKING:
     from hadron.llm import ModelHub
@@ -23,16 +23,16 @@ OUTPUT_COLUMNS: tuple[str, ...] = tuple(MethodColumns.model_fields)
 
 class AutoReason(Step):
     kind: ClassVar[str] = "autoreason"
-    default_inputs: ClassVar[tuple[str, ...]] = ("prompt",)
     default_outputs: ClassVar[tuple[str, ...]] = OUTPUT_COLUMNS
 
     class Options(AutoReasonConfig):
         input: str = "prompt"
-        """The column holding the prompt."""
+        """The column holding the prompt. With the default, a row may hold ``messages`` instead (and
+        ``system`` with either): ``hadron.core.conversation``."""
 
     def __init__(self, name: str | None = None, **options: Any) -> None:
         self.options = self.Options(**options)
-        super().__init__(name, inputs=(self.options.input,), outputs=OUTPUT_COLUMNS)
+        super().__init__(name, inputs=prompt_inputs(self.options.input), outputs=OUTPUT_COLUMNS)
         self._tournament: Tournament | None = None
 
     @classmethod

@@ -1,8 +1,10 @@
-"""What a finished AutoReason run did, from its rows: convergence, promotions, ballot validity, usage.
+"""What a finished AutoReason run did, from its rows: convergence, promotions, ballot validity, position
+bias, usage.
 
 Ballot validity is counted two ways (DESIGN.md §2 rule 6): valid on the first ask, and valid after
-re-asks. Usage sums the rows' own ``usage`` (cache hits included), so a resumed run reports the whole
-dataset, not just the calls of its last session.
+re-asks. Position bias is the share of ballots whose first choice was the candidate shown first, per
+judge model (``hadron.llm.panel``). Usage sums the rows' own ``usage`` (cache hits included), so a
+resumed run reports the whole dataset, not just the calls of its last session.
 """
 
 from __future__ import annotations
@@ -13,7 +15,19 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from hadron.llm.panel import PositionBias, PositionMeter, bias_warning
 from hadron.tasks.autoreason.records import UsageRecord
+
+
+class Consistency(BaseModel):
+    """``judge.consistency: swap``: ballots asked twice (order reversed) and what came of it."""
+
+    asked: int = 0
+    agreed: int = 0
+    disagreed: int = 0
+    """Both rankings readable but different: the ballot is void."""
+    unreadable: int = 0
+    """The first ranking was readable, the reversed one not: the ballot is void."""
 
 
 class RunSummary(BaseModel):
@@ -33,7 +47,11 @@ class RunSummary(BaseModel):
     short_circuits: int = 0
     truncated: int = 0
     """Rows whose final text came from a call cut off by ``max_tokens``."""
+    position_bias: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Per judge model and ``all``: ballots, first_shown, share, ci95, chance, follows_order."""
+    consistency: Consistency = Field(default_factory=Consistency)
     usage: dict[str, UsageRecord] = Field(default_factory=dict)
+    meter: PositionMeter = Field(default_factory=PositionMeter, exclude=True)
 
     @property
     def passes_mean(self) -> float:
@@ -54,6 +72,19 @@ class RunSummary(BaseModel):
     @property
     def judged_passes(self) -> int:
         return self.passes - self.short_circuits
+
+    @property
+    def bias(self) -> PositionBias:
+        """Position bias over every judge model."""
+        return self.meter.overall
+
+    def warnings(self) -> list[str]:
+        """End-of-run warnings: judges whose verdicts mostly follow display order."""
+        line = bias_warning(self.bias, what=(
+            "their rankings carry little information about quality; with a counterbalanced panel such a "
+            "pass ties and keeps A, so most final texts are the teacher's draft (use a stronger judge "
+            "model, or judge.consistency: swap to void order-driven ballots)"))
+        return [line] if line else []
 
     def to_json(self) -> dict[str, Any]:
         data = self.model_dump(mode="json")
@@ -85,6 +116,14 @@ def summarize(rows: Iterable[Mapping[str, Any]], *, failed: int = 0) -> RunSumma
                 if ballot.get("valid"):
                     summary.valid_after_reasks += 1
                     summary.valid_first_ask += ballot.get("asks") == 1
+                summary.meter.add_ballot(ballot)
+                if ballot.get("swap"):
+                    summary.consistency.asked += 1
+                    summary.consistency.agreed += bool(ballot.get("valid"))
+                    summary.consistency.disagreed += bool(ballot.get("disagreed"))
+                    summary.consistency.unreadable += bool(
+                        not ballot.get("valid") and not ballot.get("disagreed")
+                        and ballot.get("ranking") is not None)
         for role, tally in (row.get("usage") or {}).items():
             current = usage.get(role, UsageRecord())
             usage[role] = UsageRecord(**{name: getattr(current, name) + tally.get(name, 0)
@@ -92,7 +131,8 @@ def summarize(rows: Iterable[Mapping[str, Any]], *, failed: int = 0) -> RunSumma
     summary.promotions = {"B": promotions["B"], "AB": promotions["AB"]}
     summary.final_sources = dict(finals)
     summary.usage = usage
+    summary.position_bias = summary.meter.to_json()
     return summary
 
 
-__all__ = ["RunSummary", "summarize"]
+__all__ = ["Consistency", "RunSummary", "summarize"]

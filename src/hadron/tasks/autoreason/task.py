@@ -18,8 +18,9 @@ TEXT_COLUMNS = frozenset({"trace", "reasoning", "final_source", "converged", "pa
 
 TOURNAMENT = ("The teacher writes a first answer (A). Each pass, a critic lists concrete problems in A, an "
               "author writes a revision B that addresses them, a synthesizer writes AB, and a panel of "
-              "fresh judges ranks A, B and AB under random neutral labels; Borda points pick the winner, "
-              "ties go to A. A row converges when A wins k passes in a row; a pass cap bounds cost.")
+              "fresh judges ranks A, B and AB under neutral labels, each candidate shown in each position "
+              "equally often across the panel; Borda points pick the winner, ties go to A. A row converges "
+              "when A wins k passes in a row; a pass cap bounds cost.")
 
 TASK = Task(
     name="autoreason",
@@ -31,7 +32,10 @@ TASK = Task(
         TOURNAMENT, ("text-generation",), ("autoreason", "refinement"), CITATION,
         ("Rows that hit the pass cap without converging are included; filter on `converged` if needed.",
          "The judges are models: agreement among them is not correctness, and a weak judge panel can "
-         "keep a flawed draft."), preference=True),
+         "keep a flawed draft.",
+         "Judges that rank by display order carry no information about quality: see the position-bias "
+         "line above (share of ballots whose first choice was the candidate shown first; 1/3 expected). "
+         "With a counterbalanced panel (the default) such passes tie and keep the draft."), preference=True),
     report_view="tournament",
     text_columns=TEXT_COLUMNS,
     run=run_autoreason,

@@ -81,6 +81,12 @@ def row_conversation(row: Mapping[str, Any], prompt_column: str = "prompt") -> l
         raise BadConversation(str(err)) from err
 
 
+def prompt_inputs(column: str) -> tuple[str, ...]:
+    """The columns a step reading ``column`` declares. The default ``prompt`` declares none: a row may
+    hold ``messages`` instead, which the source checks up front and the step row by row."""
+    return () if column == "prompt" else (column,)
+
+
 async def first_draft(teacher: RoleCall, ledger: Ledger, prompt: Prompt, row_id: str,
                       sample_index: int = 0) -> Completion:
     """The teacher's answer to exactly the user's conversation; an empty one fails the row instead of
@@ -189,7 +195,7 @@ class Tournament:
         texts = {"A": incumbent.text, "B": b.text, "AB": ab.text}
         ballots = await self.panel.vote(ledger, prompt=prompt, candidates=texts, row_id=row_id,
                                         pass_index=pass_index)
-        rankings = [ballot.ranking for ballot in ballots if ballot.ranking is not None]
+        rankings = [ballot.ranking for ballot in ballots if ballot.valid and ballot.ranking is not None]
         scores = borda(rankings, CANDIDATES)
         record = PassRecord(pass_=pass_index, incumbent=incumbent, critique=critique, b=b, ab=ab,
                             ballots=ballots, borda=scores, winner="A")
@@ -208,5 +214,15 @@ async def refine(prompt: Prompt, row_id: str, models: ModelHub, config: AutoReas
     return await Tournament.from_hub(models, config or AutoReasonConfig()).refine(prompt, row_id)
 
 
-__all__ = ["CANDIDATES", "Prompt", "Tournament", "as_conversation", "check_prompt", "first_draft", "refine",
-           "role_text", "row_conversation"]
+__all__ = [
+    "CANDIDATES",
+    "Prompt",
+    "Tournament",
+    "as_conversation",
+    "check_prompt",
+    "first_draft",
+    "prompt_inputs",
+    "refine",
+    "role_text",
+    "row_conversation",
+]

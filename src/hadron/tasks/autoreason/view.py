@@ -18,6 +18,18 @@ class _View(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True, coerce_numbers_to_str=True)
 
 
+class _Text(_View):
+    """A model-written text; ``truncated`` / ``finish_reason`` are read if the row records them."""
+
+    truncated: bool = False
+    finish_reason: str | None = None
+
+    @property
+    def cut(self) -> bool:
+        """The model stopped at its token limit."""
+        return self.truncated or self.finish_reason == "length"
+
+
 class Source(_View):
     """Which candidate of which pass produced a text (pass 0 = the teacher's draft)."""
 
@@ -26,7 +38,7 @@ class Source(_View):
     index: int | None = None
 
 
-class Produced(_View):
+class Produced(_Text):
     """A text written by one role in one pass (critique, B, AB)."""
 
     text: str
@@ -34,9 +46,17 @@ class Produced(_View):
     model: str | None = None
 
 
-class Incumbent(_View):
+class Incumbent(_Text):
     text: str
     source: Source | None = None
+
+
+class Ballot(_View):
+    """One judge's ballot: its ranking best first (candidates, not labels), null when unreadable."""
+
+    judge: int | None = None
+    ranking: list[str] | None = None
+    valid: bool = False
 
 
 class PassTrace(_View):
@@ -48,6 +68,7 @@ class PassTrace(_View):
     b: Produced | None = None
     ab: Produced | None = None
     samples: list[str] | None = None
+    ballots: list[Ballot] = Field(default_factory=list)
     borda: dict[str, int | None] | None = None
     winner: str | None = None
     void: bool = False
@@ -60,6 +81,11 @@ class PassTrace(_View):
         labelled = {"A": self.incumbent, "B": self.b, "AB": self.ab}
         return {label: item.text for label, item in labelled.items() if item is not None}
 
+    def cut(self) -> set[str]:
+        """Labels of the candidates that hit the token limit (samples carry no such mark)."""
+        labelled = {"A": self.incumbent, "B": self.b, "AB": self.ab}
+        return {label for label, item in labelled.items() if item is not None and item.cut}
+
     def scores(self) -> dict[str, int]:
         return {label: points for label, points in (self.borda or {}).items() if points is not None}
 
@@ -71,8 +97,9 @@ class RoleReasoning(_View):
     index: int | None = None
 
 
-class RunRow(_View):
-    """One output row of a run: an AutoReason/baseline result, or a finished conversation (agentic)."""
+class RunRow(_Text):
+    """One output row of a run: an AutoReason/baseline result, or a finished conversation (agentic).
+    ``truncated`` / ``finish_reason`` describe the final generation."""
 
     id: str
     prompt: str | None = None

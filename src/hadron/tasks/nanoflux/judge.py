@@ -88,8 +88,11 @@ class Judge:
         for number, completion in enumerate(structured.completions):
             candidate.add_usage("judge", Tally.of(completion, reask=number > 0))
         raw = structured.completions[-1].text if structured.completions else ""
-        return Judged(verdict=structured.value, model=model.name, asks=len(structured.completions),
-                      error=structured.error, raw=raw, assessment=assessment.strip(), evidence=evidence)
+        verdict, error = structured.value, structured.error
+        if verdict is None and (salvaged := salvage_verdict(raw)) is not None:
+            verdict, error = salvaged, None
+        return Judged(verdict=verdict, model=model.name, asks=len(structured.completions),
+                      error=error, raw=raw, assessment=assessment.strip(), evidence=evidence)
 
     async def _ask(self, model: ChatModel, plan: RoundPlan, candidate: Candidate, messages: list[Message],
                    step: int, **options: Any) -> Completion:
@@ -156,6 +159,25 @@ class Judge:
         return None
 
 
+_CUT_STRING = re.compile(r',\s*"notes"\s*:\s*"(?:[^"\\]|\\.)*$', re.DOTALL)
+
+
+def salvage_verdict(raw: str) -> Verdict | None:
+    """A verdict whose reply was cut off inside its last field, ``notes`` (small models loop there until
+    ``max_tokens``, even under a JSON grammar): every field before it is complete, so keep those and
+    the notes up to the cut. None when anything else is wrong."""
+    text = raw.strip()
+    match = _CUT_STRING.search(text)
+    if not text.startswith("{") or match is None:
+        return None
+    try:
+        data = json.loads(text[:match.start()] + "}")
+        data["notes"] = json.loads(text[match.start():].split(":", 1)[1].strip() + '"')
+        return Verdict.model_validate(data)
+    except ValueError:
+        return None
+
+
 def _decode_arguments(raw: Any) -> tuple[dict[str, Any], ToolOutput | None]:
     """Tool-call arguments as a dict, or an error output to send back instead of running the tool."""
     if isinstance(raw, dict):
@@ -175,4 +197,4 @@ def _evidence(tool: str, protocol: Literal["native", "text"], call_id: str, argu
                         output=output.text, error_kind=output.error_kind, seconds=round(output.seconds, 3))
 
 
-__all__ = ["TEXT_ALIASES", "Judge", "Protocol"]
+__all__ = ["TEXT_ALIASES", "Judge", "Protocol", "salvage_verdict"]

@@ -40,14 +40,15 @@ class NanoFluxSummary:
 
 
 async def run_rounds(step: NanoFluxStep, out: Path, *, progress: ProgressMode = "quiet",
-                     retry_errors: bool = False, cache: Path | None = None) -> RunResult:
+                     retry_errors: bool = False, cache: Path | None = None, workers: int = 1) -> RunResult:
     """Run the step's rounds into ``out``. On a resumed run the session restores the questions earlier
     sessions kept (``Step.restore``), as for ``step: nanoflux``. Closes the step."""
     try:
         options = step.options
         pipeline = Pipeline(source=RoundSource(step), steps=[step],
                             max_in_flight=options.concurrency * len(options.domains))
-        return await pipeline.run(out, progress=progress, retry_errors=retry_errors, cache=cache)
+        return await pipeline.run(out, progress=progress, retry_errors=retry_errors, cache=cache,
+                                  workers=workers)
     finally:
         await step.aclose()
 
@@ -65,7 +66,8 @@ async def run_nanoflux(request: RunRequest) -> TaskResult:
     then the SFT exports."""
     step = NanoFluxStep("nanoflux", **request.settings.model_dump())
     result = await run_rounds(step, request.out, progress=request.progress,
-                              retry_errors=request.retry_errors, cache=request.cache)
+                              retry_errors=request.retry_errors, cache=request.cache,
+                              workers=request.workers)
     options = step.options
     manifest = result.manifest
     run = RunDir(request.out)

@@ -54,6 +54,9 @@ class RoundOrder:
 
 class NanoFluxStep(Step):
     kind: ClassVar[str] = "nanoflux"
+    keeps_state: ClassVar[bool] = True
+    """The pool budget, the novelty index and the round order span rows: not shared across processes,
+    so multi-process executors refuse the step."""
     default_inputs: ClassVar[tuple[str, ...]] = ("domain", "round")
     default_outputs: ClassVar[tuple[str, ...]] = OUTPUT_COLUMNS
 

@@ -1,7 +1,7 @@
 """``hadron nanoflux sweep``: the same rounds over several complexity bands, side by side.
 
 The paper's finding is that question complexity vs. usefulness is non-monotonic, so where the band is
-cut matters. A sweep runs NanoFlux once per band into ``OUT/band-h2-5-l2-3`` (same domains, same round
+cut matters. A sweep runs NanoFlux once per band into ``OUT/h2-5-l2-3`` (same domains, same round
 ids, so the same call seeds), selects from each pool, and writes per domain and band: accepted
 (selected) questions, verified rate, defender failure rate, mean hops and mean novelty of the
 selection. ``OUT/sweep.json`` and ``OUT/sweep.csv`` hold the table, ``OUT/sweep.svg`` the plot (the

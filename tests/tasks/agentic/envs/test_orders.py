@@ -115,3 +115,24 @@ def test_every_shipped_scenario_is_solvable(scenario) -> None:  # type: ignore[n
         assert not env.call(name, arguments).is_error
     checks = env.check_all(variant.success)
     assert all(check.ok for check in checks), checks
+
+
+def test_a_success_check_cannot_write(env: OrdersEnv) -> None:
+    """``WITH ... DELETE`` starts like a read; SQLite's authorizer refuses it at load and at check time."""
+    from hadron.tasks.agentic.envs.sqlstore import SqlAssertion
+
+    writing = {"sql": "WITH gone AS (SELECT 1) DELETE FROM orders", "equals": None}
+    with pytest.raises(ValueError, match="not authorized"):
+        OrdersEnv.validate_assertion(writing)
+    check = env.check(SqlAssertion.model_validate(writing))
+    assert not check.ok and "not authorized" in check.detail
+    assert env.one("SELECT count(*) AS n FROM orders") == {"n": 2}
+    reading = SqlAssertion.model_validate(
+        {
+            "sql": "WITH placed AS (SELECT * FROM orders WHERE status = 'placed') "
+            "SELECT count(*) FROM placed",
+            "equals": 1,
+        }
+    )
+    assert env.check(reading).ok
+    assert call(env, "cancel_order", order_id="O-1", reason="changed mind")[0] is False  # tools still write

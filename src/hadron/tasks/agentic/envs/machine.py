@@ -54,6 +54,10 @@ class FileEntry(_Strict):
     size: Size | None = None
     """Apparent size in bytes when it differs from the content (a 9 GB log shown by its last lines)."""
     owner: str = "root"
+    group: str | None = None
+    """None: the owner's name (as ``useradd`` makes one group per user)."""
+    mode: str = Field(default="644", pattern=r"^[0-7]{3,4}$")
+    """Permission bits in octal, as ``chmod`` takes them."""
     mtime: str = "May  1 09:58"
 
     @property
@@ -117,6 +121,10 @@ class TerminalState(_Strict):
     clock: str = "May 01 10:00:00"
     files: dict[str, FileEntry] = Field(default_factory=dict)
     dirs: list[str] = Field(default_factory=list)
+    dir_modes: dict[str, str] = Field(default_factory=dict)
+    """Folders whose permission bits are not 755 (``chmod`` on a folder), octal."""
+    dir_owners: dict[str, str] = Field(default_factory=dict)
+    """Folders not owned by root:root (``chown`` on a folder), as ``user:group``."""
     mounts: dict[str, Mount] = Field(default_factory=lambda: {"/": Mount(size=50 * 1024**3)})
     processes: list[Process] = Field(default_factory=list)
     services: dict[str, Service] = Field(default_factory=dict)
@@ -205,6 +213,9 @@ class Machine:
             del self.state.files[name]
         prefix = path.rstrip("/") + "/"
         self.state.dirs = [d for d in self.state.dirs if d != path and not d.startswith(prefix)]
+        for table in (self.state.dir_modes, self.state.dir_owners):
+            for key in [k for k in table if k == path or k.startswith(prefix)]:
+                del table[key]
 
     def write(self, path: str, content: str, *, append: bool = False) -> None:
         entry = self.state.files.get(path)

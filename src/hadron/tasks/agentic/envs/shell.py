@@ -13,47 +13,57 @@ import shlex
 from collections.abc import Callable
 
 from hadron.tasks.agentic.envs.machine import Machine
-from hadron.tasks.agentic.envs.shell_files import FileCommands
+from hadron.tasks.agentic.envs.patterns import Budget
+from hadron.tasks.agentic.envs.shell_ops import FileOps
 from hadron.tasks.agentic.envs.shell_system import SystemCommands
 
 Result = tuple[str, int]
 MAX_OUTPUT = 4000
-_OPERATORS = {";", "&&", "||"}
+_SEMICOLON = "\x1fsemicolon\x1f"
+_LIST = "\x1flist\x1f"
+"""The ``;`` that separates commands (a bare ``;`` token after lexing is a word)."""
+_OPERATORS = {_LIST, "&&", "||"}
 
 
-class Shell(FileCommands, SystemCommands):
+class Shell(FileOps, SystemCommands):
     """``run(line)`` → the text a terminal would show (with ``[exit code N]`` when not 0)."""
 
     def __init__(self, machine: Machine) -> None:
         self.machine = machine
+        self.budget = Budget()
+        self.run_argv = self._command
         self.commands: dict[str, Callable[[list[str], str | None], Result]] = {
             "ls": self.ls,
             "cat": self.cat,
-            "head": self.head,
-            "tail": self.tail,
-            "grep": self.grep,
-            "wc": self.wc,
-            "sort": self.sort,
             "rm": self.rm,
             "truncate": self.truncate,
             "sed": self.sed,
+            "awk": self.awk,
             "echo": self.echo,
-            "find": self.find,
             "pwd": self.pwd,
             "cd": self.cd,
             "mkdir": self.mkdir,
             "touch": self.touch,
+            **self.text_commands(),
+            **self.ops_commands(),
             **self.system_commands(),
         }
 
-    def run(self, line: str) -> str:
+    def execute(self, line: str) -> Result:
+        """(what the terminal shows, the exit code) for one command line."""
+        self.budget = Budget()  # one pattern-matching budget per command line
         try:
-            lexer = shlex.shlex(line, posix=True, punctuation_chars="|&;<>")
+            # an escaped or quoted ; is a word (find -exec ... \;), not a list separator
+            marked = _protect_quoted(line.replace("\\;", f" {_SEMICOLON} "))
+            lexer = shlex.shlex(marked, posix=True, punctuation_chars="|&;<>")
             lexer.whitespace_split = True
-            tokens = list(lexer)
+            tokens = [";" if token == _SEMICOLON else token if token != ";" else _LIST for token in lexer]
         except ValueError as err:
-            return f"bash: syntax error: {err}\n[exit code 2]"
-        output, code = self._sequence(tokens)
+            return f"bash: syntax error: {err}\n", 2
+        return self._sequence(tokens)
+
+    def run(self, line: str) -> str:
+        output, code = self.execute(line)
         if len(output) > MAX_OUTPUT:
             output = (
                 output[:MAX_OUTPUT] + f"\n... [output truncated, {len(output) - MAX_OUTPUT} more characters]"
@@ -63,16 +73,16 @@ class Shell(FileCommands, SystemCommands):
 
     def _sequence(self, tokens: list[str]) -> Result:
         outputs: list[str] = []
-        code, operator, current = 0, ";", []
-        for token in [*tokens, ";"]:
+        code, operator, current = 0, _LIST, []
+        for token in [*tokens, _LIST]:
             if token not in _OPERATORS:
                 current.append(token)
                 continue
-            if current and (operator == ";" or (operator == "&&") == (code == 0)):
+            if current and (operator == _LIST or (operator == "&&") == (code == 0)):
                 text, code = self._pipeline(current)
                 outputs.append(text)
             operator, current = token, []
-        return "".join(part if part.endswith("\n") or not part else part + "\n" for part in outputs), code
+        return "".join(outputs), code
 
     def _pipeline(self, tokens: list[str]) -> Result:
         stages: list[list[str]] = [[]]
@@ -90,12 +100,19 @@ class Shell(FileCommands, SystemCommands):
         return data or "", code
 
     def _command(self, argv: list[str], stdin: str | None) -> Result:
-        argv, target, append = self._redirection(argv)
+        argv, target, append, source = self._redirection(argv)
+        target = target.translate(_UNQUOTE) if target else target
+        source = source.translate(_UNQUOTE) if source else source
+        if source is not None:
+            path = self.machine.path(source)
+            if path not in self.machine.state.files:
+                return f"bash: {source}: No such file or directory\n", 1
+            stdin = self.machine.state.files[path].content
         if argv and argv[0] == "sudo":
             argv = argv[1:]
         if not argv:
             return "", 0
-        name, args = argv[0], [self._glob_arg(arg) for arg in argv[1:]]
+        name, args = argv[0].translate(_UNQUOTE), [self._glob_arg(arg) for arg in argv[1:]]
         command = self.commands.get(name)
         if command is None:
             return f"bash: {name}: command not found\n", 127
@@ -112,13 +129,24 @@ class Shell(FileCommands, SystemCommands):
         return "", code
 
     @staticmethod
-    def _redirection(argv: list[str]) -> tuple[list[str], str | None, bool]:
+    def _redirection(argv: list[str]) -> tuple[list[str], str | None, bool, str | None]:
+        """(the words left, stdout's file, append to it, stdin's file); stderr is not kept apart, so
+        ``2>&1`` changes nothing and ``2>FILE`` discards nothing."""
         kept: list[str] = []
         target: str | None = None
+        source: str | None = None
         append = False
         index = 0
         while index < len(argv):
             token = argv[index]
+            if token == ">&" and kept and kept[-1] == "2" and index + 1 < len(argv):
+                kept.pop()
+                index += 2
+                continue
+            if token == "<" and index + 1 < len(argv):
+                source = argv[index + 1]
+                index += 2
+                continue
             if token in (">", ">>") and index + 1 < len(argv):
                 destination = argv[index + 1]
                 if kept and kept[-1] == "2":  # 2>/dev/null: errors discarded, stdout unchanged
@@ -129,9 +157,11 @@ class Shell(FileCommands, SystemCommands):
                 continue
             kept.append(token)
             index += 1
-        return kept, target, append
+        return kept, target, append, source
 
     def _glob_arg(self, arg: str) -> list[str]:
+        if any(char in arg for char in _QUOTED.values()):
+            return [arg.translate(_UNQUOTE)]
         if not any(char in arg for char in "*?[") or arg.startswith("-"):
             return [arg]
         pattern = self.machine.path(arg)
@@ -151,6 +181,41 @@ class Shell(FileCommands, SystemCommands):
         if not matches:
             return [arg]
         return matches if arg.startswith("/") else [self._relative(m) for m in matches]
+
+
+_QUOTED = {
+    "*": "\x11",
+    "?": "\x12",
+    "[": "\x13",
+    ";": "\x14",
+    "|": "\x15",
+    "&": "\x16",
+    "<": "\x17",
+    ">": "\x18",
+}
+"""Characters inside quotes stand in for themselves: no glob, no operator."""
+_UNQUOTE = str.maketrans({v: k for k, v in _QUOTED.items()})
+
+
+def _protect_quoted(line: str) -> str:
+    """``line`` with the glob and operator characters inside quotes replaced by stand-ins (bash does not
+    expand or split on them there); ``_glob_arg`` puts them back."""
+    out = []
+    quote = ""
+    escaped = False
+    for char in line:
+        if escaped:
+            escaped = False
+        elif char == "\\" and quote != "'":
+            escaped = True
+        elif quote and char == quote:
+            quote = ""
+        elif not quote and char in "'\"":
+            quote = char
+        elif quote and char in _QUOTED:
+            char = _QUOTED[char]
+        out.append(char)
+    return "".join(out)
 
 
 __all__ = ["MAX_OUTPUT", "Shell"]

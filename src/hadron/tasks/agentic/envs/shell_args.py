@@ -32,6 +32,22 @@ def split_options(args: list[str], valued: str = "") -> tuple[set[str], dict[str
     return flags, values, operands
 
 
+def take_repeated(args: list[str], option: str) -> tuple[list[str], list[str]]:
+    """(the values of every ``option VALUE``/``optionVALUE``, the other arguments): for ``sed -e`` and
+    ``awk -v``, which may repeat."""
+    values: list[str] = []
+    rest: list[str] = []
+    items = iter(args)
+    for arg in items:
+        if arg == option:
+            values.append(next(items, ""))
+        elif arg.startswith(option) and len(arg) > len(option):
+            values.append(arg[len(option) :])
+        else:
+            rest.append(arg)
+    return values, rest
+
+
 _NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)([KMGT]?)")
 
 
@@ -43,4 +59,4 @@ def numeric_sort_key(line: str) -> float:
     return float(parse_size(match.group(1) + match.group(2)))
 
 
-__all__ = ["numeric_sort_key", "split_options"]
+__all__ = ["numeric_sort_key", "split_options", "take_repeated"]

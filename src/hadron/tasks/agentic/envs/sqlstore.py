@@ -3,11 +3,17 @@
 The scenario's ``initial_state`` maps table names to rows; they are inserted over the family's default
 rows (a row with the same primary key replaces the default). Success is checked the way τ²-bench checks
 its database: each assertion is a read-only SQL query and the value it must return.
+
+"Read-only" is enforced by SQLite, not by reading the text: a check runs with ``PRAGMA query_only``
+under an authorizer that allows reads and nothing else, so ``WITH x AS (...) DELETE ...`` is refused
+when the scenario loads and could not change the database at check time either.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
@@ -37,6 +43,27 @@ class SqlAssertion(BaseModel):
         return sql
 
 
+_READ_ACTIONS = frozenset(
+    {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
+)
+
+
+def _reads_only(action: int, *_: Any) -> int:
+    return sqlite3.SQLITE_OK if action in _READ_ACTIONS else sqlite3.SQLITE_DENY
+
+
+@contextmanager
+def read_only(db: sqlite3.Connection) -> Iterator[None]:
+    """Run queries on ``db`` that may read and nothing else (SQLite refuses the rest)."""
+    db.execute("PRAGMA query_only = ON")
+    db.set_authorizer(_reads_only)
+    try:
+        yield
+    finally:
+        db.set_authorizer(None)
+        db.execute("PRAGMA query_only = OFF")
+
+
 class SqlEnvironment(Environment):
     SCHEMA: ClassVar[str] = ""
     DEFAULT_ROWS: ClassVar[dict[str, list[dict[str, Any]]]] = {}
@@ -46,7 +73,8 @@ class SqlEnvironment(Environment):
     def __init__(self, state: BaseModel) -> None:
         super().__init__(state)
         assert isinstance(state, TableRows)
-        self.db = sqlite3.connect(":memory:")
+        # tool calls run in a worker thread (one at a time per episode); checks on the event loop
+        self.db = sqlite3.connect(":memory:", check_same_thread=False)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.executescript(self.SCHEMA)
@@ -75,9 +103,10 @@ class SqlEnvironment(Environment):
         assertion = SqlAssertion.model_validate(data)
         probe = cls(TableRows({}))
         try:
-            probe.db.execute(f"EXPLAIN {assertion.sql}")
-        except sqlite3.Error as err:
-            raise ValueError(f"success query does not run: {err}") from err
+            with read_only(probe.db):
+                probe.db.execute(assertion.sql).fetchall()
+        except sqlite3.DatabaseError as err:
+            raise ValueError(f"success query does not run read-only: {err}") from err
 
     # -- helpers for tools -----------------------------------------------------------------------------
 
@@ -104,7 +133,11 @@ class SqlEnvironment(Environment):
 
     def check(self, assertion: Any) -> Check:
         assert isinstance(assertion, SqlAssertion)
-        rows = [list(row) for row in self.db.execute(assertion.sql).fetchall()]
+        try:
+            with read_only(self.db):
+                rows = [list(row) for row in self.db.execute(assertion.sql).fetchall()]
+        except sqlite3.DatabaseError as err:
+            return Check(assertion.description or assertion.sql, False, f"refused: {err}")
         actual: Any = (
             rows if isinstance(assertion.equals, list) else (rows[0][0] if rows and rows[0] else None)
         )

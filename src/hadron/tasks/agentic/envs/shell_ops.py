@@ -1,0 +1,474 @@
+"""The shell's file operations: cp, mv, chmod, chown, tar, find (with ``-exec``) and xargs, over the
+simulated filesystem, printing and exiting as GNU coreutils/findutils/tar do for the same operands.
+
+A tar archive is a file whose content lists its members as JSON (``HADRON-TAR`` on the first line): the
+host is simulated, so the archive only has to round-trip through ``tar -t`` and ``tar -x``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import posixpath
+import shlex
+from collections.abc import Callable
+from typing import Any
+
+from hadron.tasks.agentic.envs.machine import FileEntry, parse_size
+from hadron.tasks.agentic.envs.shell_args import split_options
+from hadron.tasks.agentic.envs.shell_text import TextCommands
+
+Result = tuple[str, int]
+TAR_MAGIC = "HADRON-TAR 1\n"
+_PERMS = {"r": 4, "w": 2, "x": 1}
+_WHO = {"u": 6, "g": 3, "o": 0}
+
+
+class FileOps(TextCommands):
+    run_argv: Callable[[list[str], str | None], Result]
+    """Runs one command (set by the shell): what ``find -exec`` and ``xargs`` call."""
+
+    def ops_commands(self) -> dict[str, Callable[[list[str], str | None], Result]]:
+        return {
+            "cp": self.cp,
+            "mv": self.mv,
+            "chmod": self.chmod,
+            "chown": self.chown,
+            "tar": self.tar,
+            "find": self.find,
+            "xargs": self.xargs,
+            "true": lambda args, stdin: ("", 0),
+            "false": lambda args, stdin: ("", 1),
+        }
+
+    # -- copying and moving ------------------------------------------------------------------------
+
+    def cp(self, args: list[str], stdin: str | None) -> Result:
+        flags, _, operands = split_options(args)
+        recursive = bool(flags & {"r", "R", "a"})
+        return self._transfer("cp", operands, recursive=recursive, keep=bool(flags & {"a", "p"}), move=False)
+
+    def mv(self, args: list[str], stdin: str | None) -> Result:
+        _, _, operands = split_options(args)
+        return self._transfer("mv", operands, recursive=True, keep=True, move=True)
+
+    def _transfer(self, name: str, operands: list[str], *, recursive: bool, keep: bool, move: bool) -> Result:
+        machine = self.machine
+        if len(operands) < 2:
+            return f"{name}: missing destination file operand after '{operands[0] if operands else ''}'\n", 1
+        *sources, target = operands
+        destination = machine.path(target)
+        into_dir = machine.is_dir(destination)
+        if len(sources) > 1 and not into_dir:
+            return f"{name}: target '{target}' is not a directory\n", 1
+        errors = ""
+        for source in sources:
+            path = machine.path(source)
+            final = posixpath.join(destination, posixpath.basename(path)) if into_dir else destination
+            if not machine.exists(path):
+                errors += f"{name}: cannot stat '{source}': No such file or directory\n"
+            elif path == final:
+                errors += f"{name}: '{source}' and '{self._relative(final)}' are the same file\n"
+            elif machine.is_dir(path) and not recursive:
+                errors += f"cp: -r not specified; omitting directory '{source}'\n"
+            elif machine.is_dir(path) and (final + "/").startswith(path + "/"):
+                errors += (
+                    f"{name}: cannot {'move' if move else 'copy'} a directory, '{source}', into itself\n"
+                )
+            elif machine.is_dir(path):
+                if machine.state.files.get(final) is not None:
+                    errors += f"{name}: cannot overwrite non-directory '{target}' with directory '{source}'\n"
+                    continue
+                self._copy_tree(path, final, keep=keep)
+                if move:
+                    self._remove(path)
+            elif machine.is_dir(final):
+                errors += f"{name}: cannot overwrite directory '{self._relative(final)}' with non-directory\n"
+            elif not machine.is_dir(posixpath.dirname(final)):
+                kind = "create regular file" if name == "cp" else "move"
+                errors += f"{name}: cannot {kind} '{target}': No such file or directory\n"
+            else:
+                entry = machine.state.files[path]
+                machine.state.files[final] = (
+                    entry.model_copy()
+                    if keep
+                    else FileEntry(content=entry.content, size=entry.size, mode=entry.mode)
+                )
+                if move:
+                    del machine.state.files[path]
+        return errors, 1 if errors else 0
+
+    def _copy_tree(self, source: str, destination: str, *, keep: bool) -> None:
+        state = self.machine.state
+        prefix = source + "/"
+        for directory in [source, *(d for d in state.dirs if d.startswith(prefix))]:
+            new = destination + directory[len(source) :]
+            if new not in state.dirs:
+                state.dirs.append(new)
+            if directory in state.dir_modes:
+                state.dir_modes[new] = state.dir_modes[directory]
+            if keep and directory in state.dir_owners:
+                state.dir_owners[new] = state.dir_owners[directory]
+        for path in [p for p in state.files if p.startswith(prefix)]:
+            entry = state.files[path]
+            state.files[destination + path[len(source) :]] = (
+                entry.model_copy()
+                if keep
+                else FileEntry(content=entry.content, size=entry.size, mode=entry.mode)
+            )
+
+    def _remove(self, path: str) -> None:
+        self.machine.remove(path)
+
+    # -- permissions ---------------------------------------------------------------------------------
+
+    def chmod(self, args: list[str], stdin: str | None) -> Result:
+        recursive = "-R" in args
+        operands = [a for a in args if a != "-R"]
+        if len(operands) < 2:
+            return f"chmod: missing operand after '{operands[0] if operands else 'chmod'}'\n", 1
+        spec, *targets = operands
+        errors = ""
+        for target in targets:
+            path = self.machine.path(target)
+            if not self.machine.exists(path):
+                errors += f"chmod: cannot access '{target}': No such file or directory\n"
+                continue
+            for item in self._walk(path) if recursive else [path]:
+                old = self._mode(item)
+                new = _apply_mode(spec, old, self.machine.is_dir(item))
+                if new is None:
+                    return f"chmod: invalid mode: '{spec}'\n", 1
+                self._set_mode(item, new)
+        return errors, 1 if errors else 0
+
+    def chown(self, args: list[str], stdin: str | None) -> Result:
+        recursive = "-R" in args
+        operands = [a for a in args if a != "-R"]
+        if len(operands) < 2:
+            return f"chown: missing operand after '{operands[0] if operands else 'chown'}'\n", 1
+        spec, *targets = operands
+        user, _, group = spec.partition(":")
+        errors = ""
+        for target in targets:
+            path = self.machine.path(target)
+            if not self.machine.exists(path):
+                errors += f"chown: cannot access '{target}': No such file or directory\n"
+                continue
+            for item in self._walk(path) if recursive else [path]:
+                entry = self.machine.state.files.get(item)
+                if entry is not None:
+                    old_group = entry.group or entry.owner
+                    entry.owner = user or entry.owner
+                    entry.group = group or old_group
+                else:
+                    old_user, _, old_group = self.machine.state.dir_owners.get(item, "root:root").partition(
+                        ":"
+                    )
+                    self.machine.state.dir_owners[item] = f"{user or old_user}:{group or old_group}"
+        return errors, 1 if errors else 0
+
+    def _walk(self, path: str) -> list[str]:
+        """``path`` and everything below it, parents before children, by name."""
+        if not self.machine.is_dir(path):
+            return [path]
+        out = [path]
+        for name in self.machine.children(path):
+            out.extend(self._walk(posixpath.join(path, name)))
+        return out
+
+    def _mode(self, path: str) -> int:
+        entry = self.machine.state.files.get(path)
+        return int(entry.mode if entry else self.machine.state.dir_modes.get(path, "755"), 8)
+
+    def _set_mode(self, path: str, mode: int) -> None:
+        entry = self.machine.state.files.get(path)
+        if entry is not None:
+            entry.mode = f"{mode:03o}"
+        else:
+            self.machine.state.dir_modes[path] = f"{mode:03o}"
+
+    # -- tar -----------------------------------------------------------------------------------------
+
+    def tar(self, args: list[str], stdin: str | None) -> Result:
+        if args and not args[0].startswith("-") and "=" not in args[0]:
+            args = ["-" + args[0], *args[1:]]  # ``tar czf x.tgz dir``
+        flags, values, operands = split_options(args, valued="fC")
+        modes = flags & {"c", "x", "t"}
+        if len(modes) != 1:
+            return "tar: You must specify one of the '-Acdtrux', '--delete' or '--test-label' options\n", 2
+        archive = values.get("f")
+        if not archive:
+            return "tar: Refusing to read archive contents from terminal (missing -f option?)\n", 2
+        path = self.machine.path(archive)
+        if "c" in flags:
+            return self._tar_create(path, operands, verbose="v" in flags)
+        entry = self.machine.state.files.get(path)
+        if entry is None:
+            return (
+                f"tar: {archive}: Cannot open: No such file or directory\n"
+                "tar: Error is not recoverable: exiting now\n"
+            ), 2
+        if not entry.content.startswith(TAR_MAGIC):
+            return (
+                "tar: This does not look like a tar archive\n"
+                "tar: Exiting with failure status due to previous errors\n"
+            ), 2
+        members: list[dict[str, Any]] = json.loads(entry.content[len(TAR_MAGIC) :])
+        if operands:
+            members = [
+                m
+                for m in members
+                if any(
+                    m["name"].rstrip("/") == o.rstrip("/") or m["name"].startswith(o.rstrip("/") + "/")
+                    for o in operands
+                )
+            ]
+        if "t" in flags:
+            return "".join(f"{m['name']}\n" for m in members), 0
+        base = self.machine.path(values.get("C", "."))
+        if not self.machine.is_dir(base):
+            return (
+                f"tar: {values.get('C')}: Cannot open: No such file or directory\n"
+                "tar: Error is not recoverable: exiting now\n"
+            ), 2
+        for member in members:
+            target = posixpath.normpath(posixpath.join(base, member["name"]))
+            if member["name"].endswith("/"):
+                if target not in self.machine.state.dirs:
+                    self.machine.state.dirs.append(target)
+                if member["mode"] != "755":
+                    self.machine.state.dir_modes[target] = member["mode"]
+            else:
+                self.machine.write(target, member["content"])
+                self.machine.state.files[target].mode = member["mode"]
+        return "".join(f"{m['name']}\n" for m in members) if "v" in flags else "", 0
+
+    def _tar_create(self, path: str, operands: list[str], *, verbose: bool) -> Result:
+        if not operands:
+            return "tar: Cowardly refusing to create an empty archive\n", 2
+        members: list[dict[str, Any]] = []
+        errors = ""
+        for operand in operands:
+            start = self.machine.path(operand)
+            if not self.machine.exists(start):
+                errors += f"tar: {operand}: Cannot stat: No such file or directory\n"
+                continue
+            if operand.startswith("/"):
+                errors += "tar: Removing leading `/' from member names\n"
+            label = operand.lstrip("/").rstrip("/") or "."
+            for item in self._walk(start):
+                if item == path:
+                    continue
+                name = label + item[len(start) :]
+                if self.machine.is_dir(item):
+                    members.append({"name": name + "/", "mode": self._mode_text(item), "content": ""})
+                else:
+                    entry = self.machine.state.files[item]
+                    members.append({"name": name, "mode": entry.mode, "content": entry.content})
+        self.machine.write(path, TAR_MAGIC + json.dumps(members, ensure_ascii=False))
+        listing = "".join(f"{m['name']}\n" for m in members) if verbose else ""
+        if errors:
+            errors += "tar: Exiting with failure status due to previous errors\n"
+        return listing + errors, 2 if errors else 0
+
+    def _mode_text(self, path: str) -> str:
+        return self.machine.state.dir_modes.get(path, "755")
+
+    # -- find and xargs --------------------------------------------------------------------------------
+
+    def find(self, args: list[str], stdin: str | None) -> Result:
+        roots: list[str] = []
+        while args and not args[0].startswith("-") and args[0] not in ("(", "!"):
+            roots.append(args[0])
+            args = args[1:]
+        try:
+            tests, actions = _find_program(args)
+        except ValueError as err:
+            return f"find: {err}\n", 1
+        out, errors, code = [], "", 0
+        for root in roots or ["."]:
+            start = self.machine.path(root)
+            if not self.machine.exists(start):
+                errors += f"find: '{root}': No such file or directory\n"
+                code = 1
+                continue
+            batch: dict[int, list[str]] = {}
+            for path in self._walk(start):
+                rel = path[len(start) :].lstrip("/")
+                shown = (root if root.endswith("/") else root + "/") + rel if rel else root
+                depth = rel.count("/") + 1 if rel else 0
+                if not self._find_matches(path, shown, depth, tests):
+                    continue
+                for number, (action, argv) in enumerate(actions):
+                    if action == "print":
+                        out.append(shown + "\n")
+                    elif action == "delete":
+                        self._remove(path)
+                    elif action == "exec":
+                        text, status = self.run_argv([shown if a == "{}" else a for a in argv], None)
+                        out.append(text)
+                        code = code or (1 if status else 0)
+                    else:
+                        batch.setdefault(number, []).append(shown)
+            for number, names in batch.items():
+                argv = actions[number][1]
+                text, status = self.run_argv([*argv[:-1], *names], None)
+                out.append(text)
+                code = code or (1 if status else 0)
+        return "".join(out) + errors, code
+
+    def _find_matches(self, path: str, shown: str, depth: int, tests: list[tuple[str, str]]) -> bool:
+        is_dir = self.machine.is_dir(path)
+        name = posixpath.basename(path) or shown
+        for test, value in tests:
+            ok = True
+            if test == "-name":
+                ok = fnmatch.fnmatchcase(name, value)
+            elif test == "-iname":
+                ok = fnmatch.fnmatchcase(name.lower(), value.lower())
+            elif test == "-path":
+                ok = fnmatch.fnmatchcase(shown, value)
+            elif test == "-type":
+                ok = value == ("d" if is_dir else "f")
+            elif test == "-maxdepth":
+                ok = depth <= int(value)
+            elif test == "-mindepth":
+                ok = depth >= int(value)
+            elif test == "-size":
+                entry = self.machine.state.files.get(path)
+                ok = entry is not None and _size_matches(entry.bytes, value)
+            elif test == "-empty":
+                entry = self.machine.state.files.get(path)
+                ok = (entry.bytes == 0) if entry is not None else not self.machine.children(path)
+            elif test == "-perm":
+                ok = f"{self._mode(path):03o}" == value.lstrip("0").rjust(3, "0")
+            elif test == "-user":
+                entry = self.machine.state.files.get(path)
+                ok = (
+                    entry.owner if entry else self.machine.state.dir_owners.get(path, "root:").split(":")[0]
+                ) == value
+            if not ok:
+                return False
+        return True
+
+    def xargs(self, args: list[str], stdin: str | None) -> Result:
+        own = _until_command(args)
+        flags, values, _ = split_options(own, valued="nIL")
+        command = args[len(own) :] or ["echo"]
+        try:
+            items = shlex.split(stdin or "", posix=True)
+        except ValueError as err:
+            return f"xargs: {err}\n", 1
+        if "r" in flags and not items:
+            return "", 0
+        outputs, code = [], 0
+        if "I" in values:
+            marker = values["I"]
+            lines = [line for line in (stdin or "").splitlines() if line.strip()]
+            batches = [[arg.replace(marker, line.strip()) for arg in command] for line in lines]
+        else:
+            size = int(values.get("n") or values.get("L") or 0) or max(len(items), 1)
+            groups = [items[k : k + size] for k in range(0, len(items), size)] or [[]]
+            batches = [[*command, *group] for group in groups]
+        for argv in batches:
+            text, status = self.run_argv(argv, None)
+            outputs.append(text)
+            if status:
+                code = 123
+        return "".join(outputs), code
+
+
+def _until_command(args: list[str]) -> list[str]:
+    """xargs's own options: everything before the first word that is not an option (or its value)."""
+    out: list[str] = []
+    items = iter(args)
+    for arg in items:
+        if not arg.startswith("-"):
+            return out
+        out.append(arg)
+        if arg in ("-n", "-I", "-L", "-d"):
+            out.append(next(items, ""))
+    return out
+
+
+def _find_program(args: list[str]) -> tuple[list[tuple[str, str]], list[tuple[str, list[str]]]]:
+    tests: list[tuple[str, str]] = []
+    actions: list[tuple[str, list[str]]] = []
+    items = iter(args)
+    valued = {"-name", "-iname", "-path", "-type", "-maxdepth", "-mindepth", "-size", "-perm", "-user"}
+    for arg in items:
+        if arg in valued:
+            value = next(items, None)
+            if value is None:
+                raise ValueError(f"missing argument to `{arg}'")
+            tests.append((arg, value))
+        elif arg == "-empty":
+            tests.append((arg, ""))
+        elif arg in ("-print", "-delete"):
+            actions.append((arg[1:], []))
+        elif arg == "-exec":
+            argv: list[str] = []
+            for word in items:
+                if word in (";", "\\;"):
+                    actions.append(("exec", argv))
+                    break
+                if word == "+" and argv and argv[-1] == "{}":
+                    actions.append(("exec_batch", argv))
+                    break
+                argv.append(word)
+            else:
+                raise ValueError("missing argument to `-exec'")
+        else:
+            raise ValueError(f"unknown predicate `{arg}'")
+    return tests, actions or [("print", [])]
+
+
+def _size_matches(actual: int, spec: str) -> bool:
+    unit = spec[-1] if spec[-1:].isalpha() else "b"
+    number = spec.lstrip("+-").rstrip("ckMGb") or "0"
+    scale = {"c": 1, "k": 1024, "M": 1024**2, "G": 1024**3, "b": 512}[unit] if unit in "ckMGb" else 1
+    threshold = int(parse_size(number)) * scale
+    rounded = -(-actual // scale) * scale  # find rounds sizes up to whole units
+    if spec.startswith("+"):
+        return rounded > threshold
+    if spec.startswith("-"):
+        return rounded < threshold
+    return rounded == threshold
+
+
+def _apply_mode(spec: str, mode: int, is_dir: bool) -> int | None:
+    if spec.isdigit():
+        return int(spec, 8) if all(c in "01234567" for c in spec) else None
+    for clause in spec.split(","):
+        who = ""
+        index = 0
+        while index < len(clause) and clause[index] in "ugoa":
+            who += clause[index]
+            index += 1
+        if index >= len(clause) or clause[index] not in "+-=":
+            return None
+        operator, perms = clause[index], clause[index + 1 :]
+        bits = 0
+        for perm in perms:
+            if perm == "X":
+                bits |= 1 if is_dir or mode & 0o111 else 0
+            elif perm in _PERMS:
+                bits |= _PERMS[perm]
+            else:
+                return None
+        shifts = [_WHO[w] for w in (who.replace("a", "ugo") or "ugo")]
+        mask = sum(bits << shift for shift in shifts)
+        if not who:
+            mask &= ~0o022 if operator == "+" else ~0  # umask 022 applies to +x/+w without a who
+        if operator == "+":
+            mode |= mask
+        elif operator == "-":
+            mode &= ~mask
+        else:
+            clear = sum(7 << shift for shift in shifts)
+            mode = (mode & ~clear) | mask
+    return mode
+
+
+__all__ = ["TAR_MAGIC", "FileOps"]
