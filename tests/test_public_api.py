@@ -20,7 +20,7 @@ def test_llm_exports() -> None:
 def test_testing_exports() -> None:
     assert hadron.testing.__all__ == [
         "FAULT_KINDS", "FaultServer", "RecordedRequest", "ScriptedBackend", "expected_reply",
-        "register_scripted", "serve_local", "unregister_scripted",
+        "register_scripted", "serve_llama_cpp", "serve_local", "unregister_scripted",
     ]
     assert all(hasattr(hadron.testing, name) for name in hadron.testing.__all__)
 

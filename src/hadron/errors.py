@@ -5,6 +5,7 @@
      ├── InputError         an input file is wrong at file:line
      │    ├── ConfigFileError  a config file holds a wrong value at file:line (also a ConfigError)
      │    └── DuplicateIdError an input id repeats an earlier row's id
+     ├── FatalError         no later row can succeed: the run stops early
      └── LLMError           see hadron.llm.errors (transient vs rejected)
 
 Every error carries a one-line message meant for a terminal; the CLI prints ``str(err)`` and exits
@@ -28,6 +29,11 @@ class HadronError(Exception):
 
 class ConfigError(HadronError):
     """A config file, model spec or option is invalid."""
+
+
+class FatalError(HadronError):
+    """No later row can succeed (e.g. every model of a pool refuses the credentials): the runtime
+    stops the run with this message instead of failing every remaining row one by one."""
 
 
 class InputError(HadronError):

@@ -10,9 +10,17 @@ def test_tally_of_a_completion_and_sum() -> None:
     assert tally == Tally(calls=1, retries=2, reasks=1, prompt_tokens=10, completion_tokens=5,
                           cost_usd=0.5, seconds=2.0)
     hit = Tally.of(Completion(text="x", model="m", usage=TokenUsage(10, 5), cached=True, cost_usd=0.5))
-    assert hit == Tally(calls=1, cache_hits=1)
+    # A replay carries the original call's usage and cost, counted as saved; it took no time.
+    assert hit == Tally(calls=1, cache_hits=1, prompt_tokens=10, completion_tokens=5, cost_usd=0.5,
+                        saved_usd=0.5)
     total = tally + hit
-    assert (total.calls, total.cache_hits, total.cost_usd, total.requests) == (2, 1, 0.5, 3)
+    assert (total.calls, total.cache_hits, total.cost_usd, total.paid_usd, total.requests) == (
+        2, 1, 1.0, 0.5, 3)
+
+
+def test_tally_counts_truncated_unpriced_and_thinking_reasks() -> None:
+    cut = Completion(text="x", model="m", finish_reason="length", priced=False, reasks=2)
+    assert Tally.of(cut, reask=True) == Tally(calls=1, reasks=3, truncated=1, unpriced=1)
 
 
 def test_tally_of_an_error_counts_its_retries() -> None:

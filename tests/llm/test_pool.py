@@ -84,3 +84,36 @@ def test_pool_config_checks_names() -> None:
     pool = PoolConfig.model_validate({"members": members, "preferred": ["scripted:c"]})
     assert [m.weight for m in pool.members] == [1.0, 2.0, 1.0]
     assert [m.name for m in pool.failover_order()] == ["scripted:c", "scripted:a", "scripted:b"]
+
+
+@pytest.mark.parametrize("status", [401, 403, 404])
+async def test_a_member_fatal_rejection_disables_the_member_for_the_run(
+        serve: Serve, status: int, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    fatal, healthy = serve(status=status), serve()
+    pool = PoolConfig(members=[member(fatal.spec(), 1e6), member(healthy.spec())], name="p")
+    async with ModelHub() as hub:
+        model = hub.get(pool)
+        with caplog.at_level(logging.WARNING, logger="hadron.llm"):
+            completions = [await model.chat(f"q{i}", route_key=f"row-{i}") for i in range(5)]
+    assert {c.served_by for c in completions} == {healthy.spec()}
+    assert len(fatal.chat_requests()) == 1  # asked once, then disabled
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 1 and fatal.spec() in lines[0] and "disabled" in lines[0]
+
+
+async def test_every_member_fatal_stops_with_one_error(serve: Serve) -> None:
+    from hadron.errors import FatalError
+    from hadron.llm.errors import PoolExhausted
+
+    a, b = serve(status=401), serve(status=404)
+    pool = PoolConfig(members=[member(a.spec()), member(b.spec())], name="p")
+    async with ModelHub() as hub:
+        model = hub.get(pool)
+        with pytest.raises(PoolExhausted, match="every member is unusable") as caught:
+            await model.chat("x", route_key="r1")
+        with pytest.raises(PoolExhausted):
+            await model.chat("y", route_key="r2")  # no request sent: both are disabled
+    assert isinstance(caught.value, FatalError)
+    assert len(a.chat_requests()) == len(b.chat_requests()) == 1

@@ -166,11 +166,18 @@ def crashed_run(server: FaultServer, autoreason_run: Finished,
     return Crashed(run_dir, kills, server.chat_requests())
 
 
+BY_DESIGN = frozenset({"retries", "cache_hits", "seconds", "saved_usd"})
+"""Usage fields a resumed run may differ in: faults hit other attempts, replays are free and instant."""
+
+
 def comparable(rows: list[dict[str, Any]], *, sort_reasoning: bool) -> list[dict[str, Any]]:
-    """Rows by id without ``usage`` (retries and seconds differ by design)."""
+    """Rows by id; ``usage`` without the fields that differ by design: a replayed answer carries its
+    original calls, tokens and cost, so those must match an uninterrupted run's."""
     out = []
     for row in sorted(rows, key=lambda r: r["id"]):
-        row = {k: v for k, v in row.items() if k != "usage"}
+        usage = {role: {k: v for k, v in tally.items() if k not in BY_DESIGN}
+                 for role, tally in row["usage"].items()}
+        row = {**row, "usage": usage}
         if sort_reasoning:
             row["reasoning"] = sorted(row["reasoning"],
                                       key=lambda e: (e["pass"], e["role"], e.get("index") or 0))

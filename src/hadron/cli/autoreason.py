@@ -24,6 +24,7 @@ from hadron.cli._source import (
     seed_option,
     system_column_option,
 )
+from hadron.llm.accounting import cost_text
 from hadron.llm.backends.local import SMALL_MODEL_MAX_PASSES, SMALL_MODEL_MAX_TOKENS
 
 if TYPE_CHECKING:
@@ -131,6 +132,7 @@ def print_summary(summary: RunSummary) -> None:
     table.add_row("ballots valid after re-asks", f"{summary.valid_after_reasks}/{summary.ballots} "
                                                  f"({summary.after_reasks_share:.1%})")
     table.add_row("void passes / short-circuits", f"{summary.void_passes} / {summary.short_circuits}")
+    table.add_row("truncated final texts", f"{summary.truncated}")
     for model, bias in summary.meter.models.items():
         if model != "all" or len(summary.meter.models) > 2:
             table.add_row(f"first-shown ranked first ({model})", bias.describe())
@@ -143,10 +145,12 @@ def print_summary(summary: RunSummary) -> None:
                       f"{swap.unreadable} void (unreadable){cost}")
     console.print(table)
     usage = Table(title="calls by role", title_justify="left")
-    for column in ("role", "calls", "cached", "re-asks", "tokens in", "tokens out", "cost $", "seconds"):
+    for column in ("role", "calls", "cached", "re-asks", "truncated", "tokens in", "tokens out", "cost $",
+                   "saved $", "seconds"):
         usage.add_column(column, justify="left" if column == "role" else "right")
     for role, tally in summary.usage.items():
-        usage.add_row(role, str(tally.calls), str(tally.cache_hits), str(tally.reasks),
-                      str(tally.prompt_tokens), str(tally.completion_tokens), f"{tally.cost_usd:.4f}",
+        usage.add_row(role, str(tally.calls), str(tally.cache_hits), str(tally.reasks), str(tally.truncated),
+                      str(tally.prompt_tokens), str(tally.completion_tokens),
+                      cost_text(tally.cost_usd, tally.unpriced), cost_text(tally.saved_usd, tally.unpriced),
                       f"{tally.seconds:.1f}")
     console.print(usage)

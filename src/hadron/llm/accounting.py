@@ -26,7 +26,14 @@ class Tally:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
+    """What the answers cost when they were made, cache replays included (budgets count this)."""
     seconds: float = 0.0
+    truncated: int = 0
+    """Calls whose answer was cut off by ``max_tokens`` (finish_reason ``length``)."""
+    saved_usd: float = 0.0
+    """The part of ``cost_usd`` replayed from the cache: not paid again this time."""
+    unpriced: int = 0
+    """Calls to a model with no known price: their cost is n/a, not $0."""
 
     def __add__(self, other: Tally) -> Tally:
         # Spelled out: tallies are added four times per model call, and a loop over the fields costs 3x.
@@ -34,22 +41,35 @@ class Tally:
                      self.cache_hits + other.cache_hits, self.reasks + other.reasks,
                      self.errors + other.errors, self.prompt_tokens + other.prompt_tokens,
                      self.completion_tokens + other.completion_tokens, self.cost_usd + other.cost_usd,
-                     self.seconds + other.seconds)
+                     self.seconds + other.seconds, self.truncated + other.truncated,
+                     self.saved_usd + other.saved_usd, self.unpriced + other.unpriced)
 
     @property
     def requests(self) -> int:
         """HTTP/model requests actually made: calls that missed the cache plus every retry."""
         return self.calls - self.cache_hits + self.retries
 
+    @property
+    def paid_usd(self) -> float:
+        """What this run actually spent (cache replays excluded)."""
+        return self.cost_usd - self.saved_usd
+
     @classmethod
     def of(cls, completion: Completion, *, reask: bool = False) -> Tally:
-        """One call's share. A cache hit cost nothing this run, so it adds no tokens, dollars or time."""
+        """One call's share. A cache replay carries the original call's tokens and cost (a resumed run
+        reports what an uninterrupted one would) and counts that cost as saved; it took no time."""
+        usage = completion.usage
+        reasks = int(reask) + completion.reasks
+        truncated = int(completion.finish_reason == "length")
+        unpriced = int(not completion.priced)
         if completion.cached:
-            return cls(calls=1, cache_hits=1, reasks=int(reask))
-        return cls(calls=1, retries=max(0, completion.attempts - 1), reasks=int(reask),
-                   prompt_tokens=completion.usage.prompt_tokens,
-                   completion_tokens=completion.usage.completion_tokens,
-                   cost_usd=completion.cost_usd, seconds=completion.latency_s)
+            return cls(calls=1, cache_hits=1, reasks=reasks, prompt_tokens=usage.prompt_tokens,
+                       completion_tokens=usage.completion_tokens, cost_usd=completion.cost_usd,
+                       truncated=truncated, saved_usd=completion.cost_usd, unpriced=unpriced)
+        return cls(calls=1, retries=max(0, completion.attempts - 1), reasks=reasks,
+                   prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
+                   cost_usd=completion.cost_usd, seconds=completion.latency_s, truncated=truncated,
+                   unpriced=unpriced)
 
     @classmethod
     def of_error(cls, error: LLMError, *, seconds: float = 0.0) -> Tally:
@@ -64,7 +84,7 @@ class Tally:
         for name in _TALLY_FIELDS:
             value = record.get(name)
             if isinstance(value, int | float) and not isinstance(value, bool):
-                values[name] = float(value) if name in ("cost_usd", "seconds") else int(value)
+                values[name] = float(value) if name in _FLOAT_FIELDS else int(value)
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
@@ -81,7 +101,15 @@ class Tally:
         return self.seconds / paid if paid > 0 else None
 
 
+def cost_text(cost_usd: float, unpriced: int) -> str:
+    """Dollars as shown to people: ``n/a`` when no call had a known price, never a made-up $0."""
+    if unpriced and not cost_usd:
+        return "n/a"
+    return f"{cost_usd:.4f}" + (" + n/a" if unpriced else "")
+
+
 _TALLY_FIELDS = tuple(f.name for f in fields(Tally))
+_FLOAT_FIELDS = frozenset({"cost_usd", "seconds", "saved_usd"})
 """Field names in order, looked up once."""
 
 

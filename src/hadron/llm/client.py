@@ -14,10 +14,11 @@ import time
 from hadron.llm.backends.base import Backend
 from hadron.llm.cache import RequestCache
 from hadron.llm.config import ModelConfig
-from hadron.llm.errors import RateLimited, Timeout
+from hadron.llm.errors import FormatRefused, RateLimited, Timeout
+from hadron.llm.formats import MODES, Mode, Negotiator, check_mode
 from hadron.llm.ratelimit import Limiter, RateLimiter
 from hadron.llm.retry import RetryPolicy, with_retries
-from hadron.llm.types import Accept, ChatRequest, Completion, usable
+from hadron.llm.types import Accept, ChatRequest, Completion, TokenUsage, usable
 
 DEFAULT_OUTPUT_ESTIMATE = 512
 """Tokens reserved for the answer when a request sets no ``max_tokens`` (tokens/min limits only)."""
@@ -28,7 +29,9 @@ class Client:
 
     def __init__(self, config: ModelConfig, backend: Backend, *, limiter: Limiter | None = None,
                  cache: RequestCache | None = None, prices: tuple[float, float] | None = None,
-                 policy: RetryPolicy | None = None) -> None:
+                 policy: RetryPolicy | None = None, priced: bool = True) -> None:
+        """``prices``: USD per million (input, output) tokens; ``priced=False``: the price is unknown,
+        so calls are counted as unpriced (shown as n/a), never as free."""
         self.config = config
         self.backend = backend
         self.limiter: Limiter = limiter or RateLimiter(rpm=config.rpm, tpm=config.tpm,
@@ -36,6 +39,11 @@ class Client:
                                               adaptive=config.adaptive)
         self.cache = cache
         self.prices = prices or (config.price_in_per_mtok, config.price_out_per_mtok)
+        self.priced = priced
+        offered: tuple[Mode, ...] = getattr(backend, "structured_modes", MODES)
+        check_mode(config.name, config.structured, offered)
+        self.formats = Negotiator(f"{config.name}", fixed=config.structured, offered=offered)
+        """How this (endpoint, model) takes structured output; see ``hadron.llm.formats``."""
         self.policy = policy or RetryPolicy(max_retries=config.max_retries, base_s=config.backoff_s,
                                             cap_s=config.backoff_cap_s)
         self._own_timer = not getattr(backend, "enforces_timeout", False)
@@ -70,9 +78,40 @@ class Client:
             hit = await self.cache.get(request, key=key)
             if hit is not None and usable(hit, accept):
                 return hit
-        completion = await self._retried(request)
+        completion = await self._think_more(request, await self._negotiated(request))
         if self.cache is not None and usable(completion, accept):
             await self.cache.put(request, completion, key=key)
+        return completion
+
+    async def _negotiated(self, request: ChatRequest) -> Completion:
+        """Send ``request`` in the structured-output mode this server takes, moving on at a refusal.
+
+        The cache key stays that of the step's own request, so a rerun replays without asking."""
+        while True:
+            sent, mode = self.formats.render(request)
+            try:
+                return await self._retried(sent)
+            except FormatRefused as err:
+                if mode is None or not self.formats.refused(mode, err):
+                    raise
+
+    async def _think_more(self, request: ChatRequest, completion: Completion) -> Completion:
+        """A reasoning model that spent the whole budget thinking is asked again with twice the
+        ``max_tokens`` (up to ``thinking_max_tokens``); each such call counts as a re-ask, and the
+        answer carries the usage of every call it took."""
+        budget = request.max_tokens
+        cap = self.config.thinking_max_tokens
+        while (budget is not None and completion.finish_reason == "length" and completion.reasoning
+               and not completion.text.strip() and not completion.tool_calls and budget < cap):
+            budget = min(cap, budget * 2)
+            retry = await self._negotiated(dataclasses.replace(request, max_tokens=budget))
+            retry.reasks += completion.reasks + 1
+            retry.attempts += completion.attempts
+            retry.latency_s += completion.latency_s
+            retry.cost_usd += completion.cost_usd
+            retry.usage = TokenUsage(completion.usage.prompt_tokens + retry.usage.prompt_tokens,
+                                     completion.usage.completion_tokens + retry.usage.completion_tokens)
+            completion = retry
         return completion
 
     async def lookup(self, request: ChatRequest, accept: Accept | None = None) -> Completion | None:
@@ -112,6 +151,7 @@ class Client:
         price_in, price_out = self.prices
         completion.cost_usd = (completion.usage.prompt_tokens * price_in
                                + completion.usage.completion_tokens * price_out) / 1e6
+        completion.priced = self.priced
         return completion
 
     @staticmethod

@@ -8,7 +8,7 @@ that holds one.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -57,6 +57,11 @@ class ModelConfig(BaseModel):
     price_out_per_mtok: float = Field(default=0.0, ge=0)
     extra_body: dict[str, Any] = Field(default_factory=dict)
     """Extra JSON fields merged into every request body (``top_k``, provider routing, ...)."""
+    structured: Literal["json_schema", "json_object", "grammar", "none"] | None = None
+    """How to ask for JSON; unset: negotiated per run (``hadron.llm.formats``), set: always this way."""
+    thinking_max_tokens: int = Field(default=8192, ge=0)
+    """A reasoning model that spent its whole ``max_tokens`` thinking (empty answer, finish_reason
+    ``length``) is asked again with twice the budget, up to this many tokens (0: never)."""
 
     @model_validator(mode="before")
     @classmethod

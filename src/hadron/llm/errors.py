@@ -8,11 +8,16 @@
      │    ├── Disconnected   connection refused / reset / closed early
      │    └── MalformedResponse  body is not the JSON we expect (truncated, empty choices)
      └── Rejected            400/401/403/404/422: fail fast, retrying cannot help
+          ├── FormatRefused  the server does not take this structured-output format: ask in the next
+          │                  one (``hadron.llm.formats``); never retried as it is
+          └── MemberFatal    401/403, or 404 for an unknown model: no request to this endpoint can
+               │             succeed, so a pool disables the member for the run
+               └── PoolExhausted  every member of a pool is fatal: the run stops (``FatalError``)
 """
 
 from __future__ import annotations
 
-from hadron.errors import HadronError
+from hadron.errors import FatalError, HadronError
 
 
 class LLMError(HadronError):
@@ -66,3 +71,19 @@ class RetriesExhausted(LLMError):
         super().__init__(message)
         self.attempts = attempts
         self.last = last
+
+
+class FormatRefused(Rejected):
+    """The server refused the request's structured-output format (``response_format`` or ``grammar``).
+
+    Raised by backends only for a request that carried one; the client downgrades to the next format
+    and asks again (``hadron.llm.formats``)."""
+
+
+class MemberFatal(Rejected):
+    """Every request to this endpoint and model would fail the same way (bad key, no access, unknown
+    model): a pool stops using the member for the rest of the run."""
+
+
+class PoolExhausted(MemberFatal, FatalError):
+    """Every member of a pool is fatal: no row can be answered, so the run stops."""

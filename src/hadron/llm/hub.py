@@ -15,6 +15,7 @@ from hadron.llm.chat import ChatModel, Completer
 from hadron.llm.client import Client
 from hadron.llm.config import ModelConfig, PoolConfig, parse_spec
 from hadron.llm.pool import Pool
+from hadron.llm.prices import model_prices
 from hadron.llm.ratelimit import Limiter, RateLimiter
 from hadron.llm.registry import create_backend
 
@@ -50,9 +51,17 @@ class ModelHub:
     def client(self, config: ModelConfig) -> Client:
         key = config.model_dump_json()
         if key not in self._clients:
+            prices = self._prices(config)
             self._clients[key] = Client(config, create_backend(config), limiter=self._limiter(config),
-                                        cache=self.cache, prices=self._prices(config))
+                                        cache=self.cache, prices=prices or (0.0, 0.0),
+                                        priced=prices is not None)
         return self._clients[key]
+
+    def structured_choices(self) -> dict[str, dict[str, object]]:
+        """How each model that was asked for JSON takes it (``hadron.llm.formats``), by model name:
+        the run's manifest and stats record this."""
+        return {client.name: client.formats.describe() for client in self._clients.values()
+                if client.formats.used}
 
     def _pool(self, config: PoolConfig) -> Pool:
         return Pool(config, {member.name: self.client(member.model) for member in config.members})
@@ -63,10 +72,11 @@ class ModelHub:
             self._limiters[key] = self._make_limiter(config)
         return self._limiters[key]
 
-    def _prices(self, config: ModelConfig) -> tuple[float, float]:
-        if config.price_in_per_mtok or config.price_out_per_mtok:
-            return config.price_in_per_mtok, config.price_out_per_mtok
-        return self.prices.get(config.model, (0.0, 0.0))
+    def _prices(self, config: ModelConfig) -> tuple[float, float] | None:
+        """The config's prices, the hub's for this model id, the price table's, or None (unknown)."""
+        if not (config.price_in_per_mtok or config.price_out_per_mtok) and config.model in self.prices:
+            return self.prices[config.model]
+        return model_prices(config)
 
     async def aclose(self) -> None:
         for client in self._clients.values():

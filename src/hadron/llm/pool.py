@@ -3,21 +3,27 @@
 Each row goes to one member chosen by weight from ``stable_hash(route_key)``, so reruns route the
 same way. When that member fails persistently (retries exhausted, timeout, disconnected) the call
 moves on in the pool's preferred order and the row still completes; the failed member is tried last
-for ``cooldown_s`` so later rows do not each pay its retry budget.
+for ``cooldown_s`` so later rows do not each pay its retry budget. A member-fatal rejection (401, 403,
+404: bad key, no access, unknown model) disables the member for the run, with one log line; its rows
+go to the next member. When every member is disabled the pool raises ``PoolExhausted`` and the run stops.
+A plain rejection (400) fails only that call.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
 from hadron.core import stable_hash
 from hadron.llm.client import Client
 from hadron.llm.config import PoolConfig
-from hadron.llm.errors import Disconnected, LLMError, RetriesExhausted, Timeout
+from hadron.llm.errors import Disconnected, LLMError, MemberFatal, PoolExhausted, RetriesExhausted, Timeout
 from hadron.llm.types import Accept, ChatRequest, Completion
 
 FAILOVER_ERRORS = (RetriesExhausted, Timeout, Disconnected)
+
+log = logging.getLogger("hadron.llm")
 
 
 class Pool:
@@ -28,6 +34,8 @@ class Pool:
         """Member name -> client, for every member in ``config``."""
         self._clock = clock
         self._down_until: dict[str, float] = {}
+        self.disabled: dict[str, str] = {}
+        """Members disabled for the run (member-fatal rejection) -> why."""
         self._failover = [member.name for member in config.failover_order()]
         self._weights = [(member.name, member.weight) for member in config.members]
 
@@ -54,6 +62,7 @@ class Pool:
                 break
             point -= weight
         order = [primary, *(name for name in self._failover if name != primary)]
+        order = [name for name in order if name not in self.disabled]
         now = self._clock()
         return sorted(order, key=lambda name: self._down_until.get(name, 0.0) > now)  # stable: healthy first
 
@@ -67,8 +76,14 @@ class Pool:
         last: LLMError | None = None
         failed_attempts = 0
         for name in order:
+            if name in self.disabled:  # disabled by a concurrent call since the route was made
+                continue
             try:
                 completion = await self.members[name].complete(request, use_cache=False, accept=accept)
+            except MemberFatal as err:
+                self._disable(name, err)
+                last = err
+                continue
             except FAILOVER_ERRORS as err:
                 self._down_until[name] = self._clock() + self.config.cooldown_s
                 failed_attempts += err.attempts if isinstance(err, RetriesExhausted) else 1
@@ -77,5 +92,13 @@ class Pool:
             self._down_until.pop(name, None)
             completion.attempts += failed_attempts  # every request made counts, on any member
             return completion
+        if len(self.disabled) == len(self.members):
+            raise PoolExhausted(f"pool {self.name!r}: every member is unusable: "
+                                + "; ".join(self.disabled.values()))
         assert last is not None
         raise last
+
+    def _disable(self, name: str, error: MemberFatal) -> None:
+        if name not in self.disabled:
+            self.disabled[name] = str(error)
+            log.warning("pool %s: member %s disabled for this run: %s", self.name, name, error)

@@ -80,6 +80,15 @@ class Completion:
     cost_usd: float = 0.0
     served_by: str = ""
     """Which pool member answered (the spec string); equals ``model`` outside pools."""
+    reasks: int = 0
+    """Calls re-asked inside this one (a reasoning model that ran out of ``max_tokens``)."""
+    priced: bool = True
+    """False when the model's price is unknown: ``cost_usd`` is then 0 but means n/a, not free."""
+
+    @property
+    def truncated(self) -> bool:
+        """The answer was cut off by ``max_tokens`` (or the context)."""
+        return self.finish_reason == "length"
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as plain data (values shared, not copied: this is serialized right away)."""

@@ -14,7 +14,7 @@ from typing import IO, Any, Literal
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from hadron.llm.accounting import Meter
+from hadron.llm.accounting import Meter, cost_text
 from hadron.redact import redact
 from hadron.runtime.records import utc_now
 from hadron.runtime.stats import RunStats
@@ -91,7 +91,8 @@ class Reporter:
         tally = self.meter.total
         elapsed = max(time.monotonic() - self.started, 1e-6)
         return {"failed": self.stats.rows_failed, "calls": tally.calls, "hits": tally.cache_hits,
-                "tps": f"{tally.completion_tokens / elapsed:.1f}", "cost": f"{tally.cost_usd:.4f}",
+                "tps": f"{tally.completion_tokens / elapsed:.1f}",
+                "cost": cost_text(tally.paid_usd, tally.unpriced),
                 "total_text": "?" if self.total is None else str(self.total)}
 
     @property

@@ -20,6 +20,7 @@ from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 from hadron.core import Reject, Row, stable_hash
+from hadron.errors import FatalError
 from hadron.runtime.dag import Dag
 from hadron.runtime.records import ErrorRecord, Outcome, RejectRecord
 from hadron.runtime.stats import RunStats
@@ -182,7 +183,7 @@ class _Run:
                                      f"({', '.join(dag.children[name])})")
                 return Routed(row, branch), changed
             output = await step.process(row, ctx)
-        except (_Abort, asyncio.CancelledError):
+        except (_Abort, asyncio.CancelledError, FatalError):  # FatalError: no later row can succeed
             raise
         except Exception as exc:
             raise _Abort(self, ErrorRecord.of(exc, row_id=self.id, source_id=self.source_id, step=name)

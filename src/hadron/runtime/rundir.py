@@ -233,14 +233,17 @@ class RunDir:
             sink.put_text(MANIFEST, text)
         return manifest
 
-    def add_stats(self, stats: RunStats, models: dict[str, dict[str, Any]]) -> None:
-        """Add this session's counts and model tallies to ``stats.json`` (the sum over sessions)."""
+    def add_stats(self, stats: RunStats, models: dict[str, dict[str, Any]],
+                  structured: dict[str, Any] | None = None) -> None:
+        """Add this session's counts and model tallies to ``stats.json`` (the sum over sessions);
+        ``structured``: how each model took structured output (``ModelHub.structured_choices``)."""
         from hadron.runtime.stats import RunStats, add_tallies, session_keys
 
         before = self.read_stats()
         total = RunStats.from_dict(before) + stats if before else stats
         sections = {key: value for key, value in before.items() if key not in session_keys()}
-        data = {**total.to_dict(), "models": add_tallies(before.get("models", {}), models), **sections}
+        data = {**total.to_dict(), "models": add_tallies(before.get("models", {}), models), **sections,
+                "structured": {**before.get("structured", {}), **(structured or {})}}
         atomic_write_text(self.stats_path, json.dumps(data, indent=2))
 
     def write_stats_section(self, name: str, value: dict[str, Any]) -> None:

@@ -191,7 +191,7 @@ class Session:
                     self.journal.rebuild(rejects=False)
                 self._write_manifest()
                 models = {role: tally_dict(t) for role, t in self.hub.meter.by_role().items()}
-                self.run_dir.add_stats(self.stats, models)
+                self.run_dir.add_stats(self.stats, models, structured=self.hub.structured_choices())
                 self._write_state(clean=True)
                 self.run_dir.finish(self.log)
             if self.log is not None:

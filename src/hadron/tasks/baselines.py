@@ -92,7 +92,8 @@ async def single_shot(prompt: Prompt, row_id: str, hub: ModelHub,
     return MethodColumns(
         method="single_shot", generation=draft.text.strip(),
         final_source=FinalSource(candidate="A", pass_=0), converged=True, passes=0,
-        settings=config.settings(), reasoning=ledger.reasoning, usage=ledger.usage_records())
+        settings=config.settings(), truncated=draft.truncated, reasoning=ledger.reasoning,
+        usage=ledger.usage_records())
 
 
 async def best_of_n(prompt: Prompt, row_id: str, hub: ModelHub,
@@ -128,7 +129,8 @@ async def best_of_n(prompt: Prompt, row_id: str, hub: ModelHub,
     return MethodColumns(
         method="best_of_n", generation=samples[int(winner)],
         final_source=FinalSource(candidate="sample", pass_=0, index=int(winner)), converged=not void,
-        passes=1, settings=config.settings(), trace=[record], reasoning=ledger.reasoning,
+        passes=1, settings=config.settings(), truncated=completions[int(winner)].truncated,
+        trace=[record], reasoning=ledger.reasoning,
         usage=ledger.usage_records())
 
 

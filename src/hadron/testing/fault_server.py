@@ -32,9 +32,15 @@ from hadron.errors import ConfigError
 from hadron.testing.answers import digest, expected_reply, last_user_text, value_for_schema
 
 FAULT_KINDS = ("rate_limit", "rate_limit_bare", "unavailable", "server_error", "hang", "reset",
-               "truncated", "malformed", "empty_choices")
+               "truncated", "malformed", "empty_choices", "not_completion")
 """429 with Retry-After, 429 without, 503, 500, no answer until ``hang_s``, connection closed with no
-answer, body cut off mid-way, body that is not JSON, a completion with ``choices: []``."""
+answer, body cut off mid-way, body that is not JSON, a completion with ``choices: []``, a 200 whose JSON
+body is something else (a proxy's status page)."""
+
+REFUSAL_BODIES = {
+    500: "1 validation error: response_format.type: Input should be 'text' or 'json_object'",
+}
+"""What a server says when it refuses a structured-output format, by status (500: llama-cpp-python's)."""
 
 Latency = float | tuple[float, float] | Callable[[random.Random], float]
 """Fixed seconds, a uniform (low, high) range, or a function of a seeded RNG."""
@@ -60,6 +66,7 @@ class FaultServer:
                  retry_after_s: float = 1.0, hang_s: float = 600.0, status: int | None = None,
                  reasoning: Literal["think", "field"] | None = None, model: str = "fault-model",
                  reply_words: int = 0, reply: Reply | None = None, record: bool = True,
+                 refuse: Mapping[str, int] | None = None, think_tokens: int = 0,
                  port: int = 0) -> None:
         self.faults = dict(faults or {})
         unknown = set(self.faults) - set(FAULT_KINDS)
@@ -85,6 +92,12 @@ class FaultServer:
         """Scripts the content (e.g. judge ballots); it must be a pure function of the body so a
         repeated request gets the same answer. Usage is counted from whatever it returns."""
         self.record = record
+        self.refuse = dict(refuse or {})
+        """Structured-output modes this server refuses (``json_schema``, ``json_object``, ``grammar``)
+        -> the HTTP status it answers them with, like servers that do not take them."""
+        self.think_tokens = think_tokens
+        """A reasoning model: it thinks this many tokens before answering; a ``max_tokens`` below that
+        gets reasoning, empty content and finish_reason ``length`` (needs ``reasoning``)."""
         self.port = port
         self._records: list[RecordedRequest] = []
         self._lock = threading.Lock()
@@ -185,6 +198,9 @@ class FaultServer:
         self._remember(RecordedRequest(arrival, request.path, body, fault, dict(request.headers)))
         if self.status:
             return _error(self.status, f"configured to answer {self.status}")
+        refused = self.refuse.get(structured_mode(body) or "")
+        if refused:
+            return _error(refused, REFUSAL_BODIES.get(refused, "unsupported response_format"))
         if fault in _INSTANT:
             return _INSTANT[fault](self)
         if fault == "hang":
@@ -201,6 +217,8 @@ class FaultServer:
             return await _truncated(request, payload)
         if fault == "malformed":
             return web.Response(body=payload[: len(payload) // 2], content_type="application/json")
+        if fault == "not_completion":
+            return web.json_response({"status": "ok", "service": "a proxy"})
         if fault == "empty_choices":
             data = json.loads(payload)
             data["choices"] = []
@@ -238,22 +256,35 @@ class FaultServer:
         if fmt.get("type") == "json_schema":
             schema = (fmt.get("json_schema") or {}).get("schema") or {}
             message["content"] = json.dumps(value_for_schema(schema, content))
+        elif fmt.get("type") == "json_object" and isinstance(fmt.get("schema"), dict):
+            message["content"] = json.dumps(value_for_schema(fmt["schema"], content))
         elif fmt.get("type") == "json_object":
             message["content"] = json.dumps({"answer": content})
         scripted = self.reply(body) if self.reply is not None else None
         if scripted is not None:
             message["content"] = scripted
+        thoughts = f"thinking about {digest(text)}"
+        finish_reason = "stop"
+        budget = body.get("max_tokens")
+        if self.think_tokens:
+            thoughts = " ".join(["hmm"] * self.think_tokens)
+            if isinstance(budget, int) and budget <= self.think_tokens:  # spent it all thinking
+                thoughts = " ".join(["hmm"] * budget)
+                message["content"], finish_reason = "", "length"
         if self.reasoning == "think":
-            message["content"] = f"<think>thinking about {digest(text)}</think>{message['content']}"
+            close = "</think>" if finish_reason == "stop" else ""
+            message["content"] = f"<think>{thoughts}{close}{message['content']}"
         elif self.reasoning == "field":
-            message["reasoning_content"] = f"thinking about {digest(text)}"
+            message["reasoning_content"] = thoughts
         completion_tokens = len(str(message["content"]).split())
+        if self.think_tokens and self.reasoning == "field":
+            completion_tokens += len(thoughts.split())
         await asyncio.sleep(self._latency(rng) + completion_tokens / (self.tokens_per_s or float("inf")))
         prompt_tokens = len(canonical_json(body["messages"])) // 4
         return json.dumps({
             "id": f"chatcmpl-{digest(canonical_json(body))}", "object": "chat.completion",
             "created": int(time.time()), "model": body.get("model") or self.model,
-            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+            "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
             "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                       "total_tokens": prompt_tokens + completion_tokens},
         }).encode()
@@ -264,6 +295,14 @@ class FaultServer:
         if isinstance(self.latency_s, tuple):
             return rng.uniform(*self.latency_s)
         return self.latency_s
+
+
+def structured_mode(body: dict[str, Any]) -> str | None:
+    """How a request asks for structured output: ``grammar``, a ``response_format`` type, or None."""
+    if body.get("grammar"):
+        return "grammar"
+    fmt = body.get("response_format")
+    return str(fmt.get("type")) if isinstance(fmt, dict) else None
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:

@@ -189,7 +189,8 @@ async def test_row_records_roles_usage_and_settings(fake_models: Callable[..., F
     out = await run(fake_models(Fake(judge=prefer("beta-1", "alpha"))))
     row = out.to_columns()
     assert set(row) == {"method", "generation", "final_source", "converged", "passes", "settings", "trace",
-                        "reasoning", "usage"}
+                        "reasoning", "usage", "truncated"}
+    assert row["truncated"] is False
     assert set(row["usage"]) == {"teacher", "critic", "author_b", "synthesizer", "judge"}
     assert row["usage"]["critic"]["calls"] == 3 and row["usage"]["judge"]["calls"] == 9
     assert {"judge"} == {r["role"] for r in row["reasoning"]}
@@ -197,9 +198,10 @@ async def test_row_records_roles_usage_and_settings(fake_models: Callable[..., F
     assert set(entry) == {"pass", "incumbent", "critique", "b", "ab", "ballots", "borda", "winner", "margin",
                           "void", "short_circuit"}
     assert set(entry["ballots"][0]) == {"judge", "model", "permutation", "raw", "reasoning",
-                                        "reasoning_truncated", "ranking", "valid", "asks", "error", "design",
-                                        "slot", "swap", "disagreed"}
+                                        "reasoning_truncated", "ranking", "valid", "finish_reason", "asks",
+                                        "error", "design", "slot", "swap", "disagreed"}
     assert entry["ballots"][0]["design"] == "latin" and entry["ballots"][0]["swap"] is None
+    assert entry["critique"]["finish_reason"] == "stop"
     assert row["settings"]["models"]["judges"] == [out.settings["models"]["teacher"]] * 3
     assert MethodColumns.model_validate(row) == out
 

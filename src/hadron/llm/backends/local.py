@@ -23,6 +23,7 @@ from hadron.errors import ConfigError
 from hadron.llm.backends.base import BackendDefaults
 from hadron.llm.config import ModelConfig
 from hadron.llm.errors import Rejected
+from hadron.llm.formats import grammar_safe
 from hadron.llm.reasoning import split_reasoning
 from hadron.llm.types import ChatRequest, Completion, TokenUsage
 
@@ -117,29 +118,6 @@ def llama_response_format(fmt: dict[str, Any] | None) -> dict[str, Any] | None:
     raise Rejected(f"unsupported response_format type {fmt.get('type')!r}; use json_schema or json_object")
 
 
-_UNBOUNDED_KEYWORDS = frozenset({"maxLength", "minLength", "pattern"})
-_MAX_ITEMS_IN_GRAMMAR = 16
-
-
-def grammar_safe(schema: Any) -> Any:
-    """The schema without the keywords llama.cpp expands into huge repetition rules.
-
-    ``maxLength: 2000`` becomes 2,000 nested optional rules; llama.cpp's grammar parser then fails and
-    the process segfaults instead of raising. Constrained decoding only has to guarantee the structure
-    (keys, types, enums): the caller still validates the parsed value against the full schema and
-    re-asks, so dropping these bounds loses nothing.
-    """
-    if isinstance(schema, list):
-        return [grammar_safe(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    safe = {key: grammar_safe(value) for key, value in schema.items() if key not in _UNBOUNDED_KEYWORDS}
-    for key in ("minItems", "maxItems"):
-        if isinstance(safe.get(key), int) and safe[key] > _MAX_ITEMS_IN_GRAMMAR:
-            del safe[key]
-    return safe
-
-
 @dataclass(slots=True)
 class _Loaded:
     llama: Any
@@ -186,6 +164,9 @@ class LocalBackend:
     """A GGUF model answered in process. Constrains JSON to a schema; no native tool calling."""
 
     supports_schema = True
+    structured_modes = ("json_schema", "json_object", "none")
+    """Both JSON forms compile to a grammar here; a raw ``grammar`` field is never passed on (an invalid
+    one crashes the process)."""
     supports_tools = False
     """SmolLM2's template ignores ``tools``; tool calls are parsed from its text by the agentic task."""
     defaults: ClassVar[BackendDefaults] = LOCAL_DEFAULTS

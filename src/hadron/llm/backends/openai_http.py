@@ -19,8 +19,10 @@ from hadron.errors import ConfigError
 from hadron.llm.config import ModelConfig
 from hadron.llm.errors import (
     Disconnected,
+    FormatRefused,
     LLMError,
     MalformedResponse,
+    MemberFatal,
     RateLimited,
     Rejected,
     ServerError,
@@ -38,9 +40,32 @@ _HINTS = {
 """What to fix for a rejection; ``{var}`` is the API key variable's name."""
 
 
+FATAL_STATUSES = frozenset({401, 403, 404})
+"""Bad key, no access, unknown model or URL: no request to this endpoint can succeed."""
+REFUSAL_STATUSES = frozenset({400, 422})
+"""What a server answers to a request field it does not take."""
+
+
+def format_refused(status: int, body: bytes, request: ChatRequest) -> bool:
+    """Did the server refuse the request's structured-output format?
+
+    A 400 or 422 to a request that carried one. The single exception to "typed errors, never message
+    text": llama-cpp-python's server validates ``response_format`` after routing and answers a
+    ``json_schema`` type with HTTP 500 whose body names ``response_format`` (seen with 0.3.x:
+    ``response_format.type: Input should be 'text' or 'json_object'``); that 500 is a refusal too,
+    never a transient failure."""
+    if request.response_format is None and "grammar" not in request.extra_body:
+        return False
+    if status in REFUSAL_STATUSES:
+        return True
+    return status == 500 and b"response_format" in body
+
+
 class OpenAIHTTPBackend:
     supports_schema = True
     supports_tools = True
+    structured_modes = ("json_schema", "json_object", "grammar", "none")
+    """Every mode: the server's answer decides (``hadron.llm.formats``)."""
     enforces_timeout = True
     """aiohttp's ``ClientTimeout(total=timeout_s)`` covers the whole call, reading the body included."""
 
@@ -74,7 +99,7 @@ class OpenAIHTTPBackend:
             async with self._client().post(self.url, json=request.to_openai()) as response:
                 body = await response.read()
                 if response.status != 200:
-                    raise self._status_error(response.status, response.headers, body)
+                    raise self._status_error(response.status, response.headers, body, request)
         except LLMError:
             raise
         except TimeoutError as err:  # asyncio's and aiohttp's (ServerTimeoutError) timeouts alike
@@ -85,11 +110,13 @@ class OpenAIHTTPBackend:
             raise ConfigError(f"model {self.config.name!r} has an invalid URL: {self.url}") from err
         except aiohttp.ClientError as err:
             raise Disconnected(f"{self.config.name}: {type(err).__name__}: {err}") from err
-        return parse_completion(body, request.model, self.config.name)
+        return parse_completion(body, request.model, self.endpoint)
 
-    def _status_error(self, status: int, headers: Any, body: bytes) -> LLMError:
+    def _status_error(self, status: int, headers: Any, body: bytes, request: ChatRequest) -> LLMError:
         detail = _error_detail(body)
         where = f"{self.config.name}: HTTP {status}"
+        if format_refused(status, body, request):
+            return FormatRefused(f"{where} refused the structured-output format{detail}", status=status)
         if status == 429:
             return RateLimited(f"{where} rate limited{detail}", retry_after=retry_after(headers))
         if status >= 500:
@@ -100,7 +127,8 @@ class OpenAIHTTPBackend:
         if hint is not None:
             env = self.config.api_key_env
             hint = hint.format(var=f"${env}" if env else "the server's settings")
-        return Rejected(f"{where} rejected the request{detail}", status=status, hint=hint)
+        error = MemberFatal if status in FATAL_STATUSES else Rejected
+        return error(f"{where} rejected the request{detail}", status=status, hint=hint)
 
     async def aclose(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -138,24 +166,32 @@ def _error_detail(body: bytes) -> str:
         error = data.get("error") if isinstance(data, dict) else None
         message = error.get("message") if isinstance(error, dict) else error
         text = str(message if message is not None else data)
+    text = " ".join(text.split())  # one line: servers put tracebacks in their error bodies
     return f": {text[:300]}" if text else ""
 
 
 def parse_completion(body: bytes, model: str, name: str) -> Completion:
-    """A chat-completions body as a Completion; anything unexpected is MalformedResponse."""
+    """A chat-completions body as a Completion; anything unexpected is MalformedResponse naming
+    ``name`` (the endpoint) and what was wrong, in one line."""
     try:
         data = json.loads(body)
     except ValueError as err:
         raise MalformedResponse(f"{name}: the body is not JSON ({len(body)} bytes)") from err
-    choices = data.get("choices") if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        raise MalformedResponse(f"{name}: the body is JSON but not a chat completion "
+                                f"(a {type(data).__name__})")
+    choices = data.get("choices")
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-        raise MalformedResponse(f"{name}: the answer has no choices")
+        keys = ", ".join(sorted(map(str, data))[:6]) or "none"
+        raise MalformedResponse(f"{name}: the body is not a chat completion: no choices (keys: {keys})")
     message = choices[0].get("message")
     if not isinstance(message, dict):
         raise MalformedResponse(f"{name}: the first choice has no message")
     text, think = split_reasoning(message.get("content") or "")
     field = message.get("reasoning_content") or message.get("reasoning")
     usage = data.get("usage") or {}
+    if not isinstance(usage, dict):
+        raise MalformedResponse(f"{name}: the completion's usage is not an object")
     return Completion(
         text=text,
         model=str(data.get("model") or model),

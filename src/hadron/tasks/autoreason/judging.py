@@ -74,6 +74,8 @@ class _Asked:
     ranking: list[str] | None
     asks: int
     error: str | None
+    finish_reason: str | None = None
+    """Of the last ask."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,8 @@ class JudgePanel:
         record = BallotRecord(
             judge=judge, model=first.model, permutation=first.permutation, raw=first.raw,
             reasoning=kept, reasoning_truncated=cut, ranking=first.ranking, valid=first.ranking is not None,
-            asks=first.asks, error=first.error, design=slot.design, slot=slot.index)
+            finish_reason=first.finish_reason, asks=first.asks, error=first.error, design=slot.design,
+            slot=slot.index)
         if second is None:
             return record
         record.swap = SwapAsk(permutation=second.permutation, raw=second.raw, ranking=second.ranking,
@@ -153,7 +156,7 @@ class JudgePanel:
             ledger.note(role, pass_index, reasoning, index=judge)
         return _Asked(model=call.served_by(completions[-1]), permutation=perm, raw=completions[-1].text,
                       reasoning=reasoning, ranking=map_back(parsed.order, perm) if parsed.order else None,
-                      asks=len(completions), error=parsed.error)
+                      asks=len(completions), error=parsed.error, finish_reason=completions[-1].finish_reason)
 
     async def _ask_json(self, call: RoleCall, messages: list[Message], label_set: tuple[str, ...], *,
                         row_id: str, seed: int, judge: int, role: Role,

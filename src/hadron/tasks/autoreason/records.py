@@ -43,6 +43,8 @@ class RoleText(_Record):
     text: str
     reasoning: str | None = None
     model: str
+    finish_reason: str | None = None
+    """Why the call stopped (``length``: cut off by ``max_tokens``)."""
 
 
 class SynthesisText(RoleText):
@@ -52,6 +54,8 @@ class SynthesisText(RoleText):
 class Incumbent(_Record):
     text: str
     source: PassSource
+    truncated: bool = False
+    """The call that wrote the text was cut off by ``max_tokens``."""
 
 
 class SwapAsk(_Record):
@@ -78,6 +82,8 @@ class BallotRecord(_Record):
     """Candidates best first, mapped back through the permutation; null when unreadable. A ballot
     voided by its consistency re-ask keeps its ranking: count ``valid`` ballots, not rankings."""
     valid: bool
+    finish_reason: str | None = None
+    """Of the last ask."""
     asks: int
     """1 = valid (or given up) on the first ask; each re-ask adds one."""
     error: str | None = None
@@ -128,6 +134,9 @@ class UsageRecord(_Record):
     completion_tokens: int = 0
     cost_usd: float = 0.0
     seconds: float = 0.0
+    truncated: int = 0
+    saved_usd: float = 0.0
+    unpriced: int = 0
 
 
 class MethodColumns(_Record):
@@ -139,6 +148,8 @@ class MethodColumns(_Record):
     converged: bool
     passes: int
     settings: dict[str, Any]
+    truncated: bool = False
+    """``generation`` came from a call cut off by ``max_tokens``: exports skip it unless asked."""
     trace: list[SamplingPass | PassRecord] = Field(default_factory=list)
     reasoning: list[ReasoningEntry] = Field(default_factory=list)
     usage: dict[str, UsageRecord] = Field(default_factory=dict)

@@ -45,6 +45,8 @@ class RunSummary(BaseModel):
     valid_after_reasks: int = 0
     void_passes: int = 0
     short_circuits: int = 0
+    truncated: int = 0
+    """Rows whose final text came from a call cut off by ``max_tokens``."""
     position_bias: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Per judge model and ``all``: ballots, first_shown, share, ci95, chance, follows_order."""
     consistency: Consistency = Field(default_factory=Consistency)
@@ -102,6 +104,7 @@ def summarize(rows: Iterable[Mapping[str, Any]], *, failed: int = 0) -> RunSumma
         summary.rows += 1
         summary.converged += bool(row.get("converged"))
         summary.passes += int(row.get("passes") or 0)
+        summary.truncated += bool(row.get("truncated"))
         finals[str((row.get("final_source") or {}).get("candidate", "?"))] += 1
         for entry in row.get("trace") or []:
             summary.void_passes += bool(entry.get("void"))

@@ -101,7 +101,8 @@ async def first_draft(teacher: RoleCall, ledger: Ledger, prompt: Prompt, row_id:
 
 def role_text(completion: Completion) -> RoleText:
     return RoleText(text=completion.text.strip(), reasoning=completion.reasoning,
-                    model=completion.served_by or completion.model)
+                    model=completion.served_by or completion.model,
+                    finish_reason=completion.finish_reason)
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,8 @@ class Tournament:
         ledger = Ledger()
         draft = await first_draft(self.teacher, ledger, conversation, row_id)
         prompt = transcript(conversation)
-        incumbent = Incumbent(text=draft.text.strip(), source=PassSource(candidate="A", pass_=0))
+        incumbent = Incumbent(text=draft.text.strip(), source=PassSource(candidate="A", pass_=0),
+                              truncated=draft.truncated)
         trace: list[PassRecord] = []
         state = TournamentState(passes=0, streak=0)
         while not self.stop(state):
@@ -153,14 +155,16 @@ class Tournament:
                 challenger = record.b if winner == "B" else record.ab
                 assert challenger is not None  # a judged pass always has both challengers
                 incumbent = Incumbent(text=challenger.text,
-                                      source=PassSource(candidate=winner, pass_=record.pass_))
+                                      source=PassSource(candidate=winner, pass_=record.pass_),
+                                      truncated=challenger.finish_reason == "length")
                 streak = 0
             state = TournamentState(passes=record.pass_, streak=streak, cost_usd=ledger.cost_usd)
         return MethodColumns(
             method="autoreason", generation=incumbent.text,
             final_source=FinalSource(candidate=incumbent.source.candidate, pass_=incumbent.source.pass_),
             converged=state.streak >= self.config.k, passes=state.passes, settings=self.settings(),
-            trace=list(trace), reasoning=ledger.reasoning, usage=ledger.usage_records())
+            truncated=incumbent.truncated, trace=list(trace), reasoning=ledger.reasoning,
+            usage=ledger.usage_records())
 
     def settings(self) -> dict[str, object]:
         settings = self.config.settings()
