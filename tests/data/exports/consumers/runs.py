@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 import shutil
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
-from hadron.llm.types import ChatRequest
+from hadron.llm.types import ChatRequest, Completion
 from hadron.runtime.pipeline import Pipeline
 from hadron.tasks.autoreason.step import AutoReason
 from hadron.testing import register_scripted, unregister_scripted
@@ -71,12 +72,13 @@ class Tournament:
                 "synth": f"<think>merge both {n}</think>gamma-{n}"}[role]
 
 
-async def scripted_autoreason(root: Path) -> Path:
-    name = "consumers-tournament"
-    register_scripted(name, Tournament())
+async def scripted_autoreason(root: Path, roles: Callable[[ChatRequest], str | Completion] | None = None,
+                              name: str = "scripted") -> Path:
+    """The tournament over ``PROMPTS`` with ``roles`` (default ``Tournament()``) in ``root / name``."""
+    register_scripted(name, roles or Tournament())
     try:
         step = AutoReason(model=f"scripted:{name}", max_passes=2)
-        await Pipeline(PROMPTS, [step]).run(root / "scripted", progress="quiet")
+        await Pipeline(PROMPTS, [step]).run(root / name, progress="quiet")
     finally:
         unregister_scripted(name)
-    return root / "scripted"
+    return root / name
