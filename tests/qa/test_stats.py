@@ -5,16 +5,8 @@ from typing import Any
 import pytest
 
 from hadron.qa import fields as rf
-from hadron.qa.stats import (
-    RunSummary,
-    ballot_counts,
-    categorical_leaves,
-    judged_passes,
-    models_by_role,
-    numeric_leaves,
-    pass_margins,
-    summarize,
-)
+from hadron.qa.stats import RunSummary, categorical_leaves, models_by_role, numeric_leaves, summarize
+from hadron.tasks.autoreason.summary import TournamentStats, judged_passes, pass_margins
 
 
 def test_judged_passes_skip_void_and_short_circuit(autoreason_rows: list[dict[str, Any]]) -> None:
@@ -28,7 +20,9 @@ def test_margins_and_ballots_of_one_row(autoreason_rows: list[dict[str, Any]]) -
     capped = next(r for r in autoreason_rows if r["id"] == "p003")
     assert pass_margins(capped) == [3, 3, 1]
     # 4 passes x 3 judges; pass 1 had two invalid ballots, each asked twice.
-    assert ballot_counts(capped) == {"ballots": 12, "valid": 10, "invalid": 2, "reasks": 2}
+    one = TournamentStats()
+    one.add_row(capped)
+    assert one.ballots == {"ballots": 12, "valid": 10, "valid_first_ask": 10, "invalid": 2, "reasks": 2}
 
 
 def test_models_by_role_reads_settings_and_trace(autoreason_rows: list[dict[str, Any]]) -> None:
@@ -51,14 +45,16 @@ def test_summary_of_fixture_run(autoreason_rows: list[dict[str, Any]]) -> None:
     rejects = [{"reason": "duplicate_prompt"}, {"reason": "duplicate_prompt"}]
     s = summarize(autoreason_rows, errors, rejects)
     assert (s.rows, s.errors, s.rejects) == (6, 1, 2)
-    assert s.tournament_rows == 6 and s.converged == 5
-    assert s.passes_converged == {2: 2, 3: 3}
-    assert s.passes_capped == {4: 1}
-    assert s.final_source == {"A (draft)": 2, "B": 2, "AB": 2}
-    assert s.void_passes == 1 and s.passes_total == 17
-    assert s.pass_winners == {"A": 10, "B": 3, "AB": 3}
-    assert s.margins.n == 16
-    assert s.ballots["ballots"] == 51 and s.ballots["invalid"] == 3
+    t = s.tasks["autoreason"]
+    assert isinstance(t, TournamentStats)
+    assert t.rows == 6 and t.converged == 5
+    assert t.passes_converged == {2: 2, 3: 3}
+    assert t.passes_capped == {4: 1}
+    assert t.final_source == {"A (draft)": 2, "B": 2, "AB": 2}
+    assert t.void_passes == 1 and t.passes_total == 17
+    assert t.pass_winners == {"A": 10, "B": 3, "AB": 3}
+    assert t.margins.n == 16
+    assert t.ballots["ballots"] == 51 and t.ballots["invalid"] == 3
     assert s.reject_reasons == {"duplicate_prompt": 2}
     assert s.errors_by_type == {"Rejected": 1}
     assert s.coverage()["category"]["software"] == 2
@@ -67,7 +63,7 @@ def test_summary_of_fixture_run(autoreason_rows: list[dict[str, Any]]) -> None:
     assert head["mean_passes"] == pytest.approx(17 / 6)
     assert head["valid_ballot_rate"] == pytest.approx(48 / 51)
     assert head["success_rate"] == pytest.approx(6 / 9)
-    assert (s.position.overall.ballots, s.position.overall.first_shown) == (48, 16)  # the readable ballots
+    assert (t.position.overall.ballots, t.position.overall.first_shown) == (48, 16)  # the readable ballots
     assert head["first_shown_rate"] == pytest.approx(1 / 3)
     assert head["first_shown_chance"] == pytest.approx(1 / 3)
     assert s.usage["judge"].calls == sum(r["usage"]["judge"]["calls"] for r in autoreason_rows)
@@ -77,8 +73,9 @@ def test_summaries_add_like_one_pass(autoreason_rows: list[dict[str, Any]]) -> N
     whole = summarize(autoreason_rows)
     parts = summarize(autoreason_rows[:2]) + summarize(autoreason_rows[2:])
     assert parts.headline() == whole.headline()
-    assert parts.final_source == whole.final_source
-    assert parts.margins.values == whole.margins.values
+    part, one = parts.tasks["autoreason"], whole.tasks["autoreason"]
+    assert isinstance(part, TournamentStats) and isinstance(one, TournamentStats)
+    assert part.final_source == one.final_source and part.margins.values == one.margins.values
     for role, usage in whole.usage.items():
         assert parts.usage[role].calls == usage.calls
         assert parts.usage[role].cost_usd == pytest.approx(usage.cost_usd)
@@ -120,7 +117,22 @@ def test_baseline_rows_do_not_count_as_convergence() -> None:
     single = {"id": "s", "prompt": "p", "method": "single_shot", "generation": "g", "converged": True,
               "passes": 0, "final_source": {"candidate": "A", "pass": 0, "index": None}, "trace": []}
     s = summarize([single])
-    assert s.tournament_rows == 1 and s.refined_rows == 0
-    assert s.final_source == {"A (draft)": 1}
+    t = s.tasks["single_shot"]
+    assert isinstance(t, TournamentStats)
+    assert t.rows == 1 and t.refined_rows == 0
+    assert t.final_source == {"A (draft)": 1}
     head = s.headline()
     assert "converged_rate" not in head and "void_passes" not in head
+
+
+def test_autoreason_and_baseline_rows_report_one_tournament(autoreason_rows: list[dict[str, Any]]) -> None:
+    single = {"id": "s", "prompt": "p", "method": "single_shot", "generation": "g", "converged": True,
+              "passes": 0, "final_source": {"candidate": "A", "pass": 0, "index": None}, "trace": []}
+    s = summarize([*autoreason_rows, single])
+    assert set(s.tasks) == {"autoreason", "single_shot"}
+    (joined,) = s.task_stats()  # both tasks keep a TournamentStats: added into one
+    assert isinstance(joined, TournamentStats)
+    assert (joined.rows, joined.refined_rows, joined.converged) == (7, 6, 5)
+    head = s.headline()
+    assert head["converged_rate"] == pytest.approx(5 / 6)  # the baseline row neither converges nor runs
+    assert head["final_source"] == {"A (draft)": 3, "B": 2, "AB": 2}

@@ -43,15 +43,18 @@ def stats_command(
     from rich.table import Table
 
     from hadron.qa.rundir import RunDir
-    from hadron.qa.sections import num, pct
+    from hadron.qa.sections import num, pct, usd
     from hadron.qa.stats import summarize
+    from hadron.runtime.task import task_of_run
 
     data = RunDir.open(run)
-    summary = summarize(data.iter_rows(), data.iter_log("errors"), data.iter_log("rejects"))
+    summary = summarize(data.iter_rows(), data.iter_log("errors"), data.iter_log("rejects"),
+                        task_of_run(data.config))
     head = summary.headline()
+    final_source: dict[str, int] = head.pop("final_source", {})
     overall = (data.evaluation or {}).get("overall") or {}
     if as_json:
-        payload = {**head, "final_source": dict(summary.final_source),
+        payload = {**head, "final_source": final_source,
                    "reject_reasons": dict(summary.reject_reasons),
                    "errors_by_type": dict(summary.errors_by_type),
                    "usage": {role: asdict(u) for role, u in summary.usage.items()}}
@@ -75,9 +78,12 @@ def stats_command(
             continue
         table.add_row(label, pct(value) if key.endswith("_rate") else num(value))
     if "cost_usd" in head:
-        table.add_row("cost (USD)", f"${head['cost_usd']:,.4f}")
-    if summary.final_source:
-        table.add_row("final text from", ", ".join(f"{k} {v}" for k, v in summary.final_source.most_common()))
+        table.add_row("cost (USD)", usd(head["cost_usd"] or 0.0, head["unpriced_calls"]))
+        if head["saved_usd"]:
+            table.add_row("saved by the request cache (USD)", usd(head["saved_usd"], 0))
+    if final_source:
+        ordered = sorted(final_source.items(), key=lambda item: -item[1])
+        table.add_row("final text from", ", ".join(f"{k} {v}" for k, v in ordered))
     if summary.reject_reasons:
         reasons = summary.reject_reasons.most_common(5)
         table.add_row("reject reasons", ", ".join(f"{k} {v}" for k, v in reasons))

@@ -82,6 +82,7 @@ def result_dict(report: DistillReport) -> dict[str, Any]:
     gate_calls = len(report.split.holdout) * config.reps * (
         1 if report.winner_prompt == report.baseline_prompt else 2)
     usage = {role: tally.to_dict() for role, tally in sorted(report.usage.items())}
+    total = sum(report.usage.values(), Tally())  # cost_usd None: no call had a known price (n/a, not $0)
     return {
         "promoted": decision.promoted,
         "reason": decision.reason,
@@ -97,7 +98,9 @@ def result_dict(report: DistillReport) -> dict[str, Any]:
                        for name, (base, win) in decision.fields.items()},
         },
         "calls": {role: int(tally.calls) for role, tally in sorted(report.usage.items())},
-        "cost_usd": round(sum(tally.cost_usd for tally in report.usage.values()), 6),
+        "cost_usd": None if total.unpriced and not total.cost_usd else round(total.cost_usd, 6),
+        "unpriced_calls": total.unpriced,
+        "saved_usd": round(total.saved_usd, 6),
         "budget": {
             "max_metric_calls": outcome.max_metric_calls, "metric_calls": outcome.metric_calls,
             "generations": config.generations, "iterations": outcome.iterations,

@@ -16,6 +16,7 @@ from typing import Any
 import jinja2
 import yaml
 
+from hadron.llm.accounting import cost_text
 from hadron.qa.fields import as_dict
 from hadron.qa.rundir import RunDir
 from hadron.qa.sections import num, pct
@@ -178,12 +179,12 @@ def render_card(run: RunDir, summary: RunSummary | None = None, *, repo: str | N
                              ("mean_tool_calls", "tool calls per episode", num)):
         if head.get(name) is not None:
             counts.append((label, fmt(head[name])))
-    for name, bias in summary.position.models.items():
-        if name != "all" or len(summary.position.models) > 2:
-            counts.append((f"judge ballots ranking the candidate shown first as best ({name})",
-                           bias.describe()))
-    if head.get("cost_usd"):
-        counts.append(("model cost (USD)", f"{head['cost_usd']:.4f}"))
+    for stats in summary.task_stats():
+        counts.extend(stats.card_lines())
+    if head.get("cost_usd") or head.get("unpriced_calls"):
+        counts.append(("model cost (USD)", cost_text(head["cost_usd"] or 0.0, head["unpriced_calls"])))
+    if head.get("saved_usd"):
+        counts.append(("of which replayed from the request cache (USD)", f"{head['saved_usd']:.4f}"))
     citations = citations_of(method)
     env = jinja2.Environment(loader=jinja2.PackageLoader("hadron.qa", "templates"), autoescape=False,
                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)

@@ -133,14 +133,3 @@ def skipped_columns(row: Row, run_task: Task | None = None) -> frozenset[str]:
     """Columns not to chart for this row: ``TEXT_COLUMNS`` and its task's ``text_columns``."""
     task = task_of_row(row, run_task)
     return TEXT_COLUMNS | task.text_columns if task is not None else TEXT_COLUMNS
-
-
-def final_source_label(row: Row) -> str | None:
-    """``A (draft)`` for the teacher's untouched draft, else the candidate that produced the text."""
-    source = row.get("final_source")
-    if not isinstance(source, dict):
-        return None
-    candidate = str(source.get("candidate") or "?")
-    if candidate == "A" and source.get("pass") in (0, None):
-        return "A (draft)"
-    return candidate

@@ -152,13 +152,15 @@ def headline_cards(summary: RunSummary) -> list[tuple[str, str]]:
             cards.append((label, fmt(head[key])))
     if "cost_usd" in head:
         cards.append(("tokens", sections.num(head["prompt_tokens"] + head["completion_tokens"])))
-        cards.append(("cost", f"${head['cost_usd']:,.4f}"))
+        cards.append(("cost", sections.usd(head["cost_usd"] or 0.0, head["unpriced_calls"])))
+        if head["saved_usd"]:
+            cards.append(("saved by the cache", sections.usd(head["saved_usd"], 0)))
     return cards
 
 
 def render_report(run: RunDir, *, samples: int = DEFAULT_SAMPLES, seed: int = 0) -> str:
     summary, sampled = collect(run, samples=samples, seed=seed)
-    built = [sections.outcome_section(summary), sections.tournament_section(summary),
+    built = [sections.outcome_section(summary), *(s for t in summary.task_stats() for s in t.sections()),
              sections.coverage_section(summary), sections.scores_section(summary),
              sections.agentic_section(summary), sections.usage_section(summary),
              sections.eval_section(run.evaluation),

@@ -10,8 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from hadron.llm.accounting import Tally
-from hadron.llm.panel import bias_warning
+from hadron.llm.accounting import Tally, cost_text
 from hadron.qa import charts
 from hadron.qa.stats import Distribution, RunSummary
 from hadron.runtime.rundir import STATS
@@ -51,13 +50,19 @@ def num(value: float | int | None) -> str:
     return "–" if value is None else charts.fmt_number(float(value))
 
 
-def _top(counter: Counter[Any], limit: int = TOP) -> list[tuple[str, float]]:
+def usd(cost: float, unpriced: int) -> str:
+    """Dollars as shown: ``n/a`` when no call had a known price (never a made-up $0)."""
+    text = cost_text(cost, unpriced)
+    return text if text == "n/a" else f"${text}"
+
+
+def top(counter: Counter[Any], limit: int = TOP) -> list[tuple[str, float]]:
     items = [(str(k), float(v)) for k, v in counter.most_common(limit)]
     rest = sum(counter.values()) - sum(v for _, v in items)
     return [*items, ("(other)", float(rest))] if rest > 0 else items
 
 
-def _dist(counter: Counter[int]) -> Distribution:
+def dist_of(counter: Counter[int]) -> Distribution:
     dist = Distribution()
     for value, count in counter.items():
         dist.values[float(value)] += count
@@ -66,7 +71,7 @@ def _dist(counter: Counter[int]) -> Distribution:
     return dist
 
 
-def _hist(title: str, dist: Distribution, note: str = "") -> Figure:
+def hist(title: str, dist: Distribution, note: str = "") -> Figure:
     return Figure(title, charts.histogram(dist.histogram(), title=title), note)
 
 
@@ -78,62 +83,15 @@ def outcome_section(s: RunSummary) -> Section | None:
         [("done", s.rows), ("failed (errors.jsonl)", s.errors), ("rejected (rejects.jsonl)", s.rejects)],
         title="Row outcomes", colors=(charts.GOOD, charts.BAD, charts.WARN))))
     if s.reject_reasons:
-        sec.figures.append(Figure("Discard / reject reasons", charts.hbar(_top(s.reject_reasons),
+        sec.figures.append(Figure("Discard / reject reasons", charts.hbar(top(s.reject_reasons),
                                                                            title="Reject reasons")))
     if s.errors:
         sec.tables.append(Table("Errors by type", ["error type", "rows"],
                                 [[k, num(v)] for k, v in s.errors_by_type.most_common(TOP)]))
         sec.tables.append(Table("Errors by step", ["step", "rows"],
                                 [[k, num(v)] for k, v in s.errors_by_step.most_common(TOP)]))
-    if len(s.methods) > 1 or (s.methods and not s.tournament_rows):
-        sec.figures.append(Figure("Rows by method", charts.hbar(_top(s.methods), title="Methods")))
-    return sec
-
-
-def tournament_section(s: RunSummary) -> Section | None:
-    if not s.tournament_rows:
-        return None
-    sec = Section("tournament", "Tournament (AutoReason)")
-    n = s.refined_rows
-    converged = f"converged {pct(s.converged / n)}; " if n else ""
-    sec.notes.append(f"{num(s.tournament_rows)} rows; {converged}{num(s.passes_total)} passes, "
-                     f"{num(s.void_passes)} void, {num(s.short_circuits)} short-circuited."
-                     + (f" Synthesis: {', '.join(f'{k} ({v})' for k, v in s.synthesis.items())}."
-                        if s.synthesis else ""))
-    if s.passes_converged:
-        sec.figures.append(_hist("Passes to convergence (converged rows)", _dist(s.passes_converged)))
-    if s.passes_capped:
-        sec.figures.append(_hist("Passes run (rows that did not converge)", _dist(s.passes_capped)))
-    if s.final_source:
-        sec.figures.append(Figure("Final text came from", charts.hbar(_top(s.final_source)),
-                                  "“A (draft)” means the teacher's first answer survived every pass."))
-    if s.final_pass:
-        sec.figures.append(_hist("Pass that produced the final text (0 = draft)", _dist(s.final_pass)))
-    if s.pass_winners:
-        sec.figures.append(Figure("Pass winners (judged, non-void)", charts.hbar(_top(s.pass_winners))))
-    if s.margins.n:
-        sec.figures.append(_hist("Borda margin of judged passes", s.margins,
-                                 "Winner's Borda points minus the runner-up's."))
-    ballots = s.ballots
-    if ballots.get("ballots"):
-        sec.figures.append(Figure("Ballots", charts.hbar(
-            [("valid", ballots["valid"]), ("invalid", ballots["invalid"]), ("re-asks", ballots["reasks"])],
-            colors=(charts.GOOD, charts.BAD, charts.WARN)),
-            f"{pct(ballots['valid'] / ballots['ballots'])} of {num(ballots['ballots'])} ballots valid after "
-            "re-asks."))
-    if s.ballot_errors:
-        sec.tables.append(Table("Why ballots were invalid", ["error", "ballots"],
-                                [[k, num(v)] for k, v in s.ballot_errors.most_common(TOP)]))
-    position = s.position.models
-    if position:
-        sec.tables.append(Table(
-            "Position bias: ballots whose first choice was the candidate shown first",
-            ["judge model", "ballots", "first shown ranked first", "95% CI", "expected without bias"],
-            [[name, num(b.ballots), pct(b.share), f"{pct(b.interval[0])} - {pct(b.interval[1])}",
-              pct(b.chance)] for name, b in position.items() if name != "all" or len(position) > 2]))
-        warning = bias_warning(s.position.overall, what="the pass winners say little about quality.")
-        if warning:
-            sec.notes.append(warning)
+    if len(s.methods) > 1 or (s.methods and not s.tasks):
+        sec.figures.append(Figure("Rows by method", charts.hbar(top(s.methods), title="Methods")))
     return sec
 
 
@@ -143,7 +101,7 @@ def coverage_section(s: RunSummary) -> Section | None:
         return None
     sec = Section("coverage", "Coverage by category")
     for name, counter in coverage.items():
-        sec.figures.append(Figure(name, charts.hbar(_top(counter), title=name)))
+        sec.figures.append(Figure(name, charts.hbar(top(counter), title=name)))
     return sec
 
 
@@ -155,12 +113,12 @@ def scores_section(s: RunSummary) -> Section | None:
     for name, dist in sorted(s.numbers.items()):
         d = dist.describe()
         rows.append([name, num(d["n"]), num(d["mean"]), num(d["median"]), num(d["min"]), num(d["max"])])
-        sec.figures.append(_hist(name, dist))
+        sec.figures.append(hist(name, dist))
     if s.lengths.n:
         d = s.lengths.describe()
         rows.append(["final text length (chars)", num(d["n"]), num(d["mean"]), num(d["median"]),
                      num(d["min"]), num(d["max"])])
-        sec.figures.append(_hist("Final text length (characters)", s.lengths))
+        sec.figures.append(hist("Final text length (characters)", s.lengths))
     sec.tables.append(Table("Distributions", ["column", "n", "mean", "median", "min", "max"], rows))
     return sec
 
@@ -171,18 +129,18 @@ def agentic_section(s: RunSummary) -> Section | None:
     sec = Section("agentic", "Tool use (agentic episodes)")
     sec.notes.append(f"{num(s.agentic_rows)} episodes with tools; {num(s.tool_calls.total)} tool calls, "
                      f"{num(s.tool_calls.mean)} per episode on average.")
-    sec.figures.append(_hist("Tool calls per episode", s.tool_calls))
+    sec.figures.append(hist("Tool calls per episode", s.tool_calls))
     if s.tool_names:
-        sec.figures.append(Figure("Tools called", charts.hbar(_top(s.tool_names))))
+        sec.figures.append(Figure("Tools called", charts.hbar(top(s.tool_names))))
     if s.turns.n:
-        sec.figures.append(_hist("Assistant turns per episode", s.turns))
+        sec.figures.append(hist("Assistant turns per episode", s.turns))
     return sec
 
 
 def _usage_row(name: str, models: str, u: Tally) -> list[str]:
     return [name, models, num(u.calls), num(u.cache_hits), num(u.retries), num(u.reasks),
-            num(u.prompt_tokens), num(u.completion_tokens), f"${u.cost_usd:,.4f}", num(u.seconds),
-            num(u.seconds_per_call)]
+            num(u.prompt_tokens), num(u.completion_tokens), usd(u.cost_usd, u.unpriced),
+            usd(u.saved_usd, u.unpriced), num(u.seconds), num(u.seconds_per_call)]
 
 
 def usage_section(s: RunSummary) -> Section | None:
@@ -190,12 +148,14 @@ def usage_section(s: RunSummary) -> Section | None:
         return None
     sec = Section("usage", "Tokens, cost and latency")
     columns = ["role", "model", "calls", "cache hits", "retries", "re-asks", "prompt tok", "completion tok",
-               "cost", "seconds", "s / call"]
+               "cost", "saved (cache)", "seconds", "s / call"]
     rows = [_usage_row(role, ", ".join(sorted(s.models.get(role, ()))) or "–", u)
             for role, u in sorted(s.usage.items())]
     rows.append(_usage_row("total", "", s.usage_total()))
     sec.tables.append(Table("By role", columns, rows,
-                            "Summed from each row's usage; cache hits cost nothing this run."))
+                            "Summed from each row's usage. Cost counts every answer at its price when "
+                            "first made; “saved” is the part replayed from the cache, not paid again; "
+                            "n/a: the model's price is unknown."))
     by_model = s.usage_by_model()
     sec.tables.append(Table("By model", ["model", *columns[2:]],
                             [_usage_row(m, "", u)[0:1] + _usage_row(m, "", u)[2:]

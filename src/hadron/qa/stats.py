@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from hadron.llm.accounting import Tally
-from hadron.llm.panel import PositionMeter
 from hadron.qa import fields as rf
 from hadron.qa.measures import Distribution
-from hadron.runtime.task import Task
+from hadron.runtime.task import Task, TaskStats, task_of_row
 
 Row = dict[str, Any]
 
@@ -28,29 +27,6 @@ MAX_FIELDS = 16
 
 
 # --- one row at a time ---------------------------------------------------------------------------
-
-def judged_passes(row: Row) -> list[dict[str, Any]]:
-    """Trace entries that went to the judges (not void, not short-circuited)."""
-    return [p for p in row.get("trace") or () if isinstance(p, dict)
-            and not p.get("void") and not p.get("short_circuit") and p.get("ballots")]
-
-
-def pass_margins(row: Row) -> list[int]:
-    """The recorded Borda margin of each judged pass."""
-    return [int(p["margin"]) for p in judged_passes(row) if isinstance(p.get("margin"), int | float)]
-
-
-def ballot_counts(row: Row) -> dict[str, int]:
-    """Ballots cast, valid, invalid, and re-asks (asks beyond the first) over the whole trace."""
-    counts = {"ballots": 0, "valid": 0, "invalid": 0, "reasks": 0}
-    for entry in row.get("trace") or ():
-        ballots = entry.get("ballots") if isinstance(entry, dict) else None
-        for ballot in ballots or ():
-            counts["ballots"] += 1
-            counts["valid" if ballot.get("valid") else "invalid"] += 1
-            counts["reasks"] += max(0, int(ballot.get("asks") or 1) - 1)
-    return counts
-
 
 def models_by_role(row: Row) -> dict[str, set[str]]:
     """Which model served each role: from ``settings`` and from the trace itself."""
@@ -136,27 +112,8 @@ class RunSummary:
     errors_by_step: Counter[str] = field(default_factory=Counter)
     rejects: int = 0
     reject_reasons: Counter[str] = field(default_factory=Counter)
-    # tournament
-    tournament_rows: int = 0
-    """Rows with a tournament trace: AutoReason and the baselines."""
-    refined_rows: int = 0
-    """AutoReason rows: the ones for which convergence and passes mean something."""
-    converged: int = 0
-    draft_kept: int = 0
-    passes_converged: Counter[int] = field(default_factory=Counter)
-    passes_capped: Counter[int] = field(default_factory=Counter)
-    final_source: Counter[str] = field(default_factory=Counter)
-    final_pass: Counter[int] = field(default_factory=Counter)
-    pass_winners: Counter[str] = field(default_factory=Counter)
-    margins: Distribution = field(default_factory=Distribution)
-    ballots: Counter[str] = field(default_factory=Counter)
-    ballot_errors: Counter[str] = field(default_factory=Counter)
-    position: PositionMeter = field(default_factory=PositionMeter)
-    """Judges' first choices that were the candidate shown first, per judge model."""
-    passes_total: int = 0
-    void_passes: int = 0
-    short_circuits: int = 0
-    synthesis: Counter[str] = field(default_factory=Counter)
+    tasks: dict[str, TaskStats] = field(default_factory=dict)
+    """Each task's own numbers (``Task.stats``), by task name: AutoReason's tournament, its baselines."""
     # usage
     usage: dict[str, Tally] = field(default_factory=dict)
     models: dict[str, Counter[str]] = field(default_factory=dict)
@@ -181,9 +138,11 @@ class RunSummary:
         text = rf.text_of(row)
         if text is not None:
             self.lengths.add(len(text))
-        fold = VIEW_FOLDS.get(rf.view_of(row, task))
-        if fold is not None:
-            fold(self, row)
+        own = task_of_row(row, task)
+        if own is not None and own.stats is not None:
+            if own.name not in self.tasks:
+                self.tasks[own.name] = own.stats()
+            self.tasks[own.name].add_row(row)
         if rf.messages_of(row):
             self._add_conversation(row)
         for role, record in (row.get("usage") or {}).items():
@@ -192,42 +151,6 @@ class RunSummary:
         for role, specs in models_by_role(row).items():
             self.models.setdefault(role, Counter()).update(specs)
         self._add_columns(row, task)
-
-    def _add_tournament(self, row: Row) -> None:
-        self.tournament_rows += 1
-        label = rf.final_source_label(row)
-        if label:
-            self.final_source[label] += 1
-        if row.get("method", "autoreason") == "autoreason":
-            self.refined_rows += 1
-            self.draft_kept += label == "A (draft)"
-            passes = int(row.get("passes") or 0)
-            if row.get("converged"):
-                self.converged += 1
-                self.passes_converged[passes] += 1
-            else:
-                self.passes_capped[passes] += 1
-        source = row.get("final_source") or {}
-        if isinstance(source.get("pass"), int):
-            self.final_pass[source["pass"]] += 1
-        settings = row.get("settings") or {}
-        if isinstance(settings, dict) and settings.get("synthesis"):
-            self.synthesis[str(settings["synthesis"])] += 1
-        for entry in row.get("trace") or ():
-            if not isinstance(entry, dict):
-                continue
-            self.passes_total += 1
-            self.void_passes += bool(entry.get("void"))
-            self.short_circuits += bool(entry.get("short_circuit"))
-            if entry.get("winner") is not None and not entry.get("void"):
-                self.pass_winners[str(entry["winner"])] += 1
-            for ballot in entry.get("ballots") or ():
-                if ballot.get("error"):
-                    self.ballot_errors[str(ballot["error"])[:80]] += 1
-                self.position.add_ballot(ballot)
-        for margin in pass_margins(row):
-            self.margins.add(margin)
-        self.ballots.update(ballot_counts(row))
 
     def _add_conversation(self, row: Row) -> None:
         calls = rf.tool_calls_of(row)
@@ -287,6 +210,16 @@ class RunSummary:
                   if k not in preferred and 1 < len(c) < max(2, self.rows)]
         return {k: self.categories[k] for k in preferred + sorted(others)}
 
+    def task_stats(self) -> list[TaskStats]:
+        """The tasks' own numbers, those of one accumulator type added together (a run of AutoReason
+        and baseline rows reports one tournament)."""
+        by_type: dict[type, TaskStats] = {}
+        for name in sorted(self.tasks):
+            stats = self.tasks[name]
+            kind = type(stats)
+            by_type[kind] = by_type[kind] + stats if kind in by_type else stats
+        return list(by_type.values())
+
     def usage_total(self) -> Tally:
         total = Tally()
         for usage in self.usage.values():
@@ -308,35 +241,18 @@ class RunSummary:
         processed = self.rows + self.errors + self.rejects
         head: dict[str, Any] = {"rows": self.rows, "failed": self.errors, "rejected": self.rejects,
                                 "success_rate": self.rows / processed if processed else None}
-        if self.refined_rows:
-            passes = self.passes_converged + self.passes_capped
-            head["converged_rate"] = self.converged / self.refined_rows
-            head["mean_passes"] = sum(k * v for k, v in passes.items()) / self.refined_rows
-            head["draft_kept_rate"] = self.draft_kept / self.refined_rows
-        if self.tournament_rows:
-            if self.ballots.get("ballots"):
-                head["valid_ballot_rate"] = self.ballots["valid"] / self.ballots["ballots"]
-                head["reasks"] = self.ballots["reasks"]
-            bias = self.position.overall
-            if bias.ballots:
-                head["first_shown_rate"] = bias.share
-                head["first_shown_ci95"] = [round(x, 4) for x in bias.interval]
-                head["first_shown_chance"] = bias.chance
-            if self.passes_total:
-                head["void_passes"] = self.void_passes
+        for stats in self.task_stats():
+            head.update(stats.headline())
         if self.agentic_rows:
             head["mean_tool_calls"] = self.tool_calls.mean
         if self.lengths.n:
             head["mean_length_chars"] = self.lengths.mean
         if self.usage:
             head.update(calls=total.calls, prompt_tokens=total.prompt_tokens,
-                        completion_tokens=total.completion_tokens, cost_usd=total.cost_usd,
-                        model_seconds=total.seconds)
+                        completion_tokens=total.completion_tokens,
+                        cost_usd=None if total.unpriced and not total.cost_usd else total.cost_usd,
+                        saved_usd=total.saved_usd, unpriced_calls=total.unpriced, model_seconds=total.seconds)
         return head
-
-
-VIEW_FOLDS: dict[str, Callable[[RunSummary, Row], None]] = {"tournament": RunSummary._add_tournament}
-"""Report view → what the summary folds in for rows shown that way (beyond the columns every row gets)."""
 
 
 def summarize(rows: Iterable[Row], errors: Iterable[Row] = (), rejects: Iterable[Row] = (),

@@ -4,8 +4,8 @@ about its rows, so exports, QA and the CLI never guess from column names.
 A task (``tasks/autoreason``, ``tasks/nanoflux``, ``tasks/agentic``, the baselines, or a plugin) exports
 one ``Task``: its pipeline step, its row model, the record kinds it can extract from a row (``records``:
 kind → extractor, kinds from ``hadron.data.exports.RECORD_KINDS``), its card text, the report's sample
-view for its rows, the columns QA should not chart, and how its command runs (``run``: settings → rows →
-exports → summary).
+view for its rows, the columns QA should not chart, its own headline numbers (``stats``), and how its
+command runs (``run``: settings → rows → exports → summary).
 
 Tasks register through one door, the ``hadron.steps`` entry points, naming the descriptor
 (``autoreason = "hadron.tasks.autoreason.task:TASK"``); the step registry takes the descriptor's
@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
 
@@ -87,6 +87,27 @@ class TaskResult:
 TaskRunner = Callable[[RunRequest], Awaitable[TaskResult]]
 
 
+class TaskStats(Protocol):
+    """A task's own numbers over its rows (AutoReason: convergence, passes, ballots, position bias),
+    folded one row at a time in QA's single pass; two add, so shards summarize apart."""
+
+    def add_row(self, row: Row) -> None: ...
+
+    def __add__(self, other: Any) -> Any: ...
+
+    def headline(self) -> dict[str, Any]:
+        """Numbers merged into the run's headline (``hadron stats``, the report's cards, the card)."""
+        ...
+
+    def card_lines(self) -> list[tuple[str, str]]:
+        """(label, value) lines for the dataset card's numbers, beyond the headline's."""
+        ...
+
+    def sections(self) -> list[Any]:
+        """The task's report sections (``hadron.qa.sections.Section``) drawn from these numbers."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Task:
     """One task's descriptor. ``name`` is its step kind and the ``method`` its rows carry, if any."""
@@ -111,6 +132,9 @@ class Task:
     the rest as ``not_selected``. None: every row."""
     report_sections: Callable[[RunDir], list[Any]] | None = None
     """Extra sections for the run report (``hadron.qa.sections.Section`` objects)."""
+    stats: Callable[[], TaskStats] | None = None
+    """A fresh accumulator of the task's own headline numbers; QA folds each of the task's rows into
+    one (tasks sharing an accumulator type, AutoReason and its baselines, are added together)."""
 
     def view(self, row: Row) -> BaseModel:
         """The row as ``row_model``; raises pydantic's ValidationError naming the bad field."""
@@ -182,6 +206,7 @@ __all__ = [
     "Task",
     "TaskResult",
     "TaskRunner",
+    "TaskStats",
     "get_task",
     "known_tasks",
     "register_task",

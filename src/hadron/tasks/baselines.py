@@ -27,6 +27,7 @@ from hadron.tasks.autoreason.judging import JudgePanel
 from hadron.tasks.autoreason.records import FinalSource, MethodColumns, SamplingPass
 from hadron.tasks.autoreason.roles import Ledger, RoleCall, has_text
 from hadron.tasks.autoreason.step import OUTPUT_COLUMNS
+from hadron.tasks.autoreason.summary import TournamentStats
 from hadron.tasks.autoreason.task import CITATION, TEXT_COLUMNS
 from hadron.tasks.autoreason.tournament import (
     Prompt,
@@ -197,15 +198,20 @@ class BestOfN(Step):
 __all__ = ["BestOfN", "BestOfNConfig", "SingleShot", "SingleShotConfig", "best_of_n", "single_shot"]
 
 
+def unrefined_stats() -> TournamentStats:
+    """The tournament's numbers for rows that neither converge nor run passes."""
+    return TournamentStats(refines=False)
+
+
 SINGLE_SHOT = Task(
     name="single_shot", step=SingleShot, row_model=RunRow, records=EXTRACTORS,
     card=CardText("Single-shot baseline", "Teacher answers, one call per prompt (baseline).",
                   "Each prompt was answered once by the teacher, with no refinement.",
                   ("text-generation",), ("baseline",), CITATION),
-    report_view="tournament", text_columns=TEXT_COLUMNS)
+    report_view="tournament", text_columns=TEXT_COLUMNS, stats=unrefined_stats)
 BEST_OF_N = Task(
     name="best_of_n", step=BestOfN, row_model=RunRow, records=EXTRACTORS,
     card=CardText("Best-of-n baseline", "Best of n teacher samples, picked by a judge panel.",
                   "The teacher sampled n answers; a panel of judges ranked them blind (Borda count) and the "
                   "best was kept.", ("text-generation",), ("best-of-n",), CITATION, preference=True),
-    report_view="tournament", text_columns=TEXT_COLUMNS)
+    report_view="tournament", text_columns=TEXT_COLUMNS, stats=unrefined_stats)

@@ -9,6 +9,7 @@ from hadron.runtime.task import CardText, Task
 from hadron.tasks.autoreason.exports import EXTRACTORS
 from hadron.tasks.autoreason.run import FORMATS, run_autoreason
 from hadron.tasks.autoreason.step import AutoReason
+from hadron.tasks.autoreason.summary import TournamentStats
 from hadron.tasks.autoreason.view import RunRow
 
 CITATION = ("- SHL0MS. *Autoreason: Self-Refinement That Knows When to Stop.* "
@@ -38,6 +39,7 @@ TASK = Task(
          "With a counterbalanced panel (the default) such passes tie and keep the draft."), preference=True),
     report_view="tournament",
     text_columns=TEXT_COLUMNS,
+    stats=TournamentStats,
     run=run_autoreason,
     formats=FORMATS,
 )
