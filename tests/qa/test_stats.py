@@ -25,7 +25,7 @@ def test_margins_and_ballots_of_one_row(autoreason_rows: list[dict[str, Any]]) -
     assert one.ballots == {"ballots": 12, "valid": 10, "valid_first_ask": 10, "invalid": 2, "reasks": 2}
 
 
-def test_models_by_role_reads_settings_and_trace(autoreason_rows: list[dict[str, Any]]) -> None:
+def test_models_by_role_reads_settings_and_columns(autoreason_rows: list[dict[str, Any]]) -> None:
     models = models_by_role(autoreason_rows[0])
     assert models["judge"] == {"local"}
     assert models["critic"] == {"openai:gpt-4o-mini"}
@@ -136,3 +136,14 @@ def test_autoreason_and_baseline_rows_report_one_tournament(autoreason_rows: lis
     head = s.headline()
     assert head["converged_rate"] == pytest.approx(5 / 6)  # the baseline row neither converges nor runs
     assert head["final_source"] == {"A (draft)": 3, "B": 2, "AB": 2}
+
+
+def test_the_trace_says_which_model_served_each_role() -> None:
+    row = {"id": "t", "method": "autoreason", "generation": "g", "trace": [
+        {"pass": 1, "critique": {"text": "c", "model": "m-critic"}, "b": {"text": "b", "model": "m-b"},
+         "ab": {"text": "ab", "model": "m-ab"}, "ballots": [{"model": "j1", "valid": True, "asks": 1},
+                                                           {"model": "j2", "valid": False, "asks": 2}]}]}
+    s = summarize([row])
+    assert s.role_models() == {"critic": {"m-critic"}, "author_b": {"m-b"}, "synthesizer": {"m-ab"},
+                               "judge": {"j1", "j2"}}
+    assert s.models == {}  # nothing in the row's settings or columns: only its task read the trace

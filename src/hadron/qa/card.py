@@ -194,7 +194,7 @@ def render_card(run: RunDir, summary: RunSummary | None = None, *, repo: str | N
         title=run.name, method=method, version=run.manifest.get("hadron_version"), configs=configs, repo=repo,
         columns=_columns(run), counts=counts,
         reject_reasons=", ".join(f"{k} ({v})" for k, v in summary.reject_reasons.most_common(10)),
-        models=[(role, ", ".join(sorted(specs))) for role, specs in sorted(summary.models.items())],
+        models=[(role, ", ".join(sorted(specs))) for role, specs in sorted(summary.role_models().items())],
         settings=_settings(run, key), limitations=[*method.limitations, *COMMON_LIMITATIONS],
         citations=citations)
 

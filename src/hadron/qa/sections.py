@@ -149,7 +149,8 @@ def usage_section(s: RunSummary) -> Section | None:
     sec = Section("usage", "Tokens, cost and latency")
     columns = ["role", "model", "calls", "cache hits", "retries", "re-asks", "prompt tok", "completion tok",
                "cost", "saved (cache)", "seconds", "s / call"]
-    rows = [_usage_row(role, ", ".join(sorted(s.models.get(role, ()))) or "–", u)
+    models = s.role_models()
+    rows = [_usage_row(role, ", ".join(sorted(models.get(role, ()))) or "–", u)
             for role, u in sorted(s.usage.items())]
     rows.append(_usage_row("total", "", s.usage_total()))
     sec.tables.append(Table("By role", columns, rows,

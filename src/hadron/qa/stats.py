@@ -20,7 +20,6 @@ from hadron.runtime.task import Task, TaskStats, task_of_row
 
 Row = dict[str, Any]
 
-ROLE_OF_TRACE_PART = {"critique": "critic", "b": "author_b", "ab": "synthesizer"}
 MAX_CATEGORY_VALUES = 40
 MAX_CATEGORY_LENGTH = 60
 MAX_FIELDS = 16
@@ -29,7 +28,8 @@ MAX_FIELDS = 16
 # --- one row at a time ---------------------------------------------------------------------------
 
 def models_by_role(row: Row) -> dict[str, set[str]]:
-    """Which model served each role: from ``settings`` and from the trace itself."""
+    """Which model served each role, from ``settings`` and the row's columns (a task's own records, such
+    as AutoReason's trace, are read by its ``Task.stats``: ``RunSummary.role_models``)."""
     found: dict[str, set[str]] = {}
     settings = rf.as_dict(row.get("settings"))
     for role, spec in rf.as_dict(settings.get("models")).items():
@@ -38,16 +38,6 @@ def models_by_role(row: Row) -> dict[str, set[str]]:
     for key, value in settings.items():
         if key.endswith("_model") and isinstance(value, str):
             found.setdefault(key.removesuffix("_model"), set()).add(value)
-    for entry in row.get("trace") or ():
-        if not isinstance(entry, dict):
-            continue
-        for part, role in ROLE_OF_TRACE_PART.items():
-            piece = entry.get(part)
-            if isinstance(piece, dict) and piece.get("model"):
-                found.setdefault(role, set()).add(str(piece["model"]))
-        for ballot in entry.get("ballots") or ():
-            if ballot.get("model"):
-                found.setdefault("judge", set()).add(str(ballot["model"]))
     for role, spec in rf.as_dict(row.get("models")).items():
         if isinstance(spec, str):
             found.setdefault(str(role), set()).add(spec)
@@ -93,13 +83,6 @@ def categorical_leaves(row: Row, task: Task | None = None) -> dict[str, str]:
                 visit(f"{key}.{sub}", inner)
         else:
             visit(key, value)
-    return out
-
-
-def _add_counters(a: dict[str, Counter[Any]], b: dict[str, Counter[Any]]) -> dict[str, Counter[Any]]:
-    out = {k: Counter(v) for k, v in a.items()}
-    for key, counter in b.items():
-        out.setdefault(key, Counter()).update(counter)
     return out
 
 
@@ -226,11 +209,20 @@ class RunSummary:
             total = total + usage
         return total
 
+    def role_models(self) -> dict[str, set[str]]:
+        """Which models served each role: the rows' settings and columns, and the tasks' own records."""
+        found = {role: set(specs) for role, specs in self.models.items()}
+        for stats in self.task_stats():
+            for role, specs in stats.role_models().items():
+                found.setdefault(role, set()).update(specs)
+        return found
+
     def usage_by_model(self) -> dict[str, Tally]:
         """Tally regrouped by the model that served each role (a role with several shows them all)."""
         out: dict[str, Tally] = {}
+        models = self.role_models()
         for role, usage in self.usage.items():
-            specs = sorted(self.models.get(role, ()))
+            specs = sorted(models.get(role, ()))
             label = ", ".join(specs) if specs else "(unknown)"
             out[label] = out.get(label, Tally()) + usage
         return out

@@ -19,7 +19,7 @@ is a task).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -97,6 +97,10 @@ class TaskStats(Protocol):
 
     def headline(self) -> dict[str, Any]:
         """Numbers merged into the run's headline (``hadron stats``, the report's cards, the card)."""
+        ...
+
+    def role_models(self) -> Mapping[str, Iterable[str]]:
+        """Which models served each role, as the task's own records say (a tournament's trace)."""
         ...
 
     def card_lines(self) -> list[tuple[str, str]]:

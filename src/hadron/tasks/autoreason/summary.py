@@ -24,6 +24,9 @@ from hadron.tasks.autoreason.records import UsageRecord
 
 Row = Mapping[str, Any]
 
+ROLE_OF_TRACE_PART = {"critique": "critic", "b": "author_b", "ab": "synthesizer"}
+"""The trace's parts written by a model, and the role that wrote each (judges sign their ballots)."""
+
 
 def judged_passes(row: Row) -> list[dict[str, Any]]:
     """Trace entries that went to the judges (not void, not short-circuited)."""
@@ -83,6 +86,8 @@ class TournamentStats:
     void_passes: int = 0
     short_circuits: int = 0
     synthesis: Counter[str] = field(default_factory=Counter)
+    served: dict[str, Counter[str]] = field(default_factory=dict)
+    """Rows each model served in each role, as the trace records it."""
 
     def add_row(self, row: Row) -> None:
         self.rows += 1
@@ -107,14 +112,21 @@ class TournamentStats:
         settings = row.get("settings")
         if isinstance(settings, dict) and settings.get("synthesis"):
             self.synthesis[str(settings["synthesis"])] += 1
+        served: dict[str, set[str]] = {}
         for entry in row.get("trace") or ():
             if isinstance(entry, dict):
-                self._add_pass(entry)
+                self._add_pass(entry, served)
+        for role, specs in served.items():
+            self.served.setdefault(role, Counter()).update(specs)
         for margin in pass_margins(row):
             self.margins.add(margin)
 
-    def _add_pass(self, entry: Mapping[str, Any]) -> None:
+    def _add_pass(self, entry: Mapping[str, Any], served: dict[str, set[str]]) -> None:
         self.passes_total += 1
+        for part, role in ROLE_OF_TRACE_PART.items():
+            piece = entry.get(part)
+            if isinstance(piece, dict) and piece.get("model"):
+                served.setdefault(role, set()).add(str(piece["model"]))
         self.void_passes += bool(entry.get("void"))
         self.short_circuits += bool(entry.get("short_circuit"))
         if entry.get("winner") is not None and not entry.get("void"):
@@ -127,6 +139,8 @@ class TournamentStats:
             self.ballots["reasks"] += max(0, int(ballot.get("asks") or 1) - 1)
             if ballot.get("error"):
                 self.ballot_errors[str(ballot["error"])[:80]] += 1
+            if ballot.get("model"):
+                served.setdefault("judge", set()).add(str(ballot["model"]))
             self.position.add_ballot(ballot)
             if ballot.get("swap"):
                 self.consistency["asked"] += 1
@@ -138,8 +152,10 @@ class TournamentStats:
     def __add__(self, other: TournamentStats) -> TournamentStats:
         out = TournamentStats(refines=self.refines or other.refines)
         for f in fields(self):
-            if f.name != "refines":
+            if f.name not in ("refines", "served"):
                 setattr(out, f.name, getattr(self, f.name) + getattr(other, f.name))
+        for role in {*self.served, *other.served}:
+            out.served[role] = self.served.get(role, Counter()) + other.served.get(role, Counter())
         return out
 
     @property
@@ -167,6 +183,9 @@ class TournamentStats:
                 head["void_passes"] = self.void_passes
         head["final_source"] = dict(self.final_source)
         return head
+
+    def role_models(self) -> dict[str, Counter[str]]:
+        return self.served
 
     def card_lines(self) -> list[tuple[str, str]]:
         """Position bias per judge model, for the dataset card's numbers."""
