@@ -47,3 +47,14 @@ def test_adding_tallies_sums_every_field() -> None:
     right = Tally(*(10 * value for value in range(1, len(names) + 1)))
     total = left + right
     assert [getattr(total, name) for name in names] == [11 * value for value in range(1, len(names) + 1)]
+
+
+def test_a_rows_tallies_are_kept_by_role_and_calls_for_no_row_apart() -> None:
+    meter = Meter()
+    meter.add(Tally(calls=1, prompt_tokens=4), role="judge", model="a", row="r1")
+    meter.add(Tally(calls=1, prompt_tokens=6), role="judge", model="a", row="r1")
+    meter.add(Tally(calls=1), role="author", model="a", row="r1")
+    meter.add(Tally(calls=1), role="probe", model="a")
+    assert meter.row("r1") == Tally(calls=3, prompt_tokens=10)
+    assert meter.pop_row_roles("r1") == {"judge": Tally(calls=2, prompt_tokens=10), "author": Tally(calls=1)}
+    assert meter.pop_row_roles("r1") == {} and dict(meter.unrouted) == {"probe": Tally(calls=1)}

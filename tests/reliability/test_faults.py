@@ -3,12 +3,14 @@ fails 30% of requests (every fault kind it has), and an AutoReason run killed wi
 
 Checked against what the server saw: every row exactly once, retries equal to the injected faults,
 calls and tokens equal to the answered requests, every judge ballot valid or re-asked and counted, and
-after each kill, no request whose answer was already stored is ever sent again.
+after each kill, no request whose answer was already stored is ever sent again, and the resumed run's
+``stats.json`` holds the calls, tokens and cost of the uninterrupted one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import signal
 import subprocess
@@ -201,3 +203,19 @@ def test_sigkill_five_times_then_resume(crashed_run: Crashed, autoreason_run: Fi
 def test_rows_are_byte_identical_after_resume(crashed_run: Crashed, autoreason_run: Finished) -> None:
     rows = read_rows(crashed_run.run_dir)
     assert comparable(rows, sort_reasoning=False) == comparable(autoreason_run.rows, sort_reasoning=False)
+
+
+def model_totals(run_dir: Path) -> dict[tuple[str, str], float]:
+    """``stats.json``'s model tallies by (role, field), without the fields that differ by design."""
+    models = json.loads((run_dir / "stats.json").read_text())["models"]
+    return {(role, name): value for role, tally in models.items() for name, value in tally.items()
+            if name not in BY_DESIGN}
+
+
+def test_stats_after_resume_equal_an_uninterrupted_run(crashed_run: Crashed,
+                                                       autoreason_run: Finished) -> None:
+    """Five sessions were SIGKILLed before they could write stats.json; the rows they finished still
+    count (their usage is journaled with them), and the calls in flight at each kill count once."""
+    expected = model_totals(autoreason_run.run_dir)
+    assert expected[("judge", "calls")] > 0 and expected[("judge", "reasks")] > 0
+    assert model_totals(crashed_run.run_dir) == pytest.approx(expected)

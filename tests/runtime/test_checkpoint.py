@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from hadron.data.sinks import SinkConfig, open_sink
+from hadron.llm.accounting import Tally
 from hadron.runtime.checkpoint import DoneSet, Journal
 from hadron.runtime.records import ErrorRecord, Outcome, RejectRecord
 
@@ -183,3 +184,28 @@ def test_written_rows_of_parquet_shards_decode_json_columns(tmp_path: Path) -> N
     second.load(rebuild=False)
     assert list(second.written_rows()) == [{"id": "a", "text": "x", "n": 1, "m": [{"role": "user"}]},
                                            {"id": "b", "text": "y", "n": "two", "m": [{"role": "user"}]}]
+
+
+def test_usage_is_journaled_with_its_row_and_the_latest_line_of_a_source_counts(tmp_path: Path) -> None:
+    """stats.json's model totals come from here: a session killed before writing them loses nothing it
+    journaled, and a ``--retry-errors`` line replaces the failed one (its calls replayed or redone)."""
+    first = journal(tmp_path)
+    first.load(rebuild=False)
+    first.record(Outcome("a", rows=[{"id": "a"}], usage={"judge": Tally(calls=3, prompt_tokens=30)}))
+    first.record(Outcome("b", errors=failed("b").errors, usage={"judge": Tally(calls=2, errors=1)}))
+    first.record(Outcome("c", rejects=[RejectRecord(id="c", source_id="c", step="f", reason="dup")],
+                         usage={"author": Tally(calls=1, cost_usd=0.5)}))
+    first.flush()  # then SIGKILL: no close, no stats
+
+    second = journal(tmp_path)
+    state = second.load(rebuild=True)
+    assert state.models() == {"judge": Tally(calls=5, errors=1, prompt_tokens=30),
+                              "author": Tally(calls=1, cost_usd=0.5)}
+    second.record(Outcome("b", rows=[{"id": "b"}], usage={"judge": Tally(calls=2, prompt_tokens=20)}))
+    second.record_unrouted({"probe": Tally(calls=1)})
+    second.close()
+
+    third = journal(tmp_path).load(rebuild=False)
+    assert third.models() == {"judge": Tally(calls=5, prompt_tokens=50),
+                              "author": Tally(calls=1, cost_usd=0.5), "probe": Tally(calls=1)}
+    assert "b" in third.done and len(third.done) == 3  # the line for no row is no source

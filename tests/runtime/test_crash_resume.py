@@ -1,5 +1,6 @@
-"""Kill ``hadron run`` (SIGKILL) at random points, run it again: every row exactly once, and no model
-call that was already answered is asked again. Ctrl-C (SIGINT) stops cleanly and says how to resume."""
+"""Kill ``hadron run`` (SIGKILL) at random points, run it again: every row exactly once, no model call
+that was already answered is asked again, and ``stats.json`` counts the calls, tokens and cost of an
+uninterrupted run. Ctrl-C (SIGINT) stops cleanly and says how to resume."""
 
 from __future__ import annotations
 
@@ -36,9 +37,29 @@ run: {{max_in_flight: 4}}
 """
 
 
-def command(tmp_path: Path) -> list[str]:
+BY_DESIGN = frozenset({"retries", "cache_hits", "seconds", "saved_usd"})
+"""Model tallies a resumed run may differ in: replays are free and instant, faults hit other attempts."""
+
+
+def command(tmp_path: Path, out: str = "run") -> list[str]:
     return [sys.executable, "-c", "from hadron.cli import main; main()", "run",
-            str(tmp_path / "pipeline.yaml"), "--out", str(tmp_path / "run"), "--quiet"]
+            str(tmp_path / "pipeline.yaml"), "--out", str(tmp_path / out), "--quiet"]
+
+
+def model_totals(run: Path) -> dict[tuple[str, str], float]:
+    """``stats.json``'s model tallies by (role, field), without the fields that differ by design."""
+    models = json.loads((run / "stats.json").read_text())["models"]
+    return {(role, name): value for role, tally in models.items() for name, value in tally.items()
+            if name not in BY_DESIGN}
+
+
+def assert_stats_of_one_run(tmp_path: Path, run: Path) -> None:
+    """The resumed run's model totals equal those of the same pipeline run once, uninterrupted."""
+    once = subprocess.run(command(tmp_path, "once"), capture_output=True, timeout=120)
+    assert once.returncode == 0, once.stderr.decode()
+    expected = model_totals(tmp_path / "once")
+    assert sum(v for (_, name), v in expected.items() if name == "calls") == 2 * ROWS
+    assert model_totals(run) == pytest.approx(expected)
 
 
 def finished_rows(run: Path) -> int:
@@ -102,6 +123,7 @@ def test_sigkill_at_random_points_then_resume(tmp_path: Path, server: FaultServe
     before = len(server.chat_requests())
     rerun = subprocess.run(command(tmp_path), capture_output=True, timeout=120)
     assert rerun.returncode == 0 and len(server.chat_requests()) == before
+    assert_stats_of_one_run(tmp_path, run)
 
 
 def as_from_a_terminal() -> None:
@@ -130,3 +152,4 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path, server: Fau
     final = subprocess.run(command(tmp_path), capture_output=True, timeout=120)
     assert final.returncode == 0, final.stderr.decode()
     assert sorted(r["id"] for r in read_rows(run)) == sorted(f"r{i}" for i in range(ROWS))
+    assert_stats_of_one_run(tmp_path, run)  # the calls in flight at the stop are counted once

@@ -43,9 +43,10 @@ def test_state_file_is_the_same_for_both_executors_but_the_executor_key(tmp_path
 
 
 def test_stats_add_up_over_sessions(tmp_path: Path) -> None:
+    """Counts add up; the model tallies are the run's totals (derived from its journal), so they are set."""
     run = RunDir(tmp_path)
     run.add_stats(RunStats(rows_in=3, rows_out=2), {"judge": {"calls": 4}})
-    run.add_stats(RunStats(rows_in=1, rows_out=1), {"judge": {"calls": 1}})
+    run.add_stats(RunStats(rows_in=1, rows_out=1), {"judge": {"calls": 5}})
     stats = run.read_stats()
     assert (stats["rows_in"], stats["rows_out"], stats["models"]["judge"]["calls"]) == (4, 3, 5)
 
@@ -110,7 +111,7 @@ def test_a_stats_section_survives_later_sessions(tmp_path: Path) -> None:
     run = RunDir(tmp_path)
     run.add_stats(RunStats(rows_done=2), {"judge": {"calls": 3}})
     run.write_stats_section("position_bias", {"all": {"ballots": 6, "first_shown": 6}})
-    run.add_stats(RunStats(rows_done=1), {"judge": {"calls": 1}})
+    run.add_stats(RunStats(rows_done=1), {"judge": {"calls": 4}})
     stats = run.read_stats()
     assert stats["rows_done"] == 3 and stats["models"]["judge"]["calls"] == 4
     assert stats["position_bias"] == {"all": {"ballots": 6, "first_shown": 6}}

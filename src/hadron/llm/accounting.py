@@ -114,20 +114,26 @@ _FLOAT_FIELDS = frozenset({"cost_usd", "seconds", "saved_usd"})
 
 
 class Meter:
-    """Sums tallies for a run, by role, by model (``served_by``) and by row."""
+    """Sums tallies for a run, by role, by model (``served_by``) and by row (each row's by role; calls
+    made for no row are kept as ``unrouted``)."""
 
     def __init__(self) -> None:
         self.total = Tally()
         self._roles: defaultdict[str, Tally] = defaultdict(Tally)
         self._models: defaultdict[str, Tally] = defaultdict(Tally)
-        self._rows: defaultdict[str, Tally] = defaultdict(Tally)
+        self._rows: defaultdict[str, dict[str, Tally]] = defaultdict(dict)
+        self.unrouted: defaultdict[str, Tally] = defaultdict(Tally)
+        """Calls made for no row (``route_key`` None), by role."""
 
     def add(self, tally: Tally, *, role: str, model: str, row: str | None = None) -> None:
         self.total += tally
         self._roles[role] += tally
         self._models[model] += tally
-        if row is not None:
-            self._rows[row] += tally
+        if row is None:
+            self.unrouted[role] += tally
+        else:
+            roles = self._rows[row]
+            roles[role] = roles[role] + tally if role in roles else tally
 
     def by_role(self) -> dict[str, Tally]:
         return dict(self._roles)
@@ -136,8 +142,18 @@ class Meter:
         return dict(self._models)
 
     def row(self, row_id: str) -> Tally:
-        return self._rows.get(row_id, Tally())
+        return sum((self._rows.get(row_id) or {}).values(), Tally())
 
     def pop_row(self, row_id: str) -> Tally:
         """The row's tally, forgotten afterwards (call when the row is written)."""
-        return self._rows.pop(row_id, Tally())
+        return sum(self.pop_row_roles(row_id).values(), Tally())
+
+    def pop_row_roles(self, row_id: str) -> dict[str, Tally]:
+        """The row's tallies by role, forgotten afterwards: what the runtime journals with the row."""
+        return self._rows.pop(row_id, None) or {}
+
+
+def add_roles(into: dict[str, Tally], more: dict[str, Tally]) -> None:
+    """Add ``more`` into ``into``, role by role."""
+    for role, tally in more.items():
+        into[role] = into[role] + tally if role in into else tally

@@ -4,7 +4,9 @@ Per shard ``N`` the run directory holds (under ``RUN/checkpoint/``):
 
 - ``part-N.rows.jsonl``: output rows of the open shard, appended as rows finish;
 - ``part-N.done.jsonl``: one line per finished source row, ``{"src", "n", "end", "errors"?,
-  "rejects"?}``; ``end`` is the size of the rows journal once that row's outputs were written;
+  "rejects"?, "u"?}``; ``end`` is the size of the rows journal once that row's outputs were written;
+  ``u`` is what its model calls cost, by role (``Tally`` fields, zeros left out). A session also ends
+  with a line without ``src`` holding the calls it made for no row, if any;
 - ``part-N.meta.json``: the shard's ``ShardInfo``, written just before the shard is published.
 
 Rows are flushed before the done line that counts them, so on restart the rows journal is cut back to
@@ -13,6 +15,10 @@ PUT) when full and at the end of a session; a published shard is complete, its d
 record of which sources it holds. ``errors.jsonl`` and ``rejects.jsonl`` are appended for people to
 read; after a crash (or a ``--retry-errors`` session) they are rebuilt from the done lines, where the
 latest line of a source wins.
+
+The run's model totals (``stats.json``'s ``models``) are the sum of the done lines' ``u``, the latest
+line of a source winning, so a session killed before it could write its stats loses nothing it
+journaled: a killed and resumed run reports the calls, tokens and cost of an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from typing import IO, Any
 from hadron.data.sinks import ShardInfo, ShardSink
 from hadron.data.sinks.files import atomic_write_text
 from hadron.errors import HadronError
+from hadron.llm.accounting import Tally, add_roles
 from hadron.redact import redact
 from hadron.runtime.records import SOURCE_STEP, ErrorRecord, Outcome
 from hadron.runtime.rundir import RunDir
@@ -70,10 +77,41 @@ class Progress:
     failed: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     """Source id -> (shard, line, error count) of its latest done line, for sources that failed."""
     input_errors: set[str] = field(default_factory=set)
+    usage: dict[str, Tally] = field(default_factory=dict)
+    """Model calls by role of every source's latest done line that did not fail (and of calls made for
+    no row)."""
+    failed_usage: dict[str, dict[str, Tally]] = field(default_factory=dict)
+    """The same for sources whose latest line failed: a ``--retry-errors`` line replaces them."""
 
     @property
     def errors(self) -> int:
         return sum(count for _, _, count in self.failed.values())
+
+    def models(self) -> dict[str, Tally]:
+        """The run's model tallies by role: what its recorded rows' calls cost (``stats.json``)."""
+        total: dict[str, Tally] = dict(self.usage)
+        for usage in self.failed_usage.values():
+            add_roles(total, usage)
+        return total
+
+    def add_usage(self, src: str | None, usage: dict[str, Tally], *, failed: bool) -> None:
+        if src is not None and self.failed_usage:
+            self.failed_usage.pop(src, None)  # superseded by this later line
+        if failed and src is not None:
+            self.failed_usage[src] = usage
+        elif usage:
+            add_roles(self.usage, usage)
+
+
+def _usage_json(usage: dict[str, Tally]) -> dict[str, dict[str, Any]]:
+    return {role: {k: v for k, v in tally.to_dict().items() if v} for role, tally in usage.items()}
+
+
+def _usage_of(line: dict[str, Any]) -> dict[str, Tally]:
+    usage = line.get("u")
+    if not isinstance(usage, dict):
+        return {}
+    return {str(role): Tally.from_dict(t) for role, t in usage.items() if isinstance(t, dict)}
 
 
 def _dumps(value: Any) -> bytes:
@@ -141,7 +179,8 @@ class Journal:
                 if not isinstance(line, dict):
                     break  # a torn last line: the row it stood for is redone
                 self._note(line, index, lines)
-                self.state.done.add(line["src"])
+                if "src" in line:  # not a session's calls for no row
+                    self.state.done.add(line["src"])
                 rows += line["n"]
                 end = line["end"]
                 good += len(raw)
@@ -151,11 +190,14 @@ class Journal:
     def _note(self, line: dict[str, Any], index: int, position: int) -> None:
         """Count a done line; ``_scan`` also adds its source to the done set (``record`` need not: a
         session reads each source row once, so memory stays flat on a fresh run)."""
-        src = line["src"]
+        src = line.get("src")
         self.state.rows_out += line["n"]
         for reject in line.get("rejects", ()):
             self.state.rejected[reject["reason"]] += 1
         errors = line.get("errors")
+        self.state.add_usage(src, _usage_of(line), failed=bool(errors))
+        if src is None:
+            return
         if errors:
             self.state.failed[src] = (index, position, len(errors))
         else:
@@ -277,6 +319,8 @@ class Journal:
             rows.write(data)
             self._end += len(data)
         line: dict[str, Any] = {"src": outcome.source_id, "n": len(outcome.rows), "end": self._end}
+        if outcome.usage:
+            line["u"] = _usage_json(outcome.usage)
         if outcome.errors or outcome.rejects:
             if outcome.errors:
                 line["errors"] = [e.model_dump(exclude_none=True) for e in outcome.errors]
@@ -288,8 +332,10 @@ class Journal:
             self._note(line, self.index, self._lines)
         else:  # the common case, without a dict round trip through json
             src = json.dumps(outcome.source_id, ensure_ascii=False)
-            self._pending["done"].append(f'{{"src":{src},"n":{line["n"]},"end":{self._end}}}\n'.encode())
+            usage = f',"u":{json.dumps(line["u"], separators=(",", ":"))}' if outcome.usage else ""
+            self._pending["done"].append(f'{{"src":{src},"n":{line["n"]},"end":{self._end}{usage}}}\n'.encode())
             self.state.rows_out += line["n"]
+            self.state.add_usage(outcome.source_id, outcome.usage, failed=False)
             if self.state.failed:
                 self.state.failed.pop(outcome.source_id, None)
         self._file("done")
@@ -299,6 +345,16 @@ class Journal:
             self._close_shard()
         elif time.monotonic() - self._last_flush > FLUSH_SECONDS or len(self._pending["done"]) >= 512:
             self.flush()
+
+    def record_unrouted(self, usage: dict[str, Tally]) -> None:
+        """The calls a session made for no row (a line without ``src``), so the run's totals keep them."""
+        if not usage:
+            return
+        line = {"n": 0, "end": self._end, "u": _usage_json(usage)}
+        self._pending["done"].append(_dumps(line))
+        self._file("done")
+        self.state.add_usage(None, dict(usage), failed=False)
+        self._lines += 1
 
     def record_input_error(self, record: ErrorRecord) -> bool:
         """A malformed source line; False when an earlier session already recorded it."""

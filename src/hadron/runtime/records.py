@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from hadron.core import Row
 from hadron.errors import DuplicateIdError, InputError
+from hadron.llm.accounting import Tally
 
 SOURCE_STEP = "source"
 """The ``step`` of an error record for a malformed input line (and of a ``duplicate_id`` reject)."""
@@ -85,6 +86,9 @@ class Outcome:
     rows: list[Row] = field(default_factory=list)
     errors: list[ErrorRecord] = field(default_factory=list)
     rejects: list[RejectRecord] = field(default_factory=list)
+    usage: dict[str, Tally] = field(default_factory=dict)
+    """Its model calls by role (its own and its fan-out children's), journaled with it: the run's
+    totals in ``stats.json`` are summed from these, so a killed session's finished rows still count."""
 
     def extend(self, other: Outcome) -> None:
         self.rows.extend(other.rows)

@@ -4,7 +4,7 @@ stats a session ends with, and the readers of its rows, errors and rejects.
     RUN/
       config.yaml           the resolved pipeline (``hadron run RUN/config.yaml`` replays it)
       manifest.json         every published shard, counts, and whether the source was read to the end
-      stats.json            counts and model usage, summed over sessions
+      stats.json            counts summed over sessions; model usage summed over the rows
       data/part-*.jsonl     the rows (or ``.parquet``; or under the sink's own ``path``/URL)
       errors.jsonl          malformed input lines, then the rows that failed
       rejects.jsonl         rows dropped on purpose, with their reason
@@ -235,14 +235,16 @@ class RunDir:
 
     def add_stats(self, stats: RunStats, models: dict[str, dict[str, Any]],
                   structured: dict[str, Any] | None = None) -> None:
-        """Add this session's counts and model tallies to ``stats.json`` (the sum over sessions);
+        """Add this session's counts to ``stats.json`` (the sum over sessions) and set the run's model
+        tallies, ``models``: derived from what the run recorded (the journal's done lines, or the
+        blocks' markers), never summed per session, since a killed session writes no stats;
         ``structured``: how each model took structured output (``ModelHub.structured_choices``)."""
-        from hadron.runtime.stats import RunStats, add_tallies, session_keys
+        from hadron.runtime.stats import RunStats, session_keys
 
         before = self.read_stats()
         total = RunStats.from_dict(before) + stats if before else stats
         sections = {key: value for key, value in before.items() if key not in session_keys()}
-        data = {**total.to_dict(), "models": add_tallies(before.get("models", {}), models), **sections,
+        data = {**total.to_dict(), "models": models, **sections,
                 "structured": {**before.get("structured", {}), **(structured or {})}}
         atomic_write_text(self.stats_path, json.dumps(data, indent=2))
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from hadron.core import Row
 from hadron.errors import InputError
+from hadron.llm.accounting import add_roles
 from hadron.runtime.checkpoint import DoneSet, Journal
 from hadron.runtime.records import Outcome
 from hadron.runtime.rowflow import RowFlow
@@ -94,6 +95,7 @@ class Scheduler:
 
     async def _one(self, row: Row) -> None:
         outcome = await self.flow.execute(row)
+        self._take_usage(outcome)
         retry = self.selection.retry
         if retry is not None:
             failed = retry[outcome.source_id]
@@ -106,15 +108,19 @@ class Scheduler:
         stats.rows_failed += len(outcome.errors)
         for reject in outcome.rejects:
             stats.rejected[reject.reason] += 1
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
+
+    def _take_usage(self, outcome: Outcome) -> None:
+        """Move the source's and its children's tallies from the meter to the outcome (journaled with it;
+        before ``keep_only``, so a retried source counts the calls of all its children)."""
         meter = self.flow.models.meter
-        meter.pop_row(outcome.source_id)
+        outcome.usage = meter.pop_row_roles(outcome.source_id)
         ids = [str(r["id"]) for r in outcome.rows] + [e.id for e in outcome.errors]
         ids += [r.id for r in outcome.rejects]
         for item_id in ids:
             if item_id != outcome.source_id:
-                meter.pop_row(item_id)
-        if self.on_outcome is not None:
-            self.on_outcome(outcome)
+                add_roles(outcome.usage, meter.pop_row_roles(item_id))
 
     async def _flush_every(self, seconds: float) -> None:
         """Rows that finish during a lull are on disk within ``seconds`` even if no other row follows."""

@@ -186,11 +186,13 @@ class Session:
             if self.journal is not None:
                 if self.reporter is not None:
                     self.reporter.stop()
+                self.journal.record_unrouted(dict(self.hub.meter.unrouted))
                 self.journal.close()
                 if self.retry:
                     self.journal.rebuild(rejects=False)
                 self._write_manifest()
-                models = {role: tally_dict(t) for role, t in self.hub.meter.by_role().items()}
+                # from the journal, not this session's meter: rows a killed session finished count too
+                models = {role: tally_dict(t) for role, t in self.journal.state.models().items()}
                 self.run_dir.add_stats(self.stats, models, structured=self.hub.structured_choices())
                 self._write_state(clean=True)
                 self.run_dir.finish(self.log)

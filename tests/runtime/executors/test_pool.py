@@ -44,6 +44,12 @@ def _pipeline_yaml(tmp_path: Path, server: FaultServer, count: int, shard_rows: 
     return pipeline
 
 
+def model_total(run: Path, name: str) -> float:
+    """One field of ``stats.json``'s model tallies, summed over roles."""
+    models = json.loads((run / "stats.json").read_text())["models"]
+    return sum(tally.get(name, 0) for tally in models.values())
+
+
 def _hadron(*args: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(HADRON), *map(str, args)], capture_output=True, text=True, timeout=300)
 
@@ -112,6 +118,8 @@ async def test_a_killed_worker_is_replaced_and_every_row_is_written_once(tmp_pat
     assert sorted(ids) == [f"r{i:02d}" for i in range(20)]  # every row, exactly once
     assert result.rows == 20 and result.errors == 0 and manifest(tmp_path / "run")["complete"]
     assert calls == 20  # answered calls of the killed blocks came from the cache, not the server
+    # the killed sessions wrote no stats, but the rows they finished are counted (journaled usage)
+    assert model_total(tmp_path / "run", "calls") == 20
     log = (tmp_path / "run" / "log.jsonl").read_text()
     assert '"worker_died"' in log
 
@@ -142,6 +150,7 @@ def test_a_killed_driver_takes_its_workers_and_the_rerun_resumes(tmp_path: Path)
         assert sorted(r["id"] for r in rows) == [f"r{i:02d}" for i in range(40)]  # each once
         assert manifest(out)["complete"]
         assert len(server.chat_requests()) < asked + 40  # answered calls were not asked again
+        assert model_total(out, "calls") == 40  # blocks the killed driver finished count too
 
 
 async def test_retry_errors_redoes_only_the_failed_rows(tmp_path: Path) -> None:
@@ -158,6 +167,8 @@ async def test_retry_errors_redoes_only_the_failed_rows(tmp_path: Path) -> None:
     assert (retried.rows, retried.errors) == (4, 0)
     assert (tmp_path / "run" / "errors.jsonl").read_text() == ""
     assert sorted(row["id"] for row in read_rows(tmp_path / "run")) == ["r00", "r01", "r02", "r03"]
+    # each row's latest outcome counts, as in a local run
+    assert (model_total(tmp_path / "run", "calls"), model_total(tmp_path / "run", "errors")) == (4, 0)
 
 
 def test_a_stateful_step_that_cannot_share_is_refused(tmp_path: Path) -> None:

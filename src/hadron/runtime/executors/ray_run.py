@@ -3,8 +3,8 @@ local run leaves, built from blocks.
 
 Everything is written through ``RunDir``: the manifest lists every finished block's shards, errors
 hold the malformed input lines then the blocks' error records, stats are summed over sessions. The
-files derived from blocks are rewritten from the done markers at the end of every session, so they
-always agree with the shards.
+files derived from blocks (and the model tallies in stats) are rewritten from the done markers at the end
+of every session, so they always agree with the shards.
 """
 
 from __future__ import annotations
@@ -42,7 +42,6 @@ class RaySession:
         self.blocks = BlockStore(out)
         self.stats = RunStats()
         self.meter = Meter()
-        self.models: dict[str, dict[str, Any]] = {}
         self.reporter = Reporter(progress, self.stats, self.meter)
         self.complete = False
         self.interrupted = False
@@ -122,9 +121,7 @@ class RaySession:
             self.stats.step_seconds[name] = self.stats.step_seconds.get(name, 0.0) + seconds
         for name, calls in block.step_calls.items():
             self.stats.step_calls[name] = self.stats.step_calls.get(name, 0) + calls
-        models = result.stats.get("models") or {}
-        self.models = add_tallies(self.models, models)
-        for role, tally in models.items():
+        for role, tally in (result.stats.get("models") or {}).items():
             known = {k: v for k, v in tally.items() if k in Tally.__dataclass_fields__}
             self.meter.add(Tally(**known), role=role, model="ray")
         assert self.log is not None
@@ -152,7 +149,7 @@ class RaySession:
             rejects = list(self.input_rejects.values()) + [r for block in done for r in block.rejects]
             self.run_dir.write_records("rejects", rejects)
             self._write_manifest(done)
-            self.run_dir.add_stats(self.stats, self.models)
+            self.run_dir.add_stats(self.stats, self.models(done))
             self._write_state(clean=True)
             self.run_dir.finish(self.log)
             manifest = self.manifest
@@ -162,6 +159,15 @@ class RaySession:
             self.log = None
         finally:
             self.run_dir.release()
+
+    @staticmethod
+    def models(done: list[BlockResult]) -> dict[str, dict[str, Any]]:
+        """The run's model tallies: every finished block's (from its marker), so blocks a killed driver
+        finished count too, and a block run again (``--retry-errors``) counts its latest run."""
+        models: dict[str, dict[str, Any]] = {}
+        for block in done:
+            models = add_tallies(models, block.stats.get("models") or {})
+        return models
 
     def _write_manifest(self, done: list[BlockResult]) -> None:
         assert self.sink is not None
