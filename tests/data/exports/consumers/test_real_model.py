@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from hadron.data.exports.options import ExportOptions
 from hadron.runtime.export import export_run
 from hadron.runtime.pipeline import Pipeline
 from hadron.tasks.autoreason.step import AutoReason
@@ -25,7 +26,11 @@ async def test_an_embedded_model_run_trains_in_trl(tmp_path: Path, tiny_lm: Path
     rows = [{"id": "arrive", "prompt": "A train leaves at 3:40 pm and takes 85 minutes. When is it there?"}]
     result = await Pipeline(rows, [step]).run(tmp_path / "run", progress="quiet")
     assert result.rows == 1
-    stats = export_run(tmp_path / "run", "sft-trl,dpo-trl,critic-trl,cot")
+    # 64-token caps often cut the 135M model off: keep cut texts here (this test is about the trainer
+    # reading the files; the truncation screen has its own tests), else a truncated final text leaves
+    # no SFT record and the test would hinge on how the model rambled.
+    stats = export_run(tmp_path / "run", "sft-trl,dpo-trl,critic-trl,cot",
+                       options=ExportOptions(include_truncated=True))
     assert stats["sft-trl"].has_file and stats["critic-trl"].has_file
     for name in ("sft-trl", "critic-trl", "cot"):
         if stats[name].has_file:
