@@ -1,6 +1,7 @@
 """The layer rules and the absence of import cycles, read from the source with ``ast``.
 
-    cli, testing  ->  tasks, distill, qa  ->  runtime  ->  data  ->  llm, sandbox  ->  core, errors, prompts, redact
+    cli, testing  ->  tasks, distill, qa  ->  runtime  ->  data  ->  llm, sandbox
+                  ->  core, errors, prompts, redact
 
 A module may import its own layer or any layer below it, never one above; and ``data`` does not use
 ``llm`` at all (rows, files and records need no model). Every import counts: at
