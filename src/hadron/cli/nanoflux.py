@@ -23,11 +23,6 @@ if TYPE_CHECKING:
     from hadron.tasks.nanoflux.config import NanoFluxConfig
     from hadron.tasks.nanoflux.run import NanoFluxSummary
 
-SMALL_MODEL_MAX_TOKENS = {"attacker": 384, "defender": 320, "judge": 256}
-"""Answer caps for the embedded 135M model (it rambles past these), unless a config sets them."""
-SMALL_MODEL_VERDICT_TOKENS = 160
-
-
 nanoflux_app = typer.Typer(help="Synthesize hard multi-step questions the defender fails (NanoFlux); "
                                 "`hadron nanoflux sweep` compares complexity bands.")
 app.add_typer(nanoflux_app, name="nanoflux")
@@ -118,7 +113,7 @@ def build_config(path: Path | None, *, domains: str | None, per_domain: int | No
                  defender: str | None, judge: str | None, max_rounds: int | None, embedder: str | None,
                  concurrency: int | None, pool_factor: float | None = None,
                  require_verified: bool | None = None) -> NanoFluxConfig:
-    """The file's settings, then the flags; the embedded model gets short answers unless told otherwise."""
+    """The file's settings, then the flags, validated once (each role's backend fills the caps left unset)."""
     from hadron.core.config import validate
     from hadron.tasks.nanoflux.config import NanoFluxConfig
 
@@ -130,16 +125,7 @@ def build_config(path: Path | None, *, domains: str | None, per_domain: int | No
     flags = {"domains": domains, "per_domain": per_domain, "max_rounds": max_rounds, "embedder": embedder,
              "concurrency": concurrency, "pool_factor": pool_factor, "require_verified": require_verified}
     data.update({key: value for key, value in flags.items() if value is not None})
-    settings = validate(NanoFluxConfig, data, doc)
-    for name, cap in SMALL_MODEL_MAX_TOKENS.items():
-        role = getattr(settings, name)
-        if _is_local(role.model) and "max_tokens" not in role.model_fields_set:
-            role.max_tokens = cap
-    if _is_local(settings.judge.model) and "verdict_max_tokens" not in settings.judge.model_fields_set:
-        settings.judge.verdict_max_tokens = SMALL_MODEL_VERDICT_TOKENS
-    if _is_local(settings.judge.model) and "compute_first" not in settings.judge.model_fields_set:
-        settings.judge.compute_first = True  # the 135M model skips the tool in the long prompt (measured)
-    return settings
+    return validate(NanoFluxConfig, data, doc)
 
 
 def warn_if_unsafe(settings: NanoFluxConfig) -> None:
@@ -151,10 +137,6 @@ def warn_if_unsafe(settings: NanoFluxConfig) -> None:
         err_console.print(f"[bold red]WARNING: no OS sandbox ({report.reason}); the judge's model-written "
                           "code runs with resource limits only (--unsafe-sandbox). This is recorded in "
                           "the run's manifest.[/]", highlight=False)
-
-
-def _is_local(spec: object) -> bool:
-    return isinstance(spec, str) and (spec == "local" or spec.startswith("local:"))
 
 
 def print_summary(summary: NanoFluxSummary, out: Path) -> None:

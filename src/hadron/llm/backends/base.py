@@ -29,6 +29,17 @@ class BackendDefaults:
     """Cap for a short structured answer (a ballot, a judgement)."""
     max_rounds: int | None = None
     """Cap on an iterative task's rounds (AutoReason's passes) when the model is slow or unreliable."""
+    question_max_tokens: int | None = None
+    """Cap for a written problem with its reference answer and explanation (NanoFlux's attacker)."""
+    solution_max_tokens: int | None = None
+    """Cap for a worked, step-by-step solution (NanoFlux's defender)."""
+    check_max_tokens: int | None = None
+    """Cap for an assessment that reasons, and may call tools, before it decides (NanoFlux's judge)."""
+    scored_verdict_max_tokens: int | None = None
+    """Cap for a structured verdict with several scored fields, longer than a ballot (NanoFlux's)."""
+    short_tool_prompt: bool | None = None
+    """True: the model skips a tool offered inside a long prompt, so ask for the tool call in a short
+    prompt first (NanoFlux's ``judge.compute_first``)."""
 
 
 NO_DEFAULTS = BackendDefaults()

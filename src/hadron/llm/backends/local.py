@@ -48,7 +48,11 @@ judges rank by position, so a tournament averages ~7.6 passes under the paper's 
 15."""
 LOCAL_DEFAULTS = BackendDefaults(answer_max_tokens=SMALL_MODEL_MAX_TOKENS,
                                  verdict_max_tokens=SMALL_MODEL_JUDGE_MAX_TOKENS,
-                                 max_rounds=SMALL_MODEL_MAX_PASSES)
+                                 max_rounds=SMALL_MODEL_MAX_PASSES,
+                                 question_max_tokens=384, solution_max_tokens=320, check_max_tokens=256,
+                                 scored_verdict_max_tokens=160, short_tool_prompt=True)
+"""The question/solution/check caps are NanoFlux's for this model (it rambles past them). Asked for a tool
+inside NanoFlux's long check prompt, it wrote no code block in 4 of 4 measured rounds."""
 
 _SAMPLER_KEYS = frozenset({"top_k", "min_p", "typical_p", "repeat_penalty", "presence_penalty",
                            "frequency_penalty", "mirostat_mode", "mirostat_tau", "mirostat_eta",

@@ -17,7 +17,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hadron.errors import ConfigError
+from hadron.llm.backends.base import BackendDefaults
 from hadron.llm.config import ModelSpec, spec_name
+from hadron.llm.defaults import defaults_for
 from hadron.sandbox import SandboxLimits
 
 BUILTIN_DOMAINS: dict[str, tuple[str, ...]] = {
@@ -73,8 +75,8 @@ class JudgeConfig(RoleConfig):
     verdict_max_tokens: int = Field(default=256, ge=16)
     compute_first: bool = False
     """Text protocol: before the full check, ask the judge only to compute the answer in a ```python
-    block (a short prompt small models follow; they skip the tool in the long one) and run it. The
-    command line turns it on for the embedded model."""
+    block (a short prompt small models follow; they skip the tool in the long one) and run it. Unset,
+    it is on where the judge's backend declares ``short_tool_prompt`` (the embedded model)."""
 
 
 class SandboxConfig(BaseModel):
@@ -205,6 +207,17 @@ class NanoFluxConfig(BaseModel):
                               hint="level_bins makes len(level_bins) + 1 levels")
         return self
 
+    @model_validator(mode="after")
+    def _backend_defaults(self) -> NanoFluxConfig:
+        """Settings left unset take what each role's backend declares, whichever command built this."""
+        for role, declared in ((self.attacker, "question_max_tokens"), (self.defender, "solution_max_tokens"),
+                               (self.judge, "check_max_tokens")):
+            _fill(role, "max_tokens", getattr(defaults_for(role.model), declared))
+        judge: BackendDefaults = defaults_for(self.judge.model)
+        _fill(self.judge, "verdict_max_tokens", judge.scored_verdict_max_tokens)
+        _fill(self.judge, "compute_first", judge.short_tool_prompt)
+        return self
+
     def skills(self, domain: str) -> list[str]:
         return list(self.domains.get(domain) or BUILTIN_DOMAINS.get(domain, ()))
 
@@ -236,6 +249,12 @@ class NanoFluxConfig(BaseModel):
             "pool_factor": self.pool_factor, "objective": list(self.objective),
             "require_verified": self.require_verified, "require_in_band": self.require_in_band,
         }
+
+
+def _fill(block: BaseModel, name: str, value: object) -> None:
+    """Set ``name`` to the backend's declared ``value`` unless the user set it or the backend has none."""
+    if value is not None and name not in block.model_fields_set:
+        setattr(block, name, value)
 
 
 __all__ = [
