@@ -8,13 +8,18 @@ The same names as a pipeline YAML's ``source:`` keys (``prompt_column``, ``id_co
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
 if TYPE_CHECKING:
     from hadron.data.sources import SourceConfig
+
+R = TypeVar("R")
 
 
 def prompt_column_option() -> Any:
@@ -85,3 +90,33 @@ class SourceFlags:
             name = str(first["loc"][0]) if first["loc"] else ""
             flag = "--limit" if name == "head" else f"--{name.replace('_', '-')}"
             raise ConfigError(f"{flag}: {first['msg']}") from err
+
+
+_OPTIONS: dict[str, tuple[Any, Callable[[], Any]]] = {
+    "prompt_column": (str | None, prompt_column_option), "id_column": (str | None, id_column_option),
+    "system_column": (str | None, system_column_option), "limit": (int | None, limit_option),
+    "sample": (int | None, sample_option), "seed": (int | None, seed_option),
+    "on_duplicate_id": (str | None, on_duplicate_id_option),
+}
+
+
+def source_options(command: Callable[..., R]) -> Callable[..., R]:
+    """Give a Typer command the source flags in place of its ``source: SourceFlags`` parameter.
+
+    Typer has no option groups: the wrapper's signature lists the seven flags where ``source`` stood
+    (so ``--help`` keeps its order), and the call folds them back into one ``SourceFlags``."""
+    signature = inspect.signature(command, eval_str=True)
+    params: list[inspect.Parameter] = []
+    for param in signature.parameters.values():
+        params += [param] if param.name != "source" else [
+            inspect.Parameter(name, param.kind, default=option(), annotation=kind)
+            for name, (kind, option) in _OPTIONS.items()]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> R:
+        flags = SourceFlags(**{name: kwargs.pop(name) for name in _OPTIONS})
+        return command(*args, source=flags, **kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {param.name: param.annotation for param in params}
+    return wrapper

@@ -14,16 +14,7 @@ import typer
 from hadron.cli._app import app, console, err_console, read_settings
 from hadron.cli._report import exit_for_rows
 from hadron.cli._run_options import cache_option, parse_workers, retry_errors_option, workers_option
-from hadron.cli._source import (
-    SourceFlags,
-    id_column_option,
-    limit_option,
-    on_duplicate_id_option,
-    prompt_column_option,
-    sample_option,
-    seed_option,
-    system_column_option,
-)
+from hadron.cli._source import SourceFlags, source_options
 from hadron.llm.accounting import cost_text
 from hadron.llm.backends.local import SMALL_MODEL_MAX_PASSES, SMALL_MODEL_MAX_TOKENS
 
@@ -34,6 +25,7 @@ if TYPE_CHECKING:
 
 
 @app.command()
+@source_options
 def autoreason(
     prompts: str = typer.Argument(..., help="Prompts: JSONL, CSV, Parquet, text (one per line), or hf://."),
     out: Path = typer.Option(..., "--out", "-o", help="Run directory (resume by running the same command)."),
@@ -50,13 +42,7 @@ def autoreason(
                                                f"(default {SMALL_MODEL_MAX_TOKENS} with the local model)."),
     config: Path | None = typer.Option(None, "--config", "-c",
                                        help="YAML with AutoReason settings (roles, judges, variants)."),
-    prompt_column: str | None = prompt_column_option(),
-    id_column: str | None = id_column_option(),
-    system_column: str | None = system_column_option(),
-    limit: int | None = limit_option(),
-    sample: int | None = sample_option(),
-    seed: int | None = seed_option(),
-    on_duplicate_id: str | None = on_duplicate_id_option(),
+    source: SourceFlags = SourceFlags(),
     cache: Path | None = cache_option(),
     retry_errors: bool = retry_errors_option(),
     workers: str = workers_option(),
@@ -71,9 +57,8 @@ def autoreason(
 
     settings = build_config(config, model=model, judges=judges, synthesis=synthesis, max_passes=max_passes,
                             max_tokens=max_tokens)
-    flags = SourceFlags(prompt_column, id_column, system_column, limit, sample, seed, on_duplicate_id)
     command = f"hadron autoreason {prompts} --out {out}"
-    request = RunRequest(settings, out, source=flags.apply(prompts), progress="quiet" if quiet else "auto",
+    request = RunRequest(settings, out, source=source.apply(prompts), progress="quiet" if quiet else "auto",
                          retry_errors=retry_errors, cache=cache, workers=parse_workers(workers))
     try:
         done = asyncio.run(run_autoreason(request))

@@ -11,17 +11,8 @@ import typer
 
 from hadron.cli._app import app, console, err_console
 from hadron.cli._report import exit_for_rows
-from hadron.cli._run_options import cache_option, parse_workers, workers_option
-from hadron.cli._source import (
-    SourceFlags,
-    id_column_option,
-    limit_option,
-    on_duplicate_id_option,
-    prompt_column_option,
-    sample_option,
-    seed_option,
-    system_column_option,
-)
+from hadron.cli._run_options import cache_option, parse_workers, retry_errors_option, workers_option
+from hadron.cli._source import SourceFlags, source_options
 from hadron.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -29,12 +20,12 @@ if TYPE_CHECKING:
 
 
 @app.command()
+@source_options
 def run(
     pipeline: Path = typer.Argument(..., help="Pipeline YAML, or a run's config.yaml to replay it."),
     out: Path | None = typer.Option(None, "--out", "-o",
                                     help="Run directory (default: runs/<pipeline file name>)."),
-    retry_errors: bool = typer.Option(False, "--retry-errors",
-                                      help="Re-run only the rows recorded in OUT/errors.jsonl."),
+    retry_errors: bool = retry_errors_option(),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Plain progress lines instead of a bar."),
     strict: bool = typer.Option(False, "--strict",
                                 help="Stop at the first malformed input line instead of recording it."),
@@ -50,13 +41,7 @@ def run(
                                                "OUT/cache.sqlite; node-local on a multi-node cluster)."),
     cache: Path | None = cache_option(),
     workers: str = workers_option(),
-    prompt_column: str | None = prompt_column_option(),
-    id_column: str | None = id_column_option(),
-    system_column: str | None = system_column_option(),
-    limit: int | None = limit_option(),
-    sample: int | None = sample_option(),
-    seed: int | None = seed_option(),
-    on_duplicate_id: str | None = on_duplicate_id_option(),
+    source: SourceFlags = SourceFlags(),
 ) -> None:
     """Run PIPELINE; run the same command again to resume after a crash or Ctrl-C."""
     import asyncio
@@ -77,9 +62,8 @@ def run(
                           hint="drop --workers, or use --executor local")
     runner = get_executor("pool", workers=count) if count > 1 else get_executor(executor, **ray_options)
     loaded = load_pipeline(pipeline)
-    source_flags = SourceFlags(prompt_column, id_column, system_column, limit, sample, seed, on_duplicate_id)
-    if source_flags.given():
-        loaded.source = source_flags.apply(loaded.source)
+    if source.given():
+        loaded.source = source.apply(loaded.source)
     name = pipeline.parent.name if pipeline.name == rundir.CONFIG else pipeline.stem
     out_dir = out or Path("runs") / name
     command = f"hadron run {pipeline} --out {out_dir}" + (" --retry-errors" if retry_errors else "")
