@@ -52,16 +52,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hadron.core import Row
 from hadron.core.config import validate
-from hadron.errors import ConfigError, HadronError, InputError
+from hadron.errors import ConfigError, HadronError
 from hadron.llm.config import ModelConfig
 from hadron.llm.ratelimit import RateLimiter
 from hadron.runtime.executors import RunResult
+from hadron.runtime.executors.block_driver import BlockDriver, read_input, run_session
 from hadron.runtime.executors.blocks import Block, BlockResult, BlockStore, cut_blocks
 from hadron.runtime.executors.ray_run import RaySession
 from hadron.runtime.executors.ray_state import SharedMap
 from hadron.runtime.executors.ray_worker import BlockSpec, run_block_async
 from hadron.runtime.rundir import RunDir
-from hadron.runtime.session import InputErrors
 
 if TYPE_CHECKING:
     from hadron.llm.hub import ModelHub
@@ -117,27 +117,10 @@ class PoolExecutor:
         out = Path(out_dir).resolve()
         RunDir(out).check_layout(self.name)
         await check_steps(pipeline, workers="--workers processes", fallback="--workers 1")
-        source = pipeline.open_source()
-        pending = InputErrors(strict=strict)
-        rows = iter(source.rows(on_error=pending))
-        first = next(rows, None)
-        if first is None:
-            raise InputError(str(pipeline.source_config().get("path", "<source>")), "no rows")
-        pipeline.validate(first.keys())
+        source, pending, rows = read_input(pipeline, strict=strict)
         session = RaySession(pipeline, out, source, progress, executor=self.name)
-        try:
-            session.open()
-            pending.attach(session.input_error)
-            driver = _Driver(self.options, pipeline, session, retry_errors, cache)
-            await driver.run(itertools.chain([first], rows))
-            session.complete = True
-        except (asyncio.CancelledError, KeyboardInterrupt):
-            session.interrupted = True
-            raise
-        finally:
-            session.close()
-        assert session.manifest is not None
-        return RunResult(out, session.stats, session.manifest)
+        return await run_session(session, pending, lambda: _Driver(
+            self.options, pipeline, session, retry_errors, cache).run(rows))
 
 
 # -- in the workers --------------------------------------------------------------------------------
@@ -200,7 +183,7 @@ class _StateManager(BaseManager):
 _StateManager.register("SharedMap", SharedMap)
 
 
-class _Driver:
+class _Driver(BlockDriver):
     """Keeps up to twice the workers' blocks submitted; records each as it finishes."""
 
     def __init__(self, options: PoolOptions, pipeline: Pipeline, session: RaySession, retry_errors: bool,
@@ -235,19 +218,8 @@ class _Driver:
     async def run(self, rows: Iterator[Row]) -> None:
         finished = False
         try:
-            total = 0
             block_rows, rows = self._block_rows(rows)
-            for block in cut_blocks(rows, block_rows):
-                total += len(block.rows)
-                if not self._wanted(block):
-                    self.session.skipped(len(block.rows))
-                    continue
-                while len(self.in_flight) >= 2 * self.workers:
-                    await self._collect()
-                self._submit(block)
-            self.session.reporter.set_total(total)
-            while self.in_flight:
-                await self._collect()
+            await self.feed(cut_blocks(rows, block_rows), 2 * self.workers)
             finished = True
         finally:
             for future in self.in_flight:
@@ -271,19 +243,11 @@ class _Driver:
         store.write_block_rows(chosen)
         return chosen, rows
 
-    def _wanted(self, block: Block) -> bool:
-        marker = self.session.done.get(block.index)
-        if self.retry_errors:
-            return marker is not None and bool(marker.errors) and marker.ids_hash == block.ids_hash
-        return marker is None or marker.ids_hash != block.ids_hash
-
     def _submit(self, block: Block) -> None:
         if self.retry_errors and block.index not in self.tries:  # start over: calls replay from the cache
             shutil.rmtree(self.session.blocks.work_dir(block.index), ignore_errors=True)
-        spec = BlockSpec(index=block.index, ids_hash=block.ids_hash, out_dir=str(self.session.out),
-                         pipeline=self.config, cache_path=self.cache_path)
-        done: Future[BlockResult] = self.pool.submit(run_pool_block, spec, block.rows, self.workers,
-                                                     self.states)
+        done: Future[BlockResult] = self.pool.submit(run_pool_block, self._spec(block), block.rows,
+                                                     self.workers, self.states)
         self.in_flight[asyncio.wrap_future(done)] = block
         if block.index not in self.tries:
             self.session.submitted(len(block.rows))

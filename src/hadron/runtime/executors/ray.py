@@ -35,14 +35,14 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from hadron.core.config import validate
-from hadron.errors import ConfigError, HadronError, InputError
+from hadron.errors import ConfigError, HadronError
 from hadron.runtime.executors import RunResult
+from hadron.runtime.executors.block_driver import BlockDriver, read_input, run_session
 from hadron.runtime.executors.blocks import Block, BlockResult, cut_blocks
 from hadron.runtime.executors.ray_run import RaySession
 from hadron.runtime.executors.ray_state import refuse_stateful, start_states
-from hadron.runtime.executors.ray_worker import BlockSpec, rebuild_pipeline, run_block
+from hadron.runtime.executors.ray_worker import rebuild_pipeline, run_block
 from hadron.runtime.rundir import RunDir
-from hadron.runtime.session import InputErrors
 
 if TYPE_CHECKING:
     from hadron.llm.hub import ModelHub
@@ -89,29 +89,15 @@ class RayExecutor:
         out = Path(out_dir).resolve()
         RunDir(out).check_layout(self.name)
         await check_steps(pipeline)
-        source = pipeline.open_source()
-        pending = InputErrors(strict=strict)
-        rows = iter(source.rows(on_error=pending))
-        first = next(rows, None)
-        if first is None:
-            raise InputError(str(pipeline.source_config().get("path", "<source>")), "no rows")
-        pipeline.validate(first.keys())
+        source, pending, rows = read_input(pipeline, strict=strict)
         started = connect(ray, self.options.address)
         session = RaySession(pipeline, out, source, progress)
         try:
-            session.open()
-            pending.attach(session.input_error)
-            await _Driver(ray, self.options, pipeline, session, retry_errors, cache).run(_chain(first, rows))
-            session.complete = True
-        except (asyncio.CancelledError, KeyboardInterrupt):
-            session.interrupted = True
-            raise
+            return await run_session(session, pending, lambda: _Driver(
+                ray, self.options, pipeline, session, retry_errors, cache).run(rows))
         finally:
-            session.close()
             if started:
                 ray.shutdown()
-        assert session.manifest is not None
-        return RunResult(out, session.stats, session.manifest)
 
 
 def import_ray() -> ModuleType:
@@ -194,7 +180,7 @@ async def check_steps(pipeline: Pipeline, *, workers: str = "Ray workers",
                               hint=f"serve it over HTTP (hadron.testing.FaultServer) or use {fallback}")
 
 
-class _Driver:
+class _Driver(BlockDriver):
     """Feeds blocks to Ray with a bound on those in flight; records each as it finishes."""
 
     def __init__(self, ray: ModuleType, options: RayOptions, pipeline: Pipeline, session: RaySession,
@@ -226,38 +212,18 @@ class _Driver:
         return max(2, 2 * int(cpus / self.options.cpus_per_block))
 
     async def run(self, rows: Any) -> None:
-        limit = self._limit()
-        total = 0
         try:
-            for block in cut_blocks(rows, self.options.block_rows):
-                total += len(block.rows)
-                if not self._wanted(block):
-                    self.session.skipped(len(block.rows))
-                    continue
-                while len(self.in_flight) >= limit:
-                    await self._collect()
-                self._submit(block)
-            self.session.reporter.set_total(total)
-            while self.in_flight:
-                await self._collect()
+            await self.feed(cut_blocks(rows, self.options.block_rows), self._limit())
         finally:
             self._cancel()
             for actor in [self.registry, *self.states.values()]:
                 with contextlib.suppress(Exception):
                     self.ray.kill(actor)
 
-    def _wanted(self, block: Block) -> bool:
-        marker = self.session.done.get(block.index)
-        if self.retry_errors:
-            return marker is not None and bool(marker.errors) and marker.ids_hash == block.ids_hash
-        return marker is None or marker.ids_hash != block.ids_hash
-
     def _submit(self, block: Block) -> None:
         if self.retry_errors:  # start the block over: its answered calls come from the cache
             shutil.rmtree(self.session.blocks.work_dir(block.index), ignore_errors=True)
-        spec = BlockSpec(index=block.index, ids_hash=block.ids_hash, out_dir=str(self.session.out),
-                         pipeline=self.config, cache_path=self.cache_path)
-        ref = self.task.remote(spec, block.rows, self.registry, self.states)
+        ref = self.task.remote(self._spec(block), block.rows, self.registry, self.states)
         future = asyncio.wrap_future(ref.future())
         self.in_flight[future] = (block, ref)
         self.session.submitted(len(block.rows))
@@ -298,7 +264,3 @@ class _Driver:
             future.cancel()
         self.in_flight.clear()
 
-
-def _chain(first: Any, rest: Any) -> Any:
-    yield first
-    yield from rest
