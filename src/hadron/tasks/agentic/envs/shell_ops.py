@@ -123,49 +123,48 @@ class FileOps(TextCommands):
     # -- permissions ---------------------------------------------------------------------------------
 
     def chmod(self, args: list[str], stdin: str | None) -> Result:
-        recursive = "-R" in args
-        operands = [a for a in args if a != "-R"]
-        if len(operands) < 2:
-            return f"chmod: missing operand after '{operands[0] if operands else 'chmod'}'\n", 1
-        spec, *targets = operands
-        errors = ""
-        for target in targets:
-            path = self.machine.path(target)
-            if not self.machine.exists(path):
-                errors += f"chmod: cannot access '{target}': No such file or directory\n"
-                continue
-            for item in self._walk(path) if recursive else [path]:
-                old = self._mode(item)
-                new = _apply_mode(spec, old, self.machine.is_dir(item))
-                if new is None:
-                    return f"chmod: invalid mode: '{spec}'\n", 1
-                self._set_mode(item, new)
-        return errors, 1 if errors else 0
+        def change(spec: str, item: str) -> Result | None:
+            new = _apply_mode(spec, self._mode(item), self.machine.is_dir(item))
+            if new is None:
+                return f"chmod: invalid mode: '{spec}'\n", 1
+            self._set_mode(item, new)
+            return None
+
+        return self._change_each("chmod", args, change)
 
     def chown(self, args: list[str], stdin: str | None) -> Result:
+        def change(spec: str, item: str) -> Result | None:
+            user, _, group = spec.partition(":")
+            entry = self.machine.state.files.get(item)
+            if entry is not None:
+                old_group = entry.group or entry.owner
+                entry.owner = user or entry.owner
+                entry.group = group or old_group
+            else:
+                old_user, _, old_group = self.machine.state.dir_owners.get(item, "root:root").partition(":")
+                self.machine.state.dir_owners[item] = f"{user or old_user}:{group or old_group}"
+            return None
+
+        return self._change_each("chown", args, change)
+
+    def _change_each(self, name: str, args: list[str], change: Callable[[str, str], Result | None]) -> Result:
+        """``chmod``/``chown [-R] SPEC TARGET...``: ``change(spec, path)`` on each target (and below it with
+        ``-R``); a missing target is reported and skipped, a result from ``change`` stops the command."""
         recursive = "-R" in args
         operands = [a for a in args if a != "-R"]
         if len(operands) < 2:
-            return f"chown: missing operand after '{operands[0] if operands else 'chown'}'\n", 1
+            return f"{name}: missing operand after '{operands[0] if operands else name}'\n", 1
         spec, *targets = operands
-        user, _, group = spec.partition(":")
         errors = ""
         for target in targets:
             path = self.machine.path(target)
             if not self.machine.exists(path):
-                errors += f"chown: cannot access '{target}': No such file or directory\n"
+                errors += f"{name}: cannot access '{target}': No such file or directory\n"
                 continue
             for item in self._walk(path) if recursive else [path]:
-                entry = self.machine.state.files.get(item)
-                if entry is not None:
-                    old_group = entry.group or entry.owner
-                    entry.owner = user or entry.owner
-                    entry.group = group or old_group
-                else:
-                    old_user, _, old_group = self.machine.state.dir_owners.get(item, "root:root").partition(
-                        ":"
-                    )
-                    self.machine.state.dir_owners[item] = f"{user or old_user}:{group or old_group}"
+                failed = change(spec, item)
+                if failed is not None:
+                    return failed
         return errors, 1 if errors else 0
 
     def _walk(self, path: str) -> list[str]:
