@@ -12,17 +12,18 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from hadron.core.conversation import ConversationError, conversation_of, transcript
-from hadron.data.exports.critic import critic_conversations
-from hadron.data.exports.extraction import Extraction, RowError
-from hadron.data.exports.records import (
+from hadron.data.exports import (
     Conversation,
     CriticTriple,
+    Extraction,
     Message,
     PairScores,
     Preference,
     ReasoningTrace,
-    text_message,
+    RowError,
 )
+from hadron.data.exports.critic import critic_conversations
+from hadron.data.exports.records import text_message
 from hadron.tasks.autoreason.view import PassTrace, RunRow, Source
 
 RowLike = Mapping[str, Any] | RunRow
