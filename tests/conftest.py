@@ -4,6 +4,9 @@ are skipped with the fix named, so the rest of the suite runs on a bare install.
 from __future__ import annotations
 
 import importlib.util
+import sys
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -18,3 +21,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("model") is not None:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def hadron(capsys: pytest.CaptureFixture[str],
+           monkeypatch: pytest.MonkeyPatch) -> Callable[..., tuple[int, str, str]]:
+    """``hadron ARGS`` in this process: (exit code, stdout, stderr). Wide columns keep an error one line."""
+    from hadron.cli import main
+
+    def invoke(*args: str | Path) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["hadron", *map(str, args)])
+        monkeypatch.setenv("COLUMNS", "400")
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return invoke

@@ -3,33 +3,16 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from hadron.cli import main
 from hadron.llm.errors import Rejected
 from hadron.llm.types import ChatRequest
 from hadron.testing import register_scripted, unregister_scripted
 
 Hadron = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def hadron(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Hadron:
-    def invoke(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["hadron", *args])
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ConfigDict
 
-from hadron.cli import main
 from hadron.core import Row
 from hadron.runtime.pipeline import Pipeline
 from hadron.runtime.step import Step, StepContext, StepOutput
@@ -80,21 +79,6 @@ def cluster() -> Iterator[None]:
              runtime_env={"env_vars": {"PYTHONPATH": path}})
     yield
     ray.shutdown()
-
-
-@pytest.fixture
-def hadron(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Hadron:
-    def invoke(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["hadron", *map(str, args)])
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
 
 
 def prompts(count: int) -> list[Row]:
