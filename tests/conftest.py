@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -41,3 +41,14 @@ def hadron(capsys: pytest.CaptureFixture[str],
         return code, out, err
 
     return invoke
+
+
+@pytest.fixture
+def no_boundary(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A host without bubblewrap: the real sandbox check runs and finds nothing."""
+    from hadron.sandbox import check, layers
+
+    monkeypatch.setattr(layers, "find_bwrap", lambda: None)
+    check.cache_clear()
+    yield
+    check.cache_clear()

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from hadron.sandbox import SandboxLimits, SandboxUnavailable, check, layers, run_python
+from hadron.sandbox import SandboxLimits, SandboxUnavailable, check, run_python
 
 LIMITS = SandboxLimits(cpu_seconds=1, wall_seconds=5.0, memory_mb=256, max_output_bytes=4_000)
 
@@ -34,15 +32,6 @@ def test_each_run_starts_fresh() -> None:
     run_python("open('left-behind', 'w').write('x')", LIMITS)
     result = run_python("import os\nos.listdir('.')", LIMITS)
     assert result.value == "[]"
-
-
-@pytest.fixture
-def no_boundary(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """A host without bubblewrap: the real check runs and finds nothing."""
-    monkeypatch.setattr(layers, "find_bwrap", lambda: None)
-    check.cache_clear()
-    yield
-    check.cache_clear()
 
 
 def test_without_a_boundary_code_is_refused_not_run(no_boundary: None) -> None:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from hadron.sandbox import SandboxUnavailable, check, layers
+from hadron.sandbox import SandboxUnavailable, check
 from hadron.tasks.nanoflux.config import NanoFluxConfig
 from hadron.tasks.nanoflux.step import NanoFluxStep, RoundSource
 from hadron.tasks.nanoflux.tools import PythonTool, build_tools
@@ -26,14 +25,6 @@ async def test_the_tool_checks_arithmetic_inside_the_boundary() -> None:
     assert (output.text, output.error_kind) == ("value: Fraction(6, 1)", None)
     escape = await tool.run({"code": "import socket\nsocket.socket()"})
     assert escape.error_kind == "refused" and "Operation not permitted" in escape.text
-
-
-@pytest.fixture
-def no_boundary(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(layers, "find_bwrap", lambda: None)
-    check.cache_clear()
-    yield
-    check.cache_clear()
 
 
 def test_no_boundary_refuses_the_run_before_it_starts(no_boundary: None) -> None:
