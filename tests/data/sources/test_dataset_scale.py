@@ -58,16 +58,6 @@ def test_without_the_column_option_the_error_names_the_columns(tmp_path: Path) -
         open_source(gdp_parquet(tmp_path / "gdp.parquet", 2))
 
 
-@pytest.fixture
-def datasets(monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    datasets = pytest.importorskip("datasets")
-    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True, raising=False)
-    monkeypatch.setattr(datasets.config, "HF_DATASETS_OFFLINE", True, raising=False)
-    return datasets
-
-
 def test_an_hf_text_dataset_reads_with_prompt_column_text(datasets: Any, tmp_path: Path) -> None:
     folder = tmp_path / "General-Distillation-Prompts-1M"
     folder.mkdir()

@@ -12,16 +12,6 @@ from hadron.data.sources import SourceConfig, open_source
 from hadron.errors import ConfigError, InputError
 
 
-@pytest.fixture
-def datasets(monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    datasets = pytest.importorskip("datasets")
-    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True, raising=False)
-    monkeypatch.setattr(datasets.config, "HF_DATASETS_OFFLINE", True, raising=False)
-    return datasets
-
-
 def test_saved_dataset_streams_rows(datasets: Any, tmp_path: Path) -> None:
     data = {"question": ["What is 2+2?", "Name a prime."], "qid": [10, 11]}
     datasets.Dataset.from_dict(data).save_to_disk(str(tmp_path / "saved"))
