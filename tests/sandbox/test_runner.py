@@ -47,3 +47,20 @@ def test_unsafe_runs_say_so(no_boundary: None, caplog: pytest.LogCaptureFixture,
     assert (result.status, result.stdout, result.unsafe) == ("ok", "ran\n", True)
     assert "UNSAFE" in caplog.text
     assert "FAKE_OPENAI_API_KEY" not in (result.value or "")
+
+
+def test_libraries_that_live_under_tmp_stay_importable(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A venv in a checkout under /tmp (as a CI clone may be) used to vanish under the sandbox's own
+    tmpfs: sympy then failed to import in there. Its binds now go on top of that tmpfs, read-only."""
+    import hadron.sandbox.runner as runner
+
+    libs = tmp_path / "site-packages"
+    libs.mkdir()
+    (libs / "probe_lib.py").write_text("ANSWER = 42\n")
+    assert str(libs).startswith("/tmp/")
+    python, real = runner.python_paths()
+    monkeypatch.setattr(runner, "python_paths", lambda: (python, [*real, str(libs)]))
+    result = run_python("import probe_lib, os\nprobe_lib.ANSWER, os.listdir('.')", LIMITS)
+    assert (result.status, result.value) == ("ok", "(42, [])")
+    written = run_python(f"open({str(libs / 'probe_lib.py')!r}, 'a').write('x')", LIMITS)
+    assert written.status == "refused" and "Read-only file system" in (written.error or "")
