@@ -31,24 +31,9 @@ from typing import Any
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
-from single_shot_throughput import PEERS, cpu_times, machine, write_prompts  # noqa: E402
+from single_shot_throughput import PEERS, cpu_times, machine, pinned, start_server, write_prompts  # noqa: E402
 
 RESULTS = HERE / "results" / "multi_worker_throughput.json"
-
-
-def pinned(cpus: str | None, command: list[str]) -> list[str]:
-    return ["taskset", "-c", cpus, *command] if cpus else command
-
-
-def start_server(latency: float, cpus: str | None) -> tuple[subprocess.Popen[str], str]:
-    command = [sys.executable, "-m", "hadron.testing", "--latency", str(latency), "--no-record"]
-    process = subprocess.Popen(pinned(cpus, command), stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    url = process.stdout.readline().strip()
-    if not url.startswith("http"):
-        process.kill()
-        raise SystemExit("the loopback server did not start")
-    return process, url
 
 
 def _launch(script: str, url: str, prompts: Path, in_flight: int, workdir: Path, variant: str,

@@ -116,12 +116,14 @@ def machine() -> dict[str, Any]:
 # -- the server and the venvs ------------------------------------------------------------------------
 
 
-def start_server(latency: float) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hadron.testing", "--latency", str(latency), "--no-record"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+def pinned(cpus: str | None, command: list[str]) -> list[str]:
+    """``command`` run on the cores ``cpus`` (``taskset`` syntax), or anywhere when None."""
+    return ["taskset", "-c", cpus, *command] if cpus else command
+
+
+def start_server(latency: float, cpus: str | None = None) -> tuple[subprocess.Popen[str], str]:
+    command = [sys.executable, "-m", "hadron.testing", "--latency", str(latency), "--no-record"]
+    process = subprocess.Popen(pinned(cpus, command), stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
     url = process.stdout.readline().strip()
     if not url.startswith("http"):
