@@ -123,26 +123,26 @@ def _stepped(trainer: Any) -> float:
 
 def sft_step(lm: Path, path: Path, tmp: Path) -> Any:
     """One SFTTrainer optimizer step on the export at ``path``; returns the trainer."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
     from trl import SFTConfig, SFTTrainer
 
-    for _ in _quiet():
-        trainer = SFTTrainer(model=AutoModelForCausalLM.from_pretrained(lm),
-                             processing_class=AutoTokenizer.from_pretrained(lm),
-                             args=SFTConfig(**_common(tmp / "sft")), train_dataset=_load(path, tmp / "hf"))
-        _stepped(trainer)
-    return trainer
+    return _one_step(SFTTrainer, SFTConfig, lm, path, tmp, "sft")
 
 
 def dpo_step(lm: Path, path: Path, tmp: Path) -> Any:
     """One DPOTrainer optimizer step on the preference export at ``path``; returns the trainer."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
     from trl import DPOConfig, DPOTrainer
 
+    return _one_step(DPOTrainer, DPOConfig, lm, path, tmp, "dpo")
+
+
+def _one_step(trainer_class: Any, config_class: Any, lm: Path, path: Path, tmp: Path, name: str) -> Any:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
     for _ in _quiet():
-        trainer = DPOTrainer(model=AutoModelForCausalLM.from_pretrained(lm),
-                             processing_class=AutoTokenizer.from_pretrained(lm),
-                             args=DPOConfig(**_common(tmp / "dpo")), train_dataset=_load(path, tmp / "hf"))
+        trainer = trainer_class(model=AutoModelForCausalLM.from_pretrained(lm),
+                                processing_class=AutoTokenizer.from_pretrained(lm),
+                                args=config_class(**_common(tmp / name)),
+                                train_dataset=_load(path, tmp / "hf"))
         _stepped(trainer)
     return trainer
 
