@@ -64,8 +64,8 @@ def role_of(request: ChatRequest) -> str:
         return "attacker_reask" if reask else "attacker"
     if first.startswith("Answer the question below"):
         return "defender"
-    if first.startswith("QUESTION:") and len(users) == 1:
-        return "compute"  # the judge's compute-first call
+    if first.startswith("QUESTION:") and not any("Check a question written" in u for u in users):
+        return "compute"  # the judge's compute-first call (a worked example turn, then the question)
     if first.startswith("Check a question written") or any("Check a question written" in u for u in users):
         if reask:
             return "verdict_reask"
@@ -104,7 +104,8 @@ class Fake:
             n = SEEDS[request.seed or 0]
             self.attacks += role == "attacker"
         else:
-            found = _NUMBER.search(str(request.messages[1]["content"]))
+            asked = request.messages[-1 if role == "compute" else 1]  # compute: after the worked example
+            found = _NUMBER.search(str(asked["content"]))
             assert found is not None, "the defender and judge see the question"
             n = int(found.group(1))
         self.log.append((role, request.model, n))

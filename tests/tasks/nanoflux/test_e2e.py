@@ -76,11 +76,12 @@ async def test_rounds_with_the_embedded_model_over_http(tmp_path: Path) -> None:
 
 
 ARITHMETIC = (
-    ("A shop sells pens at 3 dollars each. Tom buys 17 pens and pays with a 100 dollar bill. "
-     "How much change does he get, in dollars?", "49"),
-    ("A tank holds 240 litres. It is filled at 12 litres per minute for 7 minutes, then drained at "
-     "5 litres per minute for 4 minutes. How many litres are in the tank?", "64"),
+    ("A baker makes 6 trays with 24 rolls on each tray. How many rolls does he make?", "144"),
+    ("A shop sells pens at 3 dollars each. Tom buys 17 pens. How many dollars does he pay?", "51"),
 )
+"""One multiplication each: SmolLM2-135M as judge writes ``print(6 * 24)`` for these. For two-step
+questions (change from a 100 dollar bill, a tank filled then drained) it printed wrong numbers in 4 of
+4 measured runs, so verification would be honestly false; the test needs a verified item."""
 
 
 async def test_a_scripted_attacker_against_the_embedded_judge(tmp_path: Path) -> None:
@@ -116,9 +117,11 @@ async def test_a_scripted_attacker_against_the_embedded_judge(tmp_path: Path) ->
         item for r in rejects for item in r["detail"].get("tool_evidence", [])]
     print(f"pooled {len(pooled)}/{config.rounds_limit()}, selected {done.summary.selected}, "
           f"verified {[row['verified'] for row in pooled]}, tool calls {len(evidence)}")
-    ran = [item for item in evidence if item["error_kind"] is None]
-    assert ran, f"the embedded judge made no tool call that ran: {evidence}"
+    printed = [item for item in evidence
+               if item["error_kind"] is None and any(char.isdigit() for char in item["output"])]
+    assert printed, f"no tool call of the embedded judge ran and printed a number: {evidence}"
     assert pooled and done.summary.selected == {"math": 1}
+    assert any(row["verified"] is True for row in pooled), [row["verification"] for row in pooled]
     for row in pooled:
         assert row["verified"] in (True, False, "not_applicable") and row["verification"]["kind"] == "numeric"
     selection = lines(out / "selection.jsonl")

@@ -40,6 +40,12 @@ VERDICT_STEP = 1_000
 """Seed step of the verdict call (tool-phase calls use 0, 1, 2, ...)."""
 COMPUTE_STEP = 999
 """Seed step of the compute-first call."""
+COMPUTE_EXAMPLE = ("Anna has 5 boxes of 12 eggs and breaks 7 eggs. How many eggs are left?",
+                   "```python\nprint(5 * 12 - 7)\n```")
+"""A worked turn shown before the compute-first question. Told only "reply with a ```python block,
+like ``print(12 * 4 + 7)``", SmolLM2-135M copied the example's numbers and wrote recursive or cut-off
+functions that shadow themselves (RecursionError) or are cut off: 0 of 8 measured blocks printed a
+number. After this turn 8 of 8 printed one (issue #21)."""
 
 
 @dataclass(frozen=True)
@@ -165,9 +171,13 @@ class Judge:
         """Ask only for the computation, run its block, then open the full check with the result."""
         assert candidate.attack is not None
         system, check = messages[:-1], messages[-1]
-        prompt = render(self.compute_prompt, question=candidate.attack.question)
-        ask: list[Message] = [*system, {"role": "user", "content": prompt}]
-        completion = await self._ask(model, plan, candidate, ask, COMPUTE_STEP)
+        example_question, example_reply = COMPUTE_EXAMPLE
+        example: list[Message] = [
+            {"role": "user", "content": render(self.compute_prompt, question=example_question)},
+            {"role": "assistant", "content": example_reply}]
+        asked: Message = {"role": "user",
+                          "content": render(self.compute_prompt, question=candidate.attack.question)}
+        completion = await self._ask(model, plan, candidate, [*system, *example, asked], COMPUTE_STEP)
         block = self._first_block(completion.text)
         left = self.config.max_tool_calls
         if block is None:
@@ -179,7 +189,7 @@ class Judge:
         left -= 1
         evidence.append(_evidence(tool.name, "text", "compute", arguments, output))
         feedback = render(self.tool_result, tool=tool.name, output=output.text, remaining=left)
-        return [*ask, {"role": "assistant", "content": completion.text},
+        return [*system, asked, {"role": "assistant", "content": completion.text},
                 {"role": "user", "content": f"{feedback}\n\n{check['content']}"}], left
 
     def _first_block(self, text: str) -> tuple[Tool, str] | None:
