@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from hadron.tasks.agentic.envs.machine import Machine
 from hadron.tasks.agentic.envs.patterns import Budget
-from hadron.tasks.agentic.envs.shell_ops import FileOps
+from hadron.tasks.agentic.envs.shell_find import FindCommands
 from hadron.tasks.agentic.envs.shell_system import SystemCommands
 
 Result = tuple[str, int]
@@ -25,7 +25,7 @@ _LIST = "\x1flist\x1f"
 _OPERATORS = {_LIST, "&&", "||"}
 
 
-class Shell(FileOps, SystemCommands):
+class Shell(FindCommands, SystemCommands):
     """``run(line)`` → the text a terminal would show (with ``[exit code N]`` when not 0)."""
 
     def __init__(self, machine: Machine) -> None:
@@ -46,6 +46,7 @@ class Shell(FileOps, SystemCommands):
             "touch": self.touch,
             **self.text_commands(),
             **self.ops_commands(),
+            **self.find_commands(),
             **self.system_commands(),
         }
 
