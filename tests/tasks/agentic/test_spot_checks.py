@@ -81,3 +81,13 @@ def test_hadron_qa_on_a_missing_run_is_one_line(
     with pytest.raises(SystemExit) as exit_:
         main()
     assert exit_.value.code == 2 and "no such run directory" in capsys.readouterr().err
+
+
+def test_the_html_report_shows_the_same_spot_checks(run_dir: Path) -> None:
+    from hadron.qa.report import write_report
+
+    html = Path(write_report(run_dir)).read_text(encoding="utf-8")
+    assert "Spot checks (hadron qa)" in html
+    assert "language mix" in html and "discard reasons" in html
+    checks = json.loads((run_dir / "qa.json").read_text())
+    assert f"{checks['tool_calls_valid']}/{checks['tool_calls']}" in html

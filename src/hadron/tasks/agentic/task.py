@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from hadron.data.exports.extraction import ChatRow, conversation_records
 from hadron.runtime.task import CardText, Task
+from hadron.tasks.agentic.report import report_sections
 from hadron.tasks.agentic.run import SFT_FORMATS, run_task
 from hadron.tasks.agentic.step import Agentic
 
@@ -30,4 +31,5 @@ TASK = Task(
     report_view="agentic",
     run=run_task,
     formats=tuple(SFT_FORMATS),
+    report_sections=report_sections,
 )
