@@ -159,3 +159,23 @@ async def test_two_processes_write_one_cache_at_once(tmp_path: Path) -> None:
         assert hit is not None and hit.text == "a450"
     finally:
         await cache.aclose()
+
+
+def _open_cache(path: str) -> str:
+    try:
+        RequestCache(path)._connection().close()
+    except sqlite3.OperationalError as err:
+        return str(err)
+    return "ok"
+
+
+def test_processes_opening_one_new_cache_at_once_all_get_in() -> None:
+    """Switching a fresh file to WAL is refused at once (no busy wait) to a racing second opener; a run
+    that shares a new ``--cache`` with another must not die of it (it did: CI, "database is locked")."""
+    import multiprocessing
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp, multiprocessing.get_context("fork").Pool(4) as pool:
+        outcomes = [outcome for i in range(60)
+                    for outcome in pool.map(_open_cache, [f"{tmp}/c{i}.sqlite"] * 4)]
+    assert outcomes == ["ok"] * 240

@@ -40,6 +40,30 @@ CREATE TABLE IF NOT EXISTS completions (
 """
 
 
+def _open_writer(path: Path) -> sqlite3.Connection:
+    """A connection in WAL mode with the table in place.
+
+    Switching a new file to WAL takes an exclusive lock, and SQLite answers a second process doing the same
+    at that moment with "database is locked" at once, without waiting out the busy timeout (measured: 49
+    of 800 openers racing on fresh files). So the setup is retried until ``BUSY_TIMEOUT_S`` has passed."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    delay = 0.01
+    while True:
+        conn = sqlite3.connect(path, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(_SCHEMA)
+            conn.commit()
+            return conn
+        except sqlite3.OperationalError as err:
+            conn.close()
+            if ("locked" not in str(err) and "busy" not in str(err)) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
 class _Batches(Generic[T, R]):
     """Items submitted while a batch is being handled wait and go together in the next one."""
 
@@ -90,12 +114,7 @@ class RequestCache:
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute(_SCHEMA)
-            conn.commit()
-            self._conn = conn
+            self._conn = _open_writer(self.path)
         return self._conn
 
     async def _run(self, fn: Any, *args: Any) -> Any:
