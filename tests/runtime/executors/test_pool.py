@@ -164,8 +164,9 @@ async def test_retry_errors_redoes_only_the_failed_rows(tmp_path: Path) -> None:
         assert (failed.rows, failed.errors) == (0, 4)
 
         # Each round asks again only the rows still in errors.jsonl. Usually one round clears all four;
-        # with max_retries 0 a first ask that never reached the server (a connection closed under it)
-        # meets its 503 on the retry instead, so a second round may be needed (seen once in CI).
+        # seen once in CI, a second was needed. Likely cause, since fixed: both workers' first writes met
+        # on a new cache file and SQLite refused one at once ("database is locked"; test_cache.py pins
+        # it). The extra rounds stay as a guard; each must still ask only the rows left failing.
         retried, errors = failed, 4
         for _ in range(3):
             server.clear()
