@@ -11,7 +11,7 @@ import hashlib
 import itertools
 import json
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,6 +149,16 @@ class FakeEmbedder:
 
     async def aclose(self) -> None:
         pass
+
+
+@pytest.fixture
+def fake_embedder() -> Iterator[None]:
+    """``--embedder fake:`` names a ``FakeEmbedder`` while the test runs."""
+    from hadron.tasks.nanoflux import embeddings
+
+    embeddings.register_embedder("fake", lambda rest: FakeEmbedder())
+    yield
+    embeddings._EMBEDDERS.pop("fake", None)
 
 
 def tool_call(code: str, call_id: str = "call_1") -> Completion:

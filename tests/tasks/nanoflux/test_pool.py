@@ -5,26 +5,20 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from hadron.cli import app, main
-from hadron.tasks.nanoflux import embeddings
 
-from .conftest import GOOD_VERDICT, Fake, FakeEmbedder, Round
+from .conftest import GOOD_VERDICT, Fake, Round
 
 COMPUTES_42 = "```python\nx = 6 * 7\nprint(x)\n```"
 COMPUTES_41 = "```python\nx = 6 * 7 - 1\nprint(x)\n```"
 
 
-@pytest.fixture(autouse=True)
-def fake_embedder() -> Iterator[None]:
-    embeddings.register_embedder("fake", lambda rest: FakeEmbedder())
-    yield
-    embeddings._EMBEDDERS.pop("fake", None)
+pytestmark = pytest.mark.usefixtures("fake_embedder")
 
 
 def args(spec: str, out: Path, *extra: str) -> list[str]:
