@@ -146,48 +146,48 @@ steps:
 {run}""")
 
 
+@pytest.mark.usefixtures("fake_embedder")
 async def test_a_yaml_pipeline_runs_the_step(scripted, tmp_path: Path) -> None:
     from hadron.runtime.config import load_pipeline
-    from hadron.tasks.nanoflux import embeddings
+    from hadron.runtime.rundir import RunDir
+    from hadron.tasks.nanoflux.report import report_sections
 
     spec = scripted(Fake(rounds={1: Round(verdict={**GOOD_VERDICT, "hops": 30})}))
     write_three_round_pipeline(tmp_path, spec)
-    embeddings.register_embedder("fake", lambda rest: FakeEmbedder())
-    try:
-        pipeline = load_pipeline(tmp_path / "pipeline.yaml")
-        async with ModelHub() as hub:
-            result = await pipeline.run(tmp_path / "run", models=hub, progress="off")
-    finally:
-        embeddings._EMBEDDERS.pop("fake", None)
+    pipeline = load_pipeline(tmp_path / "pipeline.yaml")
+    async with ModelHub() as hub:
+        result = await pipeline.run(tmp_path / "run", models=hub, progress="off")
     rows = read(tmp_path / "run" / "data" / "part-00000.jsonl")
     assert [(r["id"], r["question"]) for r in rows] == [("r0", question_text(0)), ("r2", question_text(2))]
     assert result.manifest.rejected == {"hops_out_of_band": 1}
 
+    # no selection.jsonl under `hadron run`: the report makes the selection from the pool
+    (section,) = [s for s in report_sections(RunDir(tmp_path / "run")) if s.id == "selection"]
+    (table,) = section.tables
+    assert table.title.startswith("math: ") and sorted(row[0] for row in table.rows) == ["r0", "r2"]
+    assert all(row[7] for row in table.rows)  # each says why
 
+
+@pytest.mark.usefixtures("fake_embedder")
 async def test_hadron_run_restores_kept_questions_on_resume(scripted, tmp_path: Path) -> None:
     """``step: nanoflux`` from a YAML pipeline: a resumed session (a fresh step) still knows the
     questions kept before, so a near-repeat of one is rejected as too_similar."""
     from hadron.runtime.config import load_pipeline
-    from hadron.tasks.nanoflux import embeddings
     from hadron.testing import register_scripted
 
     spec = scripted(defender_offline_after_round_0(Fake()))
     write_three_round_pipeline(tmp_path, spec, run="run: {max_in_flight: 1}\n")
     out = tmp_path / "run"
-    embeddings.register_embedder("fake", lambda rest: FakeEmbedder())
-    try:
-        async with ModelHub() as hub:
-            result = await load_pipeline(tmp_path / "pipeline.yaml").run(out, models=hub, progress="off")
-        assert result.manifest.rows == 1 and result.manifest.errors == 2
+    async with ModelHub() as hub:
+        result = await load_pipeline(tmp_path / "pipeline.yaml").run(out, models=hub, progress="off")
+    assert result.manifest.rows == 1 and result.manifest.errors == 2
 
-        # Later, answering; round 2 repeats round 0's question (kept in the first session).
-        repeat = json.dumps({"question": question_text(0), "explanation": "e", "answer": "42"})
-        register_scripted(spec.split(":")[1], Fake(rounds={2: Round(attack=repeat)}))
-        async with ModelHub() as hub:
-            await load_pipeline(tmp_path / "pipeline.yaml").run(out, models=hub, progress="off",
-                                                                 retry_errors=True)
-    finally:
-        embeddings._EMBEDDERS.pop("fake", None)
+    # Later, answering; round 2 repeats round 0's question (kept in the first session).
+    repeat = json.dumps({"question": question_text(0), "explanation": "e", "answer": "42"})
+    register_scripted(spec.split(":")[1], Fake(rounds={2: Round(attack=repeat)}))
+    async with ModelHub() as hub:
+        pipeline = load_pipeline(tmp_path / "pipeline.yaml")
+        await pipeline.run(out, models=hub, progress="off", retry_errors=True)
     assert sorted(r["id"] for r in kept_rows(out)) == ["r0", "r1"]
     (reject,) = read(out / "rejects.jsonl")
     assert reject["id"] == "r2" and reject["reason"] == "too_similar"

@@ -7,7 +7,7 @@ from typing import Any
 
 from hadron.qa.sections import Figure, Section, Table, num, pct
 from hadron.runtime.rundir import RunDir, read_jsonl
-from hadron.tasks.nanoflux.selection import SELECTION_FILE
+from hadron.tasks.nanoflux.selection import SELECTION_FILE, select_run
 from hadron.tasks.nanoflux.sweep import METRICS, SWEEP_FILE, sweep_charts
 
 SHOWN = 40
@@ -15,10 +15,11 @@ SHOWN = 40
 
 
 def selection_section(run: RunDir) -> Section | None:
+    """From ``selection.jsonl`` (``hadron nanoflux``), or made from the pool when a run has none (a
+    ``step: nanoflux`` under ``hadron run``): the selection is a pure function of rows and settings."""
     path = run.task_path(SELECTION_FILE)
-    if not path.is_file():
-        return None
-    lines = [located.row for located in read_jsonl(path)]
+    lines = ([located.row for located in read_jsonl(path)] if path.is_file()
+             else list(select_run(run).records()))
     if not lines:
         return None
     section = Section("selection", "Selection from the pool")
