@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from hadron.llm import ModelHub
 from hadron.llm.config import parse_spec
-from hadron.llm.errors import FormatRefused
+from hadron.llm.errors import FormatRefused, Rejected
 from hadron.testing import FaultServer
 from hadron.testing.fault_server import structured_mode
 
@@ -74,6 +74,38 @@ async def test_concurrent_refusals_downgrade_once(serve: Serve, caplog: pytest.L
     assert all(r.ok for r in results)
     assert len([r for r in caplog.records if "refused structured output" in r.getMessage()]) == 1
     assert modes_sent(server).count("json_object") == 8
+
+
+async def test_a_request_rejected_in_every_mode_leaves_the_mode_as_it_was(serve: Serve) -> None:
+    """A 400 about the request itself (a prompt over the context) is not a refusal of the format: once
+    even prompted JSON is rejected, the call fails with the server's error and later calls still ask in
+    json_schema (before: the one bad request walked the whole run down to prompted JSON)."""
+    pytest.importorskip("llama_cpp")
+    server = serve(status=400)
+    async with ModelHub() as hub:
+        model = hub.get(server.spec())
+        with pytest.raises(Rejected, match="HTTP 400") as caught:
+            await model.chat_json("a prompt over the context", Verdict)
+        assert not isinstance(caught.value, FormatRefused)
+        assert modes_sent(server) == ["json_schema", "json_object", "grammar", None]
+        assert hub.structured_choices()[server.spec()] == {"mode": "json_schema", "how": "negotiated",
+                                                           "refused": []}
+        server.status = None
+        server.clear()
+        assert (await model.chat_json("pick", Verdict)).ok
+        assert modes_sent(server) == ["json_schema"]
+
+
+async def test_a_400_in_a_mode_that_answered_before_is_not_a_refusal(serve: Serve) -> None:
+    server = serve()
+    async with ModelHub() as hub:
+        model = hub.get(server.spec())
+        assert (await model.chat_json("pick", Verdict)).ok
+        server.status = 400
+        with pytest.raises(Rejected, match="HTTP 400"):
+            await model.chat_json("a prompt over the context", Verdict)
+        assert modes_sent(server) == ["json_schema", "json_schema"]  # asked once, not walked down
+        assert hub.structured_choices()[server.spec()]["mode"] == "json_schema"
 
 
 async def test_a_pinned_mode_is_sent_as_is_and_its_refusal_stands(serve: Serve) -> None:

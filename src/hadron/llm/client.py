@@ -14,7 +14,7 @@ import time
 from hadron.llm.backends.base import Backend
 from hadron.llm.cache import RequestCache
 from hadron.llm.config import ModelConfig
-from hadron.llm.errors import FormatRefused, RateLimited, Timeout
+from hadron.llm.errors import FormatRefused, RateLimited, Rejected, Timeout
 from hadron.llm.formats import MODES, Mode, Negotiator, check_mode
 from hadron.llm.ratelimit import Limiter, RateLimiter
 from hadron.llm.retry import RetryPolicy, with_retries
@@ -86,14 +86,24 @@ class Client:
     async def _negotiated(self, request: ChatRequest) -> Completion:
         """Send ``request`` in the structured-output mode this server takes, moving on at a refusal.
 
-        The cache key stays that of the step's own request, so a rerun replays without asking."""
+        The cache key stays that of the step's own request, so a rerun replays without asking. A request
+        rejected in every mode it moved to was bad in itself: the modes it moved past are restored."""
+        mark = self.formats.mark()
         while True:
             sent, mode = self.formats.render(request)
             try:
-                return await self._retried(sent)
+                completion = await self._retried(sent)
             except FormatRefused as err:
                 if mode is None or not self.formats.refused(mode, err):
+                    self.formats.restore(mark, err)
                     raise
+                continue
+            except Rejected as err:
+                self.formats.restore(mark, err)
+                raise
+            if mode is not None:
+                self.formats.answered_in(mode)
+            return completion
 
     async def _think_more(self, request: ChatRequest, completion: Completion) -> Completion:
         """A reasoning model that spent the whole budget thinking is asked again with twice the

@@ -9,7 +9,10 @@ rewrites the request into the first mode the server has not refused, in this ord
     json_schema -> json_object (schema inside) -> grammar -> none (prompted JSON, parsed and re-asked)
 
 The first refusal of a mode (``FormatRefused``: a 400 or 422, or the one documented 500 quirk, decided
-in ``backends.openai_http.format_refused``) moves every later call on, with one log line. An explicit
+in ``backends.openai_http.format_refused``) moves every later call on, with one log line. A 400 can also
+be about the request itself (too long a prompt): a mode that has answered before is never taken as
+refused, and a call whose request is rejected even in a mode it moved to puts the mode back
+(``restore``), so one bad request does not walk the run down to prompted JSON. An explicit
 ``structured:`` in the model's config pins the mode and turns negotiation off.
 """
 
@@ -122,6 +125,8 @@ class Negotiator:
         """True once a request asked for a schema (only then is the choice worth recording)."""
         self.downgrades: list[tuple[Mode, Mode, str]] = []
         """(refused mode, next mode, the refusal) for each downgrade, in order."""
+        self.answered: set[Mode] = set()
+        """Modes the server has answered in: a later 400 in one of them is about the request."""
 
     @property
     def mode(self) -> Mode:
@@ -144,7 +149,7 @@ class Negotiator:
     def refused(self, mode: Mode, error: FormatRefused) -> bool:
         """Move past ``mode`` after the server refused it; False when there is nothing to move to
         (the mode is pinned, or every mode was refused) and the refusal stands."""
-        if self.fixed is not None:
+        if self.fixed is not None or mode in self.answered:
             return False
         if mode != self._mode:
             return True  # a concurrent call has already moved on: ask again in the current mode
@@ -157,6 +162,26 @@ class Negotiator:
         log.warning("%s: the server refused structured output as %s (%s); asking as %s from now on",
                     self.name, mode, why, self._mode)
         return True
+
+    def mark(self) -> int:
+        """Where the downgrades stand before a call; ``restore`` takes back those after it."""
+        return len(self.downgrades)
+
+    def answered_in(self, mode: Mode) -> None:
+        self.answered.add(mode)
+
+    def restore(self, mark: int, error: Exception) -> None:
+        """The call's request was rejected in the mode it moved to as well: the refusals since ``mark``
+        were about the request, not the format. Put the mode back unless a mode after it has answered
+        meanwhile (another call's success shows the downgrade was real)."""
+        taken = self.downgrades[mark:]
+        if not taken or any(later in self.answered for _, later, _ in taken):
+            return
+        del self.downgrades[mark:]
+        self._mode = taken[0][0]
+        why = " ".join(str(error).split())[:120]
+        log.warning("%s: the request was rejected in %s as well (%s): not a refusal of structured output; "
+                    "asking as %s again", self.name, taken[-1][1], why, self._mode)
 
     def describe(self) -> dict[str, Any]:
         """What the manifest/stats record: the mode in use, how it was chosen, what was refused."""

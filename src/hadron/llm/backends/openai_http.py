@@ -116,7 +116,8 @@ class OpenAIHTTPBackend:
         detail = _error_detail(body)
         where = f"{self.config.name}: HTTP {status}"
         if format_refused(status, body, request):
-            return FormatRefused(f"{where} refused the structured-output format{detail}", status=status)
+            return FormatRefused(f"{where} rejected a request carrying a structured-output format{detail}",
+                                 status=status)
         if status == 429:
             return RateLimited(f"{where} rate limited{detail}", retry_after=retry_after(headers))
         if status >= 500:
