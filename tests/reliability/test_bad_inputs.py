@@ -127,7 +127,7 @@ def test_strict_stops_at_the_first_bad_line(hadron: Hadron, tmp_path: Path, serv
                  str(earlier_run), "-q", "--strict")
     assert cli.code == 2
     (line,) = cli.error_lines()
-    assert line == f"error: {source}:3: invalid JSON: Invalid control character at at column 39"
+    assert line == f"error: {source}:3: invalid JSON: Unterminated string starting at column 24"
 
 
 @pytest.mark.parametrize(("name", "message"), [

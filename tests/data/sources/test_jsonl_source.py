@@ -145,3 +145,12 @@ def test_truncated_gzip_is_an_input_error(tmp_path: Path) -> None:
     path.write_bytes(gzip.compress(b'{"prompt": "zipped"}\n' * 1000)[:-30])
     with pytest.raises(InputError, match="cannot read"):
         list(open_source(str(path)).rows())
+
+
+def test_a_truncated_line_names_the_column_where_it_stops(tmp_path: Path) -> None:
+    """Before, the line's own newline was parsed too: the error pointed at "column 1" (of the next line)."""
+    path = tmp_path / "cut.jsonl"
+    path.write_text('{"id": "a", "prompt": "hi"\n')
+    with pytest.raises(InputError) as caught:
+        list(open_source(str(path)).rows())
+    assert str(caught.value).startswith(f"{path}:1: invalid JSON: Expecting ',' delimiter at column 27;")

@@ -20,7 +20,7 @@ class JsonlSource(Source):
                 if not raw.strip():
                     continue
                 try:
-                    data = json.loads(decode_line(raw))
+                    data = json.loads(decode_line(raw).rstrip("\r\n"))  # the column is then on this line
                 except ValueError as err:  # UnicodeDecodeError and JSONDecodeError are both ValueErrors
                     report(InputError(self.path, describe_bad_line(err), line=number))
                     continue
@@ -40,5 +40,6 @@ def describe_bad_line(err: ValueError) -> str:
     if isinstance(err, UnicodeDecodeError):
         return f"not UTF-8 (byte 0x{err.object[err.start]:02x} at column {err.start + 1})"
     if isinstance(err, json.JSONDecodeError):
-        return f"invalid JSON: {err.msg} at column {err.colno}"
+        message = err.msg.removesuffix(" at")  # "Invalid control character at": "at column" follows
+        return f"invalid JSON: {message} at column {err.colno}"
     return f"invalid JSON: {err}"
