@@ -125,8 +125,10 @@ async def test_a_killed_worker_is_replaced_and_every_row_is_written_once(tmp_pat
 
 
 @pytest.mark.xfail(strict=False, reason=(
-    "flaky, under investigation: once in a clean-clone CI run the rerun after the driver's SIGKILL "
-    "exited 1 with 1 of 40 rows in errors.jsonl (cause not yet found; issue 22)"))
+    "seen once in a clean-clone CI run: the rerun after the driver's SIGKILL exited 1 with 1 of 40 rows "
+    "in errors.jsonl. Likely cause, since fixed: both workers' first answers (same latency) were written "
+    "at once to the new cache and SQLite refused one ('database is locked', test_cache.py pins it). "
+    "Non-strict until more runs confirm it; a failure now prints errors.jsonl."))
 def test_a_killed_driver_takes_its_workers_and_the_rerun_resumes(tmp_path: Path) -> None:
     with FaultServer(latency_s=0.2) as server:
         pipeline = _pipeline_yaml(tmp_path, server, 40, shard_rows=2)
@@ -148,7 +150,7 @@ def test_a_killed_driver_takes_its_workers_and_the_rerun_resumes(tmp_path: Path)
         assert asked < 40
 
         done = _hadron("run", pipeline, "--out", out, "--workers", "2", "--quiet")
-        assert done.returncode == 0, done.stderr
+        assert done.returncode == 0, done.stderr + (out / "errors.jsonl").read_text()
         rows = read_rows(out)
         assert sorted(r["id"] for r in rows) == [f"r{i:02d}" for i in range(40)]  # each once
         assert manifest(out)["complete"]
