@@ -88,7 +88,7 @@ def _parse_line(name: str, number: int, raw: str) -> GoldRecord:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise InputError(name, f"invalid JSON: {exc.msg} (column {exc.colno})", line=number) from None
+        raise InputError(name, describe_bad_line(exc), line=number) from None
     if not isinstance(data, dict):
         raise InputError(name, f"expected a JSON object, got {type(data).__name__}", line=number)
     missing = [key for key in ("id", "input", "label") if key not in data]

@@ -20,7 +20,7 @@ class JsonlSource(Source):
                 if not raw.strip():
                     continue
                 try:
-                    data = json.loads(decode_line(raw).rstrip("\r\n"))  # the column is then on this line
+                    data = json.loads(decode_line(raw))
                 except ValueError as err:  # UnicodeDecodeError and JSONDecodeError are both ValueErrors
                     report(InputError(self.path, describe_bad_line(err), line=number))
                     continue
@@ -32,8 +32,8 @@ class JsonlSource(Source):
 
 
 def decode_line(raw: bytes) -> str:
-    """Strict UTF-8 (a BOM on the first line is dropped)."""
-    return raw.decode("utf-8").lstrip("\ufeff")
+    """Strict UTF-8, without a BOM (first line) and the line ending, so a JSON error's column is on it."""
+    return raw.decode("utf-8").lstrip("\ufeff").rstrip("\r\n")
 
 
 def describe_bad_line(err: ValueError) -> str:

@@ -33,7 +33,7 @@ class TextSource(Source):
         with open_binary(self.path, self.config.storage_options) as handle:
             for number, raw in enumerate(handle, start=1):
                 try:
-                    line = decode_line(raw).rstrip("\r\n")
+                    line = decode_line(raw)
                 except UnicodeDecodeError as err:
                     report(InputError(self.path, describe_bad_line(err), line=number))
                     continue
