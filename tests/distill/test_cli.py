@@ -97,3 +97,56 @@ def test_cli_bad_input_is_one_line_and_exit_2(
     err = capsys.readouterr().err
     assert code == 2
     assert message in err.replace("\n", "") and "Traceback" not in err
+
+
+def test_a_rerun_prints_the_saved_verdict_and_retry_errors_asks_failed_answers_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        scripted: dict[str, ScriptedBackend]) -> None:
+    from hadron.distill.gold import load_gold
+    from hadron.distill.split import split_gold
+    from hadron.llm.types import ChatRequest
+    from hadron.testing import register_scripted, unregister_scripted
+
+    from .conftest import magic_student, user_input
+
+    records = load_gold(EXAMPLE_GOLD)
+    broken_input = str(split_gold(records, stride=4, val_stride=3).holdout[0].input)
+    answer = magic_student(records)
+    state = {"broken": True}
+    outcome: dict[tuple[str, str, int | None], bool] = {}  # request -> answered with a parseable label
+
+    def flaky(request: ChatRequest) -> str:
+        key = (str(request.messages[0]["content"]), str(request.messages[-1]["content"]), request.seed)
+        broken = state["broken"] and user_input(request) == broken_input
+        outcome[key] = not broken
+        return "sorry, I cannot answer that" if broken else answer(request)
+
+    backend = register_scripted("dflaky", flaky)
+    args = ["--gold", str(EXAMPLE_GOLD), "--baseline", "Label the support ticket.",
+            "--model", "scripted:dflaky", "--optimizer-model", "scripted:dreflect",
+            "--categorical", "category,urgent", "--array", "tags",
+            "--budget", "30", "--seed", "3", "--out", str(tmp_path / "out")]
+    try:
+        assert run_cli(monkeypatch, *args) == 0
+        first = dict(outcome)
+        asked = len(backend.calls)
+        assert not all(first.values())  # the broken input's answers failed
+        capsys.readouterr()
+
+        assert run_cli(monkeypatch, *args) == 0  # the same distillation again: nothing is asked
+        out = capsys.readouterr().out
+        assert len(backend.calls) == asked
+        said = " ".join(out.split())
+        assert "already holds this distillation" in said and "nothing was asked" in said
+        assert ("--retry-errors runs it again (answers that could not be parsed are asked again: 2 on the "
+                "holdout)") in said  # the broken record's baseline and winner answers
+
+        state["broken"] = False
+        outcome.clear()
+        assert run_cli(monkeypatch, *args, "--retry-errors") == 0
+        assert len(backend.calls) > asked
+        # no answer that parsed the first time is asked again; the failed ones are
+        assert not [key for key in outcome if first.get(key)]
+        assert [key for key in outcome if first.get(key) is False]
+    finally:
+        unregister_scripted("dflaky")

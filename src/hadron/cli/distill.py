@@ -13,6 +13,7 @@ from hadron.errors import ConfigError
 
 if TYPE_CHECKING:
     from hadron.distill import DistillConfig, DistillReport
+    from hadron.distill.report import AlreadyDistilled
 
 
 @app.command("distill")
@@ -59,11 +60,14 @@ def distill_command(
     minibatch: int = typer.Option(3, "--minibatch", help="Examples per reflection step."),
     as_json: bool = typer.Option(False, "--json", help="Print the JSON report (result.json) to stdout."),
     cache: Path | None = cache_option(),
+    retry_errors: bool = typer.Option(
+        False, "--retry-errors",
+        help="Run again into an --out that already holds this distillation: answered calls replay from "
+             "the cache, answers that could not be parsed are asked again (without it such a rerun only "
+             "prints the saved verdict)."),
 ) -> None:
     """Distill an expensive workflow's gold verdicts into one cheap student prompt."""
-    import asyncio
-
-    from hadron.distill import distill, read_prompt
+    from hadron.distill.report import AlreadyDistilled
 
     options: dict[str, object] = dict(
         student=model, reflection=optimizer_model, categorical=categorical, array=array,
@@ -71,30 +75,64 @@ def distill_command(
         generations=generations, population=population, max_seconds=max_seconds, gate=gate,
         min_delta=min_delta, reps=reps, seed=seed, stride=stride, val_stride=val_stride,
         minibatch_size=minibatch)
-    with _ProgressBar(quiet=as_json) as on_progress:
-        if from_run is not None:
-            from hadron.distill.from_run import distill_from_run
-
-            if gold_arg is not None or gold is not None:
-                raise ConfigError("give either a gold file or --from-run, not both")
-            if categorical or array or values:
-                raise ConfigError("--from-run sets the label fields itself",
-                                  hint="drop --categorical/--array/--values")
-            config = _config(**options)
-            prompt = read_prompt(baseline) if baseline is not None else None
-            report = asyncio.run(distill_from_run(from_run, target, config, out, seed_prompt=prompt,
-                                                  progress=on_progress, cache=cache))
-        else:
-            gold_path = _gold_path(gold_arg, gold)
-            if baseline is None:
-                raise ConfigError("no seed prompt given", hint="--baseline PROMPT_OR_FILE")
-            config = _config(**options)
-            report = asyncio.run(distill(gold_path, read_prompt(baseline), config, out, progress=on_progress,
-                                         cache=cache))
+    try:
+        with _ProgressBar(quiet=as_json) as on_progress:
+            report = _run(from_run, target, gold_arg, gold, baseline, options, out, cache, on_progress,
+                          skip_finished=not retry_errors)
+    except AlreadyDistilled as done:
+        _print_saved(done, as_json=as_json)
+        return
     if as_json:
         print((report.out_dir / "result.json").read_text(encoding="utf-8"), end="")
     else:
         _print_report(report)
+
+
+def _run(from_run: Path | None, target: str, gold_arg: Path | None, gold: Path | None, baseline: str | None,
+         options: dict[str, object], out: Path, cache: Path | None, on_progress: _ProgressBar, *,
+         skip_finished: bool) -> DistillReport:
+    """One distillation from a gold file or from a run directory (``--from-run``)."""
+    import asyncio
+
+    from hadron.distill import distill, read_prompt
+
+    if from_run is not None:
+        from hadron.distill.from_run import distill_from_run
+
+        if gold_arg is not None or gold is not None:
+            raise ConfigError("give either a gold file or --from-run, not both")
+        if options["categorical"] or options["array"] or options["label_values"]:
+            raise ConfigError("--from-run sets the label fields itself",
+                              hint="drop --categorical/--array/--values")
+        config = _config(**options)
+        prompt = read_prompt(baseline) if baseline is not None else None
+        return asyncio.run(distill_from_run(from_run, target, config, out, seed_prompt=prompt,
+                                            progress=on_progress, cache=cache, skip_finished=skip_finished))
+    gold_path = _gold_path(gold_arg, gold)
+    if baseline is None:
+        raise ConfigError("no seed prompt given", hint="--baseline PROMPT_OR_FILE")
+    config = _config(**options)
+    return asyncio.run(distill(gold_path, read_prompt(baseline), config, out, progress=on_progress,
+                               cache=cache, skip_finished=skip_finished))
+
+
+def _print_saved(done: AlreadyDistilled, *, as_json: bool) -> None:
+    """A rerun of a finished distillation: its saved verdict, and how to ask the failed answers again."""
+    from hadron.distill.report import failed_answers
+
+    if as_json:
+        print((done.out_dir / "result.json").read_text(encoding="utf-8"), end="")
+        return
+    saved = done.saved
+    verdict = "[bold green]PROMOTED[/]" if saved.get("promoted") else "[bold yellow]NOT PROMOTED[/]"
+    agreement = saved.get("agreement") or {}
+    console.print(f"{done.out_dir} already holds this distillation (same gold, seed prompt and settings); "
+                  f"nothing was asked. Saved verdict: {verdict}: {saved.get('reason', '')} (holdout "
+                  f"agreement {agreement.get('before', 0):.4f} -> {agreement.get('after', 0):.4f})")
+    failed = failed_answers(done.out_dir)
+    again = (f"answers that could not be parsed are asked again: {failed} on the holdout" if failed
+             else "every answered call replays from the cache")
+    console.print(f"--retry-errors runs it again ({again}); report: {done.out_dir / 'result.json'}")
 
 
 def _label_values(values: list[str]) -> dict[str, tuple[str, ...]]:

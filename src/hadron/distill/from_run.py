@@ -178,7 +178,7 @@ def gold_from_run(run_path: str | Path, target: str, *, stride: int) -> RunGold:
 async def distill_from_run(run_path: str | Path, target: str, config: DistillConfig, out_dir: str | Path, *,
                            seed_prompt: str | None = None, hub: ModelHub | None = None,
                            progress: ProgressFn | None = None, cache: str | Path | None = None,
-                           ) -> DistillReport:
+                           skip_finished: bool = False) -> DistillReport:
     """Build the target's gold from the run into ``out_dir/gold.jsonl``, distil it, write
     ``out_dir/<target>_prompt.txt`` (the gated prompt: the winner only if promoted)."""
     out_dir = Path(out_dir)
@@ -189,6 +189,6 @@ async def distill_from_run(run_path: str | Path, target: str, config: DistillCon
     split = split_gold(load_gold(path), stride=config.stride, val_stride=config.val_stride)
     source = {**gold.source, **gold.holdout_agreement({record.id for record in split.holdout})}
     report = await distill(path, seed_prompt or gold.seed_prompt, config, out_dir, hub=hub,
-                           progress=progress, source=source, cache=cache)
+                           progress=progress, source=source, cache=cache, skip_finished=skip_finished)
     (out_dir / f"{target}_prompt.txt").write_text(report.student_prompt + "\n", encoding="utf-8")
     return report

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,10 +121,48 @@ def result_dict(report: DistillReport) -> dict[str, Any]:
                     "winner": report.winner_prompt},
         "usage": usage,
         "gold": str(report.gold_path),
+        "gold_digest": gold_digest(report.gold_path),
         **({"source": report.source} if report.source else {}),
         "run_dir": str(outcome.run_dir),
         "config": config.model_dump(mode="json"),
     }
+
+
+class AlreadyDistilled(Exception):
+    """``distill(..., skip_finished=True)`` found this very distillation finished in the out dir."""
+
+    def __init__(self, out_dir: Path, saved: dict[str, Any]) -> None:
+        super().__init__(f"{out_dir} already holds this distillation")
+        self.out_dir = out_dir
+        self.saved = saved
+
+
+def gold_digest(path: Path) -> str:
+    """What a rerun compares to know the gold did not change (``finished_result``)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def finished_result(out_dir: Path, *, gold_path: Path, seed_prompt: str,
+                    config: DistillConfig) -> dict[str, Any] | None:
+    """The saved ``result.json`` when ``out_dir`` already holds a distillation of the same gold file
+    content, seed prompt and settings; None when it holds none or another one."""
+    try:
+        saved: dict[str, Any] = json.loads((out_dir / "result.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    same = (saved.get("gold_digest") == gold_digest(gold_path)
+            and (saved.get("prompts") or {}).get("baseline") == seed_prompt
+            and saved.get("config") == config.model_dump(mode="json"))
+    return saved if same else None
+
+
+def failed_answers(out_dir: Path) -> int:
+    """Holdout answers of the saved run that could not be parsed (scored 0), baseline and winner."""
+    path = out_dir / "holdout_scores.jsonl"
+    if not path.is_file():
+        return 0
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return sum(1 for line in lines for side in ("baseline", "winner") if (line.get(side) or {}).get("error"))
 
 
 def render_markdown(report: DistillReport) -> str:

@@ -22,7 +22,7 @@ from hadron.distill.gate import decide, score_holdout
 from hadron.distill.gold import check_label_fields, load_gold
 from hadron.distill.optimizer import ProgressFn, check_budget, fresh_run_dir, optimize_prompt
 from hadron.distill.reflection import Reflector
-from hadron.distill.report import DistillReport, write_outputs
+from hadron.distill.report import AlreadyDistilled, DistillReport, finished_result, write_outputs
 from hadron.distill.split import split_gold
 from hadron.distill.student import Student, label_spec
 from hadron.errors import ConfigError
@@ -58,12 +58,15 @@ def read_prompt(value: str) -> str:
 
 async def distill(gold_path: str | Path, seed_prompt: str, config: DistillConfig, out_dir: str | Path, *,
                   hub: ModelHub | None = None, progress: ProgressFn | None = None,
-                  source: dict[str, Any] | None = None, cache: str | Path | None = None) -> DistillReport:
+                  source: dict[str, Any] | None = None, cache: str | Path | None = None,
+                  skip_finished: bool = False) -> DistillReport:
     """Run the whole distillation and write its files into ``out_dir``.
 
     ``out_dir`` keeps the request cache (``cache.sqlite``; ``cache`` or ``$HADRON_CACHE`` name a shared
     one), so running the same command again replays every answered call (an answer that did not
     validate is asked again); gepa itself always gets a fresh run directory under ``out_dir/gepa``.
+    ``skip_finished``: when ``out_dir`` already holds this distillation (same gold content, seed prompt
+    and settings), raise ``AlreadyDistilled`` before any call instead (the CLI without --retry-errors).
     """
     started = time.monotonic()
     gold_path, out_dir = Path(gold_path), Path(out_dir)
@@ -73,6 +76,10 @@ async def distill(gold_path: str | Path, seed_prompt: str, config: DistillConfig
     check_label_fields(records, gold_path, categorical=config.categorical, array=config.array)
     split = split_gold(records, stride=config.stride, val_stride=config.val_stride)
     check_budget(config, split)
+    if skip_finished:
+        saved = finished_result(out_dir, gold_path=gold_path, seed_prompt=seed_prompt, config=config)
+        if saved is not None:
+            raise AlreadyDistilled(out_dir, saved)
     compare = make_comparator(categorical=config.categorical, array=config.array, spec=config.comparator)
     out_dir.mkdir(parents=True, exist_ok=True)
     own_hub = hub is None
