@@ -46,6 +46,11 @@ CORPUS = [
 @pytest.fixture(scope="session")
 def tiny_lm(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A directory holding the tokenizer and a 1-layer Llama, saved once for the session."""
+    return make_tiny_lm(tmp_path_factory.mktemp("tiny-llama"))
+
+
+def make_tiny_lm(where: Path) -> Path:
+    """Save the tokenizer and a 1-layer Llama (seeded) into ``where``."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
@@ -64,7 +69,6 @@ def tiny_lm(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import torch
 
     torch.manual_seed(0)
-    where = tmp_path_factory.mktemp("tiny-llama")
     LlamaForCausalLM(config).save_pretrained(where)
     tokenizer.save_pretrained(where)
     return where
