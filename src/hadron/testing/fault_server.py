@@ -67,7 +67,7 @@ class FaultServer:
                  reasoning: Literal["think", "field"] | None = None, model: str = "fault-model",
                  reply_words: int = 0, reply: Reply | None = None, record: bool = True,
                  refuse: Mapping[str, int] | None = None, think_tokens: int = 0,
-                 port: int = 0) -> None:
+                 unsupported: Mapping[str, str] | None = None, port: int = 0) -> None:
         self.faults = dict(faults or {})
         unknown = set(self.faults) - set(FAULT_KINDS)
         if unknown or sum(self.faults.values()) > 1.0 or any(v < 0 for v in self.faults.values()):
@@ -95,6 +95,9 @@ class FaultServer:
         self.refuse = dict(refuse or {})
         """Structured-output modes this server refuses (``json_schema``, ``json_object``, ``grammar``)
         -> the HTTP status it answers them with, like servers that do not take them."""
+        self.unsupported = dict(unsupported or {})
+        """Request fields this model refuses, as OpenAI's reasoning models do: field -> error code
+        (``unsupported_parameter``, or ``unsupported_value`` for any value but the default)."""
         self.think_tokens = think_tokens
         """A reasoning model: it thinks this many tokens before answering; a ``max_tokens`` below that
         gets reasoning, empty content and finish_reason ``length`` (needs ``reasoning``)."""
@@ -198,6 +201,9 @@ class FaultServer:
         self._remember(RecordedRequest(arrival, request.path, body, fault, dict(request.headers)))
         if self.status:
             return _error(self.status, f"configured to answer {self.status}")
+        for param, code in self.unsupported.items():
+            if param in body:
+                return _unsupported(param, code)
         refused = self.refuse.get(structured_mode(body) or "")
         if refused:
             return _error(refused, REFUSAL_BODIES.get(refused, "unsupported response_format"))
@@ -308,6 +314,15 @@ def structured_mode(body: dict[str, Any]) -> str | None:
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
     return web.json_response({"error": {"message": message, "type": "fault_server", "code": status}},
                              status=status, headers=headers)
+
+
+def _unsupported(param: str, code: str) -> web.Response:
+    """OpenAI's answer to a field the model does not take (its documented body, with ``param``)."""
+    message = (f"Unsupported parameter: '{param}' is not supported with this model." if code ==
+               "unsupported_parameter" else f"Unsupported value: '{param}' does not support this value "
+               "with this model. Only the default value is supported.")
+    return web.json_response({"error": {"message": message, "type": "invalid_request_error", "param": param,
+                                        "code": code}}, status=400)
 
 
 _INSTANT: dict[str, Callable[[FaultServer], web.Response]] = {

@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 
 from hadron.errors import ConfigError
+from hadron.llm.backends.params import ParamAdapter, refused_param
 from hadron.llm.config import ModelConfig
 from hadron.llm.errors import (
     Disconnected,
@@ -84,6 +85,8 @@ class OpenAIHTTPBackend:
                                   f"{config.api_key_env}, which is not set")
             self._headers["Authorization"] = f"Bearer {key}"
         self._session: aiohttp.ClientSession | None = None
+        self.params = ParamAdapter(config.name)
+        """Request fields this model refused (``max_tokens`` on OpenAI's reasoning models, ...)."""
 
     def _client(self) -> aiohttp.ClientSession:
         """The pooled session, created inside the running loop on first use."""
@@ -95,11 +98,17 @@ class OpenAIHTTPBackend:
         return self._session
 
     async def complete(self, request: ChatRequest) -> Completion:
+        sent = self.params.apply(request.to_openai())
         try:
-            async with self._client().post(self.url, json=request.to_openai()) as response:
-                body = await response.read()
-                if response.status != 200:
-                    raise self._status_error(response.status, response.headers, body, request)
+            while True:
+                async with self._client().post(self.url, json=sent) as response:
+                    body = await response.read()
+                    if response.status == 200:
+                        break
+                    param = refused_param(response.status, body)
+                    if param is None or not self.params.learn(param, sent):
+                        raise self._status_error(response.status, response.headers, body, request)
+                sent = self.params.apply(sent)  # the same request without what the model refused
         except LLMError:
             raise
         except TimeoutError as err:  # asyncio's and aiohttp's (ServerTimeoutError) timeouts alike
