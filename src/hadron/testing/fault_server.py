@@ -97,7 +97,8 @@ class FaultServer:
         -> the HTTP status it answers them with, like servers that do not take them."""
         self.unsupported = dict(unsupported or {})
         """Request fields this model refuses, as OpenAI's reasoning models do: field -> error code
-        (``unsupported_parameter``, or ``unsupported_value`` for any value but the default)."""
+        (``unsupported_parameter``, or ``unsupported_value`` for any value but the default), or as
+        Mistral's API does (``extra_forbidden``: HTTP 422)."""
         self.think_tokens = think_tokens
         """A reasoning model: it thinks this many tokens before answering; a ``max_tokens`` below that
         gets reasoning, empty content and finish_reason ``length`` (needs ``reasoning``)."""
@@ -317,7 +318,13 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
 
 
 def _unsupported(param: str, code: str) -> web.Response:
-    """OpenAI's answer to a field the model does not take (its documented body, with ``param``)."""
+    """OpenAI's answer to a field the model does not take (its documented body, with ``param``), or
+    Mistral's (HTTP 422, pydantic's ``extra_forbidden``) for ``code="extra_forbidden"``."""
+    if code == "extra_forbidden":
+        detail = [{"type": "extra_forbidden", "loc": ["body", param],
+                   "msg": "Extra inputs are not permitted"}]
+        return web.json_response({"object": "error", "message": {"detail": detail},
+                                  "type": "invalid_request_error", "param": None, "code": None}, status=422)
     message = (f"Unsupported parameter: '{param}' is not supported with this model." if code ==
                "unsupported_parameter" else f"Unsupported value: '{param}' does not support this value "
                "with this model. Only the default value is supported.")

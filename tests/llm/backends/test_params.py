@@ -76,3 +76,26 @@ def test_the_refused_field_is_read_from_openai_errors_and_proxies() -> None:
     assert refused_param(400, json.dumps(proxy).encode()) == "max_tokens"
     assert refused_param(400, json.dumps(other).encode()) is None
     assert refused_param(500, json.dumps(openai).encode()) is None and refused_param(400, b"not json") is None
+
+
+async def test_a_server_forbidding_extra_fields_is_asked_without_them(serve: Serve) -> None:
+    """Mistral's API answers fields it does not know (``seed``) with HTTP 422 ``extra_forbidden``."""
+    server = serve(unsupported={"seed": "extra_forbidden"})
+    async with ModelHub() as hub:
+        result = await hub.get(server.spec()).chat_json("pick", Verdict, max_tokens=64, seed=5)
+        assert result.ok  # a 422 to a request with a format is not read as a refusal of the format
+        assert ["seed" in body for body in sent(server)] == [True, False]
+        assert hub.structured_choices()[server.spec()]["mode"] == "json_schema"
+
+
+def test_extra_forbidden_is_read_in_the_shapes_servers_use() -> None:
+    def detail(*loc: object) -> list[dict[str, object]]:
+        return [{"type": "extra_forbidden", "loc": list(loc), "msg": "Extra inputs are not permitted"}]
+
+    mistral = {"object": "error", "message": {"detail": detail("body", "n")}, "type": "invalid_request_error"}
+    mistral_2024 = {"object": "error", "message": json.dumps({"detail": detail("body", "frequency_penalty")})}
+    fastapi = {"detail": detail("body", "seed")}
+    nested = {"message": {"detail": detail("body", "messages", 0, "user", "name")}}  # not a top-level field
+    bodies = (mistral, mistral_2024, fastapi, nested)
+    assert [refused_param(422, json.dumps(body).encode()) for body in bodies] == ["n", "frequency_penalty",
+                                                                                  "seed", None]

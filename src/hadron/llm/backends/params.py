@@ -7,8 +7,10 @@ OpenAI's reasoning models (o-series, GPT-5.x, also behind Azure) answer ``max_to
 on such a model fails. At the first such answer the body is sent again without the refused field (or,
 for ``max_tokens``, with it renamed), and every later call of the backend is sent that way, with one log
 line each. The structured fields (``param`` and ``code``) decide; proxies that keep only the message get
-its documented wording (``Unsupported parameter: 'max_tokens'``). Output formats and tools are never
-dropped here: ``hadron.llm.formats`` negotiates those.
+its documented wording (``Unsupported parameter: 'max_tokens'``). Servers that validate the body with
+pydantic and forbid unknown fields (Mistral's API: HTTP 422 ``extra_forbidden`` for ``seed``, ``n``,
+``frequency_penalty``, ...) are read the same way. Output formats and tools are never dropped here:
+``hadron.llm.formats`` negotiates those.
 """
 
 from __future__ import annotations
@@ -29,20 +31,43 @@ _MESSAGE = re.compile(r"Unsupported (?:parameter|value): '(\w+)'")
 
 
 def refused_param(status: int, body: bytes) -> str | None:
-    """The request field a 400 says the model does not take, or None for any other error."""
-    if status != 400:
+    """The request field a 400 or 422 says the model does not take, or None for any other error."""
+    if status not in (400, 422):
         return None
     try:
-        error = json.loads(body).get("error")
-    except (ValueError, AttributeError):
+        data = json.loads(body)
+    except ValueError:
         return None
-    if not isinstance(error, dict):
+    if not isinstance(data, dict):
         return None
-    param = error.get("param")
-    if error.get("code") in CODES and isinstance(param, str):
-        return param
-    found = _MESSAGE.search(str(error.get("message") or ""))
-    return found.group(1) if found else None
+    error = data.get("error")
+    if isinstance(error, dict):
+        param = error.get("param")
+        if error.get("code") in CODES and isinstance(param, str):
+            return param
+        found = _MESSAGE.search(str(error.get("message") or ""))
+        if found:
+            return found.group(1)
+    return _extra_forbidden(data)
+
+
+def _extra_forbidden(data: dict[str, Any]) -> str | None:
+    """A top-level field a pydantic-validated server forbids (HTTP 422, ``extra_forbidden`` at
+    ``loc: ["body", FIELD]``): FastAPI puts the list under ``detail``, Mistral's API under
+    ``message.detail`` (once as a JSON string)."""
+    message = data.get("message")
+    if isinstance(message, str):
+        try:
+            message = json.loads(message)
+        except ValueError:
+            message = None
+    details = data.get("detail") or (message.get("detail") if isinstance(message, dict) else None)
+    for item in details if isinstance(details, list) else ():
+        loc = item.get("loc") if isinstance(item, dict) else None
+        if isinstance(loc, list) and len(loc) == 2 and loc[0] == "body" and isinstance(loc[1], str) \
+                and item.get("type") == "extra_forbidden":
+            return loc[1]
+    return None
 
 
 class ParamAdapter:
