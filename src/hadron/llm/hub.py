@@ -58,10 +58,17 @@ class ModelHub:
         return self._clients[key]
 
     def structured_choices(self) -> dict[str, dict[str, object]]:
-        """How each model that was asked for JSON takes it (``hadron.llm.formats``), by model name:
-        the run's manifest and stats record this."""
-        return {client.name: client.formats.describe() for client in self._clients.values()
-                if client.formats.used}
+        """How each model that was asked for JSON takes it (``hadron.llm.formats``), and the request
+        fields it refused (``params``: renamed or left out, ``backends/params.py``), by model name: the
+        run's manifest and stats record this."""
+        choices: dict[str, dict[str, object]] = {}
+        for client in self._clients.values():
+            params = getattr(client.backend, "params", None)  # the HTTP backend learns refused fields
+            learned = params.describe() if params is not None and (params.renamed or params.dropped) else None
+            if client.formats.used or learned:
+                choice = client.formats.describe() if client.formats.used else {}
+                choices[client.name] = {**choice, "params": learned} if learned else choice
+        return choices
 
     def _pool(self, config: PoolConfig) -> Pool:
         return Pool(config, {member.name: self.client(member.model) for member in config.members})

@@ -44,6 +44,8 @@ async def test_refused_fields_are_renamed_or_left_out_once_for_the_run(
                                 {"max_completion_tokens": 64, "seed": 3},
                                 {"max_completion_tokens": 32}]  # later calls: straight in the learned form
         assert hub.meter.total.errors == 0
+        assert hub.structured_choices() == {server.spec(): {"params": {
+            "renamed": {"max_tokens": "max_completion_tokens"}, "dropped": ["temperature"]}}}  # -> stats.json
     lines = [r.getMessage() for r in caplog.records if "does not take" in r.getMessage()]
     assert len(lines) == 2 and "max_completion_tokens" in lines[0] and "temperature=0.7" in lines[1]
 
