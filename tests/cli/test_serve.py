@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from pydantic import BaseModel
 
-from hadron.cli.serve import rewrite_response_format
+from hadron.cli.serve import rewrite_request
 from hadron.llm import ModelHub
 from hadron.testing import serve_local
 
@@ -42,6 +42,17 @@ def test_the_openai_sdk_talks_to_the_served_model(base_url: str) -> None:
 
 
 @pytest.mark.model
+def test_the_openai_sdks_max_completion_tokens_caps_the_answer(base_url: str) -> None:
+    openai = pytest.importorskip("openai")
+    client = openai.OpenAI(base_url=base_url, api_key="x")
+    reply = client.chat.completions.create(
+        model="smollm2", max_completion_tokens=6, temperature=0,
+        messages=[{"role": "user", "content": "Write a long story about a dragon."}])
+    assert reply.usage is not None and 0 < reply.usage.completion_tokens <= 6
+    assert reply.choices[0].finish_reason == "length"
+
+
+@pytest.mark.model
 async def test_hadron_http_spec_gets_answers_json_and_reasoning(base_url: str) -> None:
     async with ModelHub() as hub:
         model = hub.get(f"{base_url}#smollm2")
@@ -61,11 +72,19 @@ def test_json_schema_response_format_is_rewritten_for_llama_cpp() -> None:
     schema = {"type": "object", "properties": {"answer": {"type": "integer"}}}
     body = {"model": "smollm2", "messages": [],
             "response_format": {"type": "json_schema", "json_schema": {"name": "Sum", "schema": schema}}}
-    rewritten = json.loads(rewrite_response_format(json.dumps(body).encode()))
+    rewritten = json.loads(rewrite_request(json.dumps(body).encode()))
     assert rewritten["response_format"] == {"type": "json_object", "schema": schema}
     untouched = json.dumps({"messages": [], "response_format": {"type": "json_object"}}).encode()
-    assert rewrite_response_format(untouched) == untouched
-    assert rewrite_response_format(b"{not json") == b"{not json"
+    assert rewrite_request(untouched) == untouched
+    assert rewrite_request(b"{not json") == b"{not json" and rewrite_request(b"[]") == b"[]"
+
+
+def test_max_completion_tokens_becomes_llama_cpps_max_tokens() -> None:
+    """OpenAI's current name for the cap; llama-cpp's server ignores it, so the answer ran to n_ctx."""
+    rewritten = json.loads(rewrite_request(b'{"messages": [], "max_completion_tokens": 8}'))
+    assert rewritten == {"messages": [], "max_tokens": 8}
+    both = json.loads(rewrite_request(b'{"messages": [], "max_tokens": 4, "max_completion_tokens": 8}'))
+    assert both == {"messages": [], "max_tokens": 4}
 
 
 def test_a_busy_port_is_one_line_and_exit_code_2() -> None:

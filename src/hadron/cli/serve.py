@@ -86,13 +86,13 @@ def build_app(path: Path, alias: str, *, n_ctx: int, n_threads: int) -> ASGIApp:
         llama_app = create_app(server_settings=Server(), model_settings=[model])
     except ValueError as err:  # llama-cpp's error for a file it cannot load
         raise ConfigError(f"cannot load model file {path}: {err}") from err
-    return OpenAIResponseFormat(llama_app)
+    return OpenAIRequests(llama_app)
 
 
-class OpenAIResponseFormat:
-    """Accept OpenAI's ``response_format: {"type": "json_schema", ...}``, which llama-cpp's server
-    refuses, by rewriting it to llama-cpp's ``{"type": "json_object", "schema": ...}``: the same
-    grammar-constrained decoding, reached with the request every OpenAI client sends."""
+class OpenAIRequests:
+    """Accept what today's OpenAI clients send and llama-cpp's server does not take (``rewrite_request``):
+    ``response_format: {"type": "json_schema", ...}``, which it refuses, and ``max_completion_tokens``,
+    which it ignores (the answer would run to the context's end)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -110,7 +110,7 @@ class OpenAIResponseFormat:
             chunks.append(message.get("body", b""))
             if not message.get("more_body"):
                 break
-        body = rewrite_response_format(b"".join(chunks))
+        body = rewrite_request(b"".join(chunks))
         replayed = False
 
         async def replay() -> Message:
@@ -125,19 +125,28 @@ class OpenAIResponseFormat:
         await self.app({**scope, "headers": headers}, replay, send)
 
 
-def rewrite_response_format(body: bytes) -> bytes:
-    """The request body with a ``json_schema`` response format in llama-cpp's form; else unchanged."""
+def rewrite_request(body: bytes) -> bytes:
+    """The request body in llama-cpp's terms: a ``json_schema`` response format as its ``{"type":
+    "json_object", "schema": ...}`` (the same grammar-constrained decoding), ``max_completion_tokens``
+    (OpenAI's current name) as ``max_tokens``; anything else unchanged."""
     from hadron.llm.backends.local import llama_response_format
 
     try:
         request = json.loads(body)
     except ValueError:
         return body  # let the server answer the malformed body itself
-    fmt = request.get("response_format") if isinstance(request, dict) else None
-    if not isinstance(fmt, dict) or fmt.get("type") != "json_schema":
+    if not isinstance(request, dict):
         return body
-    request["response_format"] = llama_response_format(fmt)
-    return json.dumps(request).encode()
+    changed = False
+    fmt = request.get("response_format")
+    if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
+        request["response_format"] = llama_response_format(fmt)
+        changed = True
+    if "max_completion_tokens" in request:
+        cap = request.pop("max_completion_tokens")
+        request.setdefault("max_tokens", cap)
+        changed = True
+    return json.dumps(request).encode() if changed else body
 
 
 def _check_port_free(host: str, port: int) -> None:
