@@ -140,3 +140,14 @@ def test_retry_after_reads_seconds_dates_and_millis() -> None:
     assert retry_after({"Retry-After": formatdate(time.time() - 10, usegmt=True)}) == 0.0
     assert retry_after({"Retry-After": "soon"}) is None
     assert retry_after({}) is None
+
+
+def test_the_servers_own_error_message_is_quoted_on_one_line() -> None:
+    from hadron.llm.backends.openai_http import _error_detail
+
+    openai = b'{"error": {"message": "Invalid model", "type": "invalid_request_error"}}'
+    google = b'[{"error": {"code": 400, "message": "Request contains an invalid argument.", "status": "X"}}]'
+    assert _error_detail(openai) == ": Invalid model"
+    assert _error_detail(google) == ": Request contains an invalid argument."  # before: the whole list
+    assert _error_detail(b"Traceback:\n  line 1\n boom") == ": Traceback: line 1 boom"
+    assert _error_detail(b"") == ""

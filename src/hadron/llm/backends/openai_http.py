@@ -173,6 +173,8 @@ def _error_detail(body: bytes) -> str:
     except ValueError:
         text = body.decode("utf-8", "replace").strip()
     else:
+        if isinstance(data, list) and data and isinstance(data[0], dict):
+            data = data[0]  # Google's OpenAI-compatible endpoint wraps its error in a list
         error = data.get("error") if isinstance(data, dict) else None
         message = error.get("message") if isinstance(error, dict) else error
         text = str(message if message is not None else data)
