@@ -44,6 +44,27 @@ def test_other_sizes_are_as_balanced_as_the_count_allows(judges: int) -> None:
         assert {s.design for s in slots} == {"partial" if judges < 3 else "latin+random"}
 
 
+@pytest.mark.parametrize("candidates", [CANDIDATES, ("0", "1", "2", "3")])
+@pytest.mark.parametrize("judges", [1, 2, 4, 5, 7, 8, 10, 11])
+def test_the_judges_a_design_cannot_balance_show_the_incumbent_earliest(
+        candidates: tuple[str, ...], judges: int) -> None:
+    """So a judge ranking by position alone gives the incumbent the most Borda points and the panel keeps
+    it; before, with 4 or 5 judges, whichever candidate the random leftover row showed first won."""
+    incumbent = candidates[0]
+    n = len(candidates)
+    for row in range(20):
+        slots = panel_orders(candidates, judges, key=(f"row-{row}", 3), incumbent=incumbent)
+        counts = position_counts([s.order for s in slots])
+        per_cell = [counts[(p, c)] for p in range(n) for c in candidates]
+        assert max(per_cell) - min(per_cell) <= 1 and len({s.index for s in slots}) == judges
+        points = Counter({c: 0 for c in candidates})
+        for slot in slots:  # a position-only judge: first shown ranked first
+            points.update({c: n - 1 - position for position, c in enumerate(slot.order)})
+        (leader, top), (_, second) = points.most_common(2)
+        assert leader == incumbent and (top > second or judges % n == 0)
+        assert {s.design for s in slots} <= {"latin", "latin+incumbent", "partial"}
+
+
 def test_four_candidates_form_latin_squares_too() -> None:
     samples = ("0", "1", "2", "3")
     counts = position_counts([s.order for s in panel_orders(samples, 8, key=("row", 1))])

@@ -10,8 +10,10 @@ points to every candidate and the panel's decision is a tie (which the tie rule 
 
 - ``n`` candidates, ``m`` judges: ``m // n`` Latin squares, each the ``n`` rotations of one base order
   (alternating with the rotations of its reverse: for 3 candidates, two squares are all six orders);
-- the ``m % n`` judges left over get distinct rows of one more square, drawn at random (as balanced as
-  the count allows: no candidate takes a position twice among them);
+- the ``m % n`` judges left over get distinct rows of one more square (as balanced as the count allows:
+  no candidate takes a position twice among them): with an ``incumbent`` (AutoReason's A, best-of-N's
+  first sample), the rows that show it earliest, so the positional points these judges cannot balance go
+  to keeping it and a judge that ranks by position alone never moves the panel; without one, at random;
 - the base order is shuffled, so which candidate opens the first row is random too.
 
 All randomness comes from ``stable_hash(key)`` (the row id and pass), so a rerun shows the same orders
@@ -56,8 +58,9 @@ def _rotations(order: Sequence[str]) -> list[tuple[str, ...]]:
 
 
 def panel_orders(candidates: Sequence[str], judges: int, *, key: Sequence[Hashable],
-                 design: Design = "balanced") -> list[Slot]:
-    """One display order per judge (judge ``i`` gets ``slots[i]``), reproducible from ``key``."""
+                 design: Design = "balanced", incumbent: str | None = None) -> list[Slot]:
+    """One display order per judge (judge ``i`` gets ``slots[i]``), reproducible from ``key``;
+    ``incumbent`` takes the unbalanced positions of the judges left over after whole squares."""
     if judges < 0:
         raise ValueError(f"judges must be >= 0, got {judges}")
     if design == "random":
@@ -74,9 +77,15 @@ def panel_orders(candidates: Sequence[str], judges: int, *, key: Sequence[Hashab
         return _rotations(base if k % 2 == 0 else base[::-1])
 
     rows = [order for k in range(whole) for order in square(k)]
-    picks = sorted(rng.sample(range(n), left)) if left else []
+    if incumbent in base:
+        last = square(whole)
+        picks = sorted(sorted(range(n), key=lambda i: last[i].index(incumbent))[:left])
+        extra = "latin+incumbent"
+    else:
+        picks = sorted(rng.sample(range(n), left)) if left else []
+        extra = "latin+random"
     rows += [square(whole)[i] for i in picks]
-    name = "latin" if not left else ("partial" if not whole else "latin+random")
+    name = "latin" if not left else ("partial" if not whole else extra)
     indices = [*range(whole * n), *(whole * n + i for i in picks)]
     return [Slot(order, name, index) for order, index in zip(rows, indices, strict=True)]
 

@@ -115,7 +115,8 @@ async def best_of_n(prompt: Prompt, row_id: str, hub: ModelHub,
     panel = panel or config.judge_panel(hub)
     names = [str(i) for i in range(config.n)]
     ballots = await panel.vote(ledger, prompt=transcript(conversation),
-                               candidates=dict(zip(names, samples, strict=True)), row_id=row_id, pass_index=1)
+                               candidates=dict(zip(names, samples, strict=True)), row_id=row_id, pass_index=1,
+                               incumbent=names[0])  # ties keep the first sample
     rankings = [b.ranking for b in ballots if b.valid and b.ranking is not None]
     scores = borda(rankings, names)
     eligible = [name for name, text in zip(names, samples, strict=True) if text]

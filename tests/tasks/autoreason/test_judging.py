@@ -59,6 +59,19 @@ async def test_a_position_only_panel_never_promotes_b_or_ab(
     assert summary.bias.share == 1.0 and summary.bias.follows_order and summary.warnings()
 
 
+@pytest.mark.parametrize("judges", [1, 2, 4, 5, 7])
+async def test_a_position_only_panel_of_any_size_never_promotes(
+        fake_models: Callable[..., FakeSetup], judges: int) -> None:
+    """Sizes a Latin square cannot balance: the leftover judges see A earliest (before: a random row, so
+    with 4 or 5 judges the candidate it showed first won the pass)."""
+    setup = fake_models(Fake(judge=first_shown_first))
+    outs = await refine_rows(setup, 8, n_judges=judges, max_passes=3)
+    for out in outs:
+        assert [p.winner for p in out.trace] == ["A", "A"] and out.generation == "alpha"
+    summary = summarize([out.to_columns() for out in outs])
+    assert summary.promotions == {"B": 0, "AB": 0} and summary.final_sources == {"A": 8}
+
+
 async def test_the_earlier_random_design_let_position_alone_promote(
         fake_models: Callable[..., FakeSetup]) -> None:
     setup = fake_models(Fake(judge=first_shown_first))

@@ -95,10 +95,11 @@ class JudgePanel:
         return self.config.ballot == "json" or model.supports_schema
 
     async def vote(self, ledger: Ledger, *, prompt: str, candidates: Mapping[str, str], row_id: str,
-                   pass_index: int) -> list[BallotRecord]:
-        """One ballot per judge, all judges at once, shown the orders of one counterbalanced design."""
+                   pass_index: int, incumbent: str | None = None) -> list[BallotRecord]:
+        """One ballot per judge, all judges at once, shown the orders of one counterbalanced design
+        (``incumbent``: the candidate a tie keeps, shown earliest to judges a design cannot balance)."""
         slots = panel_orders(list(candidates), len(self.judges), key=(row_id, pass_index),
-                             design=self.config.design)
+                             design=self.config.design, incumbent=incumbent)
         return list(await asyncio.gather(*(
             self._ballot(ledger, judge, slot, prompt=prompt, candidates=candidates, row_id=row_id,
                          pass_index=pass_index)

@@ -194,7 +194,7 @@ class Tournament:
         ab = SynthesisText(**role_text(ab_done).model_dump(), mode=self.synthesizer.mode)
         texts = {"A": incumbent.text, "B": b.text, "AB": ab.text}
         ballots = await self.panel.vote(ledger, prompt=prompt, candidates=texts, row_id=row_id,
-                                        pass_index=pass_index)
+                                        pass_index=pass_index, incumbent="A")
         rankings = [ballot.ranking for ballot in ballots if ballot.valid and ballot.ranking is not None]
         scores = borda(rankings, CANDIDATES)
         record = PassRecord(pass_=pass_index, incumbent=incumbent, critique=critique, b=b, ab=ab,
