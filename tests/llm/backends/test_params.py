@@ -81,7 +81,8 @@ def test_the_refused_field_is_read_from_openai_errors_and_proxies() -> None:
 
 
 async def test_a_server_forbidding_extra_fields_is_asked_without_them(serve: Serve) -> None:
-    """Mistral's API answers fields it does not know (``seed``) with HTTP 422 ``extra_forbidden``."""
+    """Mistral's API answers OpenAI fields it does not take with HTTP 422 ``extra_forbidden`` (the fault
+    server plays it for ``seed``; public threads show it for ``n``, ``frequency_penalty``, ...)."""
     server = serve(unsupported={"seed": "extra_forbidden"})
     async with ModelHub() as hub:
         result = await hub.get(server.spec()).chat_json("pick", Verdict, max_tokens=64, seed=5)

@@ -8,9 +8,9 @@ on such a model fails. At the first such answer the body is sent again without t
 for ``max_tokens``, with it renamed), and every later call of the backend is sent that way, with one log
 line each. The structured fields (``param`` and ``code``) decide; proxies that keep only the message get
 its documented wording (``Unsupported parameter: 'max_tokens'``). Servers that validate the body with
-pydantic and forbid unknown fields (Mistral's API: HTTP 422 ``extra_forbidden`` for ``seed``, ``n``,
-``frequency_penalty``, ...) are read the same way. Output formats and tools are never dropped here:
-``hadron.llm.formats`` negotiates those.
+pydantic and forbid unknown fields (Mistral's API: HTTP 422 ``extra_forbidden``, seen for ``n``,
+``frequency_penalty`` and ``max_completion_tokens``) are read the same way. Output formats and tools
+are never dropped here: ``hadron.llm.formats`` negotiates those.
 """
 
 from __future__ import annotations
