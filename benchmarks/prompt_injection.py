@@ -18,11 +18,12 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
 from typing import Any, Literal
+
+from machine import machine_info
 
 RESULTS = Path(__file__).parent / "results" / "prompt_injection.json"
 
@@ -106,8 +107,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "command": "python benchmarks/prompt_injection.py " + " ".join(sys.argv[1:]),
         "settings": {"tasks": len(tasks), "seeds": args.seeds, "judges": args.judges, "model": "local",
                      "injection": INJECTION.strip(), "chance_first_rate": round(1 / 3, 3)},
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "loadavg_before": [round(x, 2) for x in load]},
+        "machine": machine_info(loadavg_before=[round(x, 2) for x in load]),
         "seconds": round(time.monotonic() - start, 1), "results": results,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

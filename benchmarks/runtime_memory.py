@@ -16,14 +16,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
+
+from machine import machine_info
 
 RESULTS = Path(__file__).parent / "results" / "runtime_memory.json"
 
@@ -100,8 +100,7 @@ def main() -> None:
             result = measure(Path(tmp), rows)
         print(json.dumps(result), flush=True)
         results.append(result)
-    report = {"benchmark": "runtime_memory", "hadron_version": version("hadron-distill"),
-              "python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
+    report = {"benchmark": "runtime_memory", "machine": machine_info(),
               "target": "peak RSS < 300 MB and flat across sizes", "results": results}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")

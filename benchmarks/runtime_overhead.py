@@ -20,15 +20,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
+
+from machine import machine_info
 
 RESULTS = Path(__file__).parent / "results" / "runtime_overhead.json"
 
@@ -125,8 +124,7 @@ def main() -> None:
         "benchmark": "runtime_overhead",
         "settings": {"rows": args.rows, "in_flight": args.in_flight, "latency_s": args.latency,
                      "latency_bound_rows_per_s": bound, "pipeline": "source -> generate -> sharded JSONL"},
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform(), "hadron": version("hadron-distill")},
+        "machine": machine_info(),
         "target": "rows_per_s >= 90% of the latency bound",
         "results": results,
         "note": "cpu is this process only (the server runs in another process on the same cores)",

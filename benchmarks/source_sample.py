@@ -16,15 +16,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import subprocess
 import sys
 import tempfile
 import time
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
+
+from machine import loadavg, machine_info
 
 RESULTS = Path(__file__).parent / "results" / "source_sample.json"
 WORDS = ("explain", "the", "difference", "between", "a", "process", "and", "a", "thread", "in", "detail",
@@ -97,10 +97,9 @@ def main() -> None:
             print(json.dumps(result), flush=True)
             results.append(result)
         input_mb = round(plain.stat().st_size / 2**20, 1)
-    report = {"benchmark": "source_sample", "hadron_version": version("hadron-distill"),
-              "python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
+    report = {"benchmark": "source_sample", "machine": machine_info(),
               "input_mb": input_mb, "loadavg_before": [round(x, 2) for x in load_before],
-              "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+              "loadavg_after": loadavg(),
               "seconds": round(sum(r["seconds"] for r in results), 1),  # the measured reads, not the writing
               "command": "python benchmarks/source_sample.py", "results": results}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
