@@ -111,12 +111,47 @@ def test_agentic(server: tuple[str, str], tmp_path: Path) -> None:
                                                       "model_rejected")]
 
 
+async def test_a_prompt_over_the_context_fails_alone_and_keeps_the_negotiated_format(
+        server: tuple[str, str]) -> None:
+    """The real server answers an over-long prompt with HTTP 400 in any format. Before, that walked the
+    run down to prompted JSON (every mode refused in turn, the last answer kept); now only that call
+    fails, with the server's own error, and the next one asks as before."""
+    from pydantic import BaseModel
+
+    from hadron.llm import ModelHub
+    from hadron.llm.errors import FormatRefused, Rejected
+
+    class Pick(BaseModel):
+        choice: int
+
+    async with ModelHub() as hub:
+        model = hub.get(server[1])
+        assert (await model.chat_json("Pick 1 or 2. Reply in JSON.", Pick, max_tokens=24)).ok
+        before = hub.structured_choices()[server[1]]
+        with pytest.raises(Rejected, match="context") as caught:
+            await model.chat_json("word " * 6000 + "Pick 1 or 2.", Pick, max_tokens=24)
+        assert not isinstance(caught.value, FormatRefused)
+        assert hub.structured_choices()[server[1]] == before
+        assert (await model.chat_json("Pick 1 or 2. Reply in JSON.", Pick, max_tokens=24)).ok
+
+
 def test_distill(server: tuple[str, str], tmp_path: Path) -> None:
     _, spec = server
-    hadron("distill", GOLD / "gold.jsonl", "--seed-prompt", GOLD / "baseline_prompt.txt", "--out", "run",
-           "--model", spec, "--reflection", spec, "--categorical", "category,urgent", "--array", "tags",
-           "--budget", "10", "--max-seconds", "30", "--minibatch", "2", cwd=tmp_path)
-    result = json.loads((tmp_path / "run" / "result.json").read_text())
+    args = ("distill", GOLD / "gold.jsonl", "--seed-prompt", GOLD / "baseline_prompt.txt", "--out", "run",
+            "--model", spec, "--reflection", spec, "--categorical", "category,urgent", "--array", "tags",
+            "--budget", "10", "--max-seconds", "30", "--minibatch", "2")
+    hadron(*args, cwd=tmp_path)
+    saved = (tmp_path / "run" / "result.json").read_text()
+    result = json.loads(saved)
     student = result["usage"]["student"]
     assert student["calls"] >= 10 and student["errors"] == 0
     assert result["gate"]["n"] == 3
+
+    # the same command again: the saved verdict, nothing asked, nothing rewritten
+    again = hadron(*args, cwd=tmp_path)
+    assert "already holds this distillation" in " ".join(again.stdout.split())
+    assert (tmp_path / "run" / "result.json").read_text() == saved
+    # --retry-errors runs it again: what was answered replays from the cache
+    hadron(*args, "--retry-errors", cwd=tmp_path)
+    rerun = json.loads((tmp_path / "run" / "result.json").read_text())["usage"]["student"]
+    assert rerun["cache_hits"] > 0 and rerun["errors"] == 0

@@ -94,10 +94,12 @@ class Client:
             try:
                 completion = await self._retried(sent)
             except FormatRefused as err:
-                if mode is None or not self.formats.refused(mode, err):
-                    self.formats.restore(mark, err)
-                    raise
-                continue
+                if mode is not None and self.formats.refused(mode, err):
+                    continue
+                self.formats.restore(mark, err)
+                if mode in self.formats.answered:  # the server took this format before: the request is bad
+                    raise Rejected(str(err), status=err.status) from err
+                raise
             except Rejected as err:
                 self.formats.restore(mark, err)
                 raise
