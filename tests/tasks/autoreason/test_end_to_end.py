@@ -57,3 +57,19 @@ async def test_every_row_completes_and_ballots_are_counted(tmp_path: Path, ballo
     assert summary.usage["judge"].reasks == reasks
     if ballot == "auto":  # schema-constrained ballots: the weak model cannot garble them
         assert summary.valid_after_reasks == 6
+
+
+async def test_four_judges_the_leftover_one_sees_the_draft_first(tmp_path: Path) -> None:
+    """A panel a Latin square cannot balance: three judges get the rotations, the fourth is shown A
+    first, so the positional point it adds goes to keeping the draft (the embedded judge ranks mostly by
+    display order)."""
+    step = AutoReason(model="local", max_passes=1, n_judges=4, teacher=SHORT, critic=SHORT, author_b=SHORT,
+                      synthesizer=SHORT, judge={"max_tokens": 96, "max_reasks": 1})
+    result = await Pipeline(ROWS[:1], [step]).run(tmp_path / "run", progress="quiet")
+    assert result.rows == 1
+    ballots = read_rows(tmp_path / "run")[0]["trace"][0]["ballots"]  # type: ignore[index]
+    assert len(ballots) == 4
+    assert {b["design"] for b in ballots} == {"latin+incumbent"}  # the design of the whole panel
+    square = sorted(b["permutation"]["X1"] for b in ballots if b["slot"] < 3)  # rows 0-2: one square
+    (leftover,) = [b["permutation"]["X1"] for b in ballots if b["slot"] >= 3]  # a row of the next one
+    assert square == ["A", "AB", "B"] and leftover == "A"
